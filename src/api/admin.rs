@@ -1,0 +1,85 @@
+//! Tokens, offices and users.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::ApiJson;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::service::accounts::{self, LoginRefused, OfficeInput, UserInput};
+use crate::store::offices::{self, Office};
+use crate::store::users::User;
+use crate::web::session::ApiUser;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TokenRequest {
+    pub login: String,
+    pub password: String,
+    pub label: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    /// Shown once. Send as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+/// Exchange a login and password for an API token.
+#[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenRequest,
+    responses((status = 201, body = TokenResponse), (status = 401, body = crate::error::ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn token(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> AppResult<(StatusCode, Json<TokenResponse>)> {
+    match accounts::authenticate(&state.store, &req.login, &req.password).await? {
+        Ok(user) => {
+            let label = req.label.as_deref().unwrap_or("api");
+            let token = accounts::create_token(&state.store, user.id, label).await?;
+            Ok((StatusCode::CREATED, Json(TokenResponse { token })))
+        }
+        Err(LoginRefused::BadCredentials) => Err(AppError::Unauthorized),
+        Err(LoginRefused::Suspended) => Err(AppError::Forbidden("account suspended".into())),
+    }
+}
+
+/// Register an office (the city).
+#[utoipa::path(post, path = "/api/v1/offices", request_body = OfficeInput,
+    responses((status = 201, body = Office), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
+pub async fn create_office(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(input): ApiJson<OfficeInput>,
+) -> AppResult<(StatusCode, Json<Office>)> {
+    let o = accounts::create_office(&state.store, &actor, &input).await?;
+    Ok((StatusCode::CREATED, Json(o)))
+}
+
+/// List offices (any signed-in user: team members are chosen from them).
+#[utoipa::path(get, path = "/api/v1/offices", responses((status = 200, body = Vec<Office>)),
+    security(("bearer" = [])))]
+pub async fn list_offices(
+    State(state): State<AppState>,
+    ApiUser(_): ApiUser,
+) -> AppResult<Json<Vec<Office>>> {
+    let mut c = state.store.acquire().await?;
+    Ok(Json(offices::list(c.conn()).await?))
+}
+
+/// Create a user (the city; or an office administrator for their own office).
+#[utoipa::path(post, path = "/api/v1/users", request_body = UserInput,
+    responses((status = 201, body = User), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
+pub async fn create_user(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(input): ApiJson<UserInput>,
+) -> AppResult<(StatusCode, Json<User>)> {
+    let u = accounts::create_user(&state.store, &actor, &input).await?;
+    Ok((StatusCode::CREATED, Json(u.public())))
+}

@@ -1,0 +1,49 @@
+//! The JSON API under `/api/v1`, with bearer tokens. Errors are `{"error": {"code", "message"}}`.
+
+mod admin;
+mod enrollments;
+mod openapi;
+
+use axum::extract::{FromRequest, Request};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::de::DeserializeOwned;
+
+use crate::app::AppState;
+use crate::domain::FieldError;
+use crate::error::AppError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/token", post(admin::token))
+        .route("/offices", get(admin::list_offices).post(admin::create_office))
+        .route("/users", post(admin::create_user))
+        .route("/enrollments", get(enrollments::list).post(enrollments::create))
+        .route("/enrollments/{id}", get(enrollments::get))
+        .route("/enrollments/{id}/transitions", post(enrollments::transition))
+        .route("/enrollments/{id}/consent-form.pdf", get(enrollments::consent_form))
+        .route("/openapi.json", get(openapi::document))
+        .fallback(|| async { AppError::NotFound })
+}
+
+/// JSON body whose rejection is a coded API error rather than axum's plain text.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(AppError::Invalid(FieldError::new(
+                "body",
+                format!("リクエストの形式が正しくありません: {}", e.body_text()),
+            ))),
+        }
+    }
+}
+
+/// Path ids that are not numbers are simply not found.
+fn parse_id(s: &str) -> Result<i64, AppError> {
+    s.parse().map_err(|_| AppError::NotFound)
+}

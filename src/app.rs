@@ -1,0 +1,100 @@
+//! Building and running the application: zero2prod's shape. `Application::build` binds the port
+//! (0 in tests) and reports it; `run` serves until stopped.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::{Config, Keys};
+use crate::jobs::{self, Queue};
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub queue: Queue,
+    pub config: Arc<Config>,
+    pub keys: Arc<Keys>,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    run_workers: bool,
+}
+
+impl Application {
+    /// Connects, migrates, and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let keys = config.keys()?;
+        let store = Store::connect(&config.database_url).await?;
+        store.migrate().await?;
+        let listener = TcpListener::bind(&config.listen).await?;
+        let queue = Queue::new(&store);
+        let run_workers = config.run_workers;
+        Ok(Application {
+            listener,
+            state: AppState {
+                store,
+                queue,
+                config: Arc::new(config),
+                keys: Arc::new(keys),
+            },
+            run_workers,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves (and, unless disabled, runs the job workers) until `stop` turns true.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+        let router = crate::web::router(self.state.clone());
+        let mut stop_web = stop.clone();
+        let web = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+            let _ = stop_web.wait_for(|s| *s).await;
+        });
+        if self.run_workers {
+            let store = self.state.store.clone();
+            let queue = self.state.queue.clone();
+            let signal = async move {
+                let _ = stop.wait_for(|s| *s).await;
+                Ok(())
+            };
+            let (w, j) = tokio::join!(web, jobs::run(store, queue, signal));
+            w?;
+            j?;
+        } else {
+            web.await?;
+        }
+        Ok(())
+    }
+}
+
+/// A watch channel that turns true on Ctrl-C or SIGTERM.
+pub fn shutdown_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down");
+        let _ = tx.send(true);
+    });
+    rx
+}

@@ -1,0 +1,162 @@
+//! The command line: `serve`, `worker`, `migrate`, `token create`, `login-link`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{shutdown_signal, Application};
+use crate::config::Config;
+use crate::jobs::{self, Queue};
+use crate::service::accounts;
+use crate::store::{users, Store};
+
+#[derive(Parser)]
+#[command(name = "consentflow", version, about = "Consent forms and FAX intake for 電子@連絡帳")]
+struct Cli {
+    /// Configuration file (default: ./consentflow.toml, optional).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web and API, and run the job workers in the same process.
+    Serve {
+        /// Load a small demo city on an empty database.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run the job workers only (scale-out on PostgreSQL).
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Print a one-time sign-in link for a user (e.g. a city administrator who lost a password).
+    LoginLink {
+        #[arg(long)]
+        user: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it once.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { demo } => serve(config, demo).await,
+        Command::Worker => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            let queue = Queue::new(&store);
+            let mut stop = shutdown_signal();
+            tracing::info!(backend = store.backend(), "workers running");
+            jobs::run(store, queue, async move {
+                let _ = stop.wait_for(|s| *s).await;
+                Ok(())
+            })
+            .await
+        }
+        Command::Migrate => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            println!("migrations applied ({})", store.backend());
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { user, label } } => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            let id = user_id(&store, &user).await?;
+            let token = accounts::create_token(&store, id, &label).await?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::LoginLink { user } => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            let id = user_id(&store, &user).await?;
+            let path = accounts::create_login_link(&store, id).await?;
+            println!("{}{path}", base_url(&config, None));
+            Ok(())
+        }
+    }
+}
+
+async fn user_id(store: &Store, login: &str) -> anyhow::Result<i64> {
+    let mut c = store.acquire().await?;
+    users::by_login(c.conn(), login)
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| anyhow::anyhow!("no user with login '{login}'"))
+}
+
+fn base_url(config: &Config, bound: Option<std::net::SocketAddr>) -> String {
+    match (&config.base_url, bound) {
+        (Some(b), _) => b.trim_end_matches('/').to_string(),
+        (None, Some(a)) => format!("http://{a}"),
+        (None, None) => format!("http://{}", config.listen),
+    }
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let cfg = config.clone();
+    let app = Application::build(config).await?;
+    let addr = app.local_addr();
+    let base = base_url(&cfg, Some(addr));
+    let store = app.state().store.clone();
+    if let Some(path) = accounts::bootstrap(&store).await? {
+        println!("\nFirst run: the city administrator signs in once at\n\n    {base}{path}\n");
+        println!("(login id: admin; the link works once, for 24 hours; `consentflow login-link --user admin` makes a new one)\n");
+    }
+    if demo {
+        if crate::demo::load(&store).await? {
+            println!("Demo city loaded. Sign in with any of these (password: {}):", crate::demo::PASSWORD);
+            for (login, what) in crate::demo::LOGINS {
+                println!("    {login:<14} {what}");
+            }
+        } else {
+            println!("Demo city already present.");
+        }
+    }
+    println!("consentflow listening on {base} ({})", store.backend());
+    app.run(shutdown_signal()).await
+}

@@ -1,0 +1,135 @@
+//! Configuration: defaults, then `consentflow.toml`, then `CONSENTFLOW_*` variables
+//! (`CONSENTFLOW_CENTRE__FAX` for nested keys), and `DATABASE_URL` for the backend.
+
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `sqlite://…` (embedded default) or `postgres://…` (scale-out).
+    pub database_url: String,
+    /// Holds the SQLite database and generated secrets.
+    pub data_dir: PathBuf,
+    /// Address the web server binds. Port 0 picks a free port (tests).
+    pub listen: String,
+    /// The address people reach the service at, for links in e-mails and the console.
+    pub base_url: Option<String>,
+    /// Key for the QR payload MAC. Generated into the data directory when absent.
+    pub qr_key: Option<Secret>,
+    /// Identifies `qr_key`, so keys can rotate while printed forms still verify.
+    pub qr_key_id: String,
+    /// Key that signs the pre-login CSRF cookie. Generated when absent.
+    pub session_key: Option<Secret>,
+    pub session_hours: i64,
+    /// Run the job workers inside `serve` (the one-process default).
+    pub run_workers: bool,
+    pub centre: Centre,
+}
+
+/// The coordination centre, printed on the consent form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Centre {
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub fax: String,
+}
+
+impl Default for Centre {
+    fn default() -> Self {
+        Centre {
+            name: "在宅医療・介護連携推進センター".into(),
+            address: "石川町20-32".into(),
+            phone: "029-212-3751".into(),
+            fax: "029-212-3752".into(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://data/consentflow.db".into(),
+            data_dir: PathBuf::from("data"),
+            listen: "127.0.0.1:8080".into(),
+            base_url: None,
+            qr_key: None,
+            qr_key_id: "A".into(),
+            session_key: None,
+            session_hours: 12,
+            run_workers: true,
+            centre: Centre::default(),
+        }
+    }
+}
+
+/// Secrets after first-run generation: always present.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub qr_key: Secret,
+    pub qr_key_id: String,
+    pub session_key: Secret,
+}
+
+impl Config {
+    /// Loads the layered configuration. `file` defaults to `consentflow.toml` (optional).
+    pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
+        let file = file.unwrap_or(Path::new("consentflow.toml"));
+        Figment::new()
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("CONSENTFLOW_").split("__"))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// Fills in missing secrets from, or generates them into, `data_dir/secrets/`.
+    pub fn keys(&self) -> std::io::Result<Keys> {
+        let dir = self.data_dir.join("secrets");
+        let qr_key = match &self.qr_key {
+            Some(k) => k.clone(),
+            None => Secret::load_or_create(&dir.join("qr.key"))?,
+        };
+        let session_key = match &self.session_key {
+            Some(k) => k.clone(),
+            None => Secret::load_or_create(&dir.join("session.key"))?,
+        };
+        Ok(Keys {
+            qr_key,
+            qr_key_id: self.qr_key_id.clone(),
+            session_key,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_file_then_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "consentflow.toml",
+                "listen = \"0.0.0.0:9000\"\nqr_key = \"from-file\"\n[centre]\nfax = \"03-0000-0000\"\n",
+            )?;
+            jail.set_env("CONSENTFLOW_LISTEN", "127.0.0.1:9999");
+            jail.set_env("DATABASE_URL", "postgres://postgres@127.0.0.1/x");
+            let c = Config::load(None).expect("loads");
+            assert_eq!(c.listen, "127.0.0.1:9999");
+            assert_eq!(c.database_url, "postgres://postgres@127.0.0.1/x");
+            assert_eq!(c.centre.fax, "03-0000-0000");
+            assert_eq!(c.centre.phone, "029-212-3751");
+            assert_eq!(c.qr_key.as_ref().map(|s| s.expose()), Some("from-file"));
+            assert!(!format!("{c:?}").contains("from-file"));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,148 @@
+//! A small demo city so a newcomer sees a living system at once: offices of each kind, users of
+//! each role, and enrollments in every state. Loaded by `serve --demo` on a database without it.
+
+use chrono::Duration;
+
+use crate::domain::enrollment::{Command, CopyChannel, Signer, State};
+use crate::domain::{Actor, Role};
+use crate::error::AppResult;
+use crate::service::accounts::{self, OfficeInput, UserInput};
+use crate::service::enrollments::{self, today_in_japan, EnrollmentInput, MemberInput, SubjectInput};
+use crate::store::{users, Store};
+
+/// Demo accounts only. Never used outside `--demo`.
+pub const PASSWORD: &str = "demo-password";
+
+pub const LOGINS: [(&str, &str); 5] = [
+    ("city", "市 高齢福祉課（市担当者）"),
+    ("centre", "連携推進センター職員"),
+    ("caremgr", "ケアマネジャー（居宅介護支援・利用スタッフ）"),
+    ("office-admin", "居宅介護支援事業所の管理者"),
+    ("nurse", "訪問看護師（利用スタッフ）"),
+];
+
+const OFFICES: [(&str, &str, &str); 7] = [
+    ("clinic", "海原医院", "029-285-1010"),
+    ("hospital", "ひたちなか中央病院", "029-270-0001"),
+    ("pharmacy", "コヤマ薬局津田店", "029-219-7882"),
+    ("home_care_support", "柴田介護保険事務所", "029-265-8332"),
+    ("visiting_nursing", "みなと訪問看護ステーション", "029-270-0002"),
+    ("community_centre", "勝田地域包括支援センター", "029-270-0003"),
+    ("other", "ひたちなか市在宅医療・介護連携推進センター", "029-212-3751"),
+];
+
+const PEOPLE: [(&str, &str); 10] = [
+    ("山田 花子", "ヤマダ ハナコ"),
+    ("佐藤 一郎", "サトウ イチロウ"),
+    ("鈴木 キヨ", "スズキ キヨ"),
+    ("高橋 正男", "タカハシ マサオ"),
+    ("田中 トメ", "タナカ トメ"),
+    ("伊藤 清", "イトウ キヨシ"),
+    ("渡辺 ハル", "ワタナベ ハル"),
+    ("中村 茂", "ナカムラ シゲル"),
+    ("小林 フミ", "コバヤシ フミ"),
+    ("加藤 勇", "カトウ イサム"),
+];
+
+/// Loads the demo city. Returns false if it is there already.
+pub async fn load(store: &Store) -> AppResult<bool> {
+    let mut c = store.acquire().await?;
+    if users::by_login(c.conn(), "caremgr").await?.is_some() {
+        return Ok(false);
+    }
+    drop(c);
+    let sys = Actor::System;
+    let mut office_ids = Vec::new();
+    for (kind, name, phone) in OFFICES {
+        let input = OfficeInput {
+            kind: kind.into(),
+            name: name.into(),
+            phone: phone.into(),
+            fax: phone.into(),
+            address: "茨城県ひたちなか市石川町20-32".into(),
+            admin_email: "office@example.jp".into(),
+        };
+        office_ids.push(accounts::create_office(store, &sys, &input).await?.id);
+    }
+    let (home_care, nursing) = (office_ids[3], office_ids[4]);
+    let mut ids = std::collections::HashMap::new();
+    for (login, role, office, name) in [
+        ("city", Role::CityAdmin, None, "市 担当"),
+        ("centre", Role::Centre, None, "連携 センター"),
+        ("caremgr", Role::Staff, Some(home_care), "柴田 ケア"),
+        ("office-admin", Role::OfficeAdmin, Some(home_care), "柴田 管理"),
+        ("nurse", Role::Staff, Some(nursing), "港 看護"),
+    ] {
+        let input = UserInput {
+            login: login.into(),
+            name: name.into(),
+            email: Some(format!("{login}@example.jp")),
+            role,
+            office_id: office,
+            password: Some(PASSWORD.into()),
+        };
+        let u = accounts::create_user(store, &sys, &input).await?;
+        ids.insert(login, Actor::User { id: u.id, role, office_id: office });
+    }
+    let (cm, centre) = (ids["caremgr"].clone(), ids["centre"].clone());
+    let day = today_in_japan() - Duration::days(3);
+    let walk = [
+        Command::IssueForm { version: "v1".into() },
+        Command::RecordConsent { date: day, signer: Signer::Subject },
+        Command::ReceiveCopy { channel: CopyChannel::Fax },
+        Command::Verify,
+        Command::RegisterTeam,
+        Command::Activate,
+    ];
+    for (i, target) in State::ALL.iter().enumerate() {
+        let (name, kana) = PEOPLE[i];
+        let input = EnrollmentInput {
+            subject: SubjectInput {
+                name: name.into(),
+                kana: kana.into(),
+                birth_date: format!("19{}-0{}-1{}", 30 + i, 1 + i % 9, i % 9),
+                sex: if i % 2 == 0 { "female" } else { "male" }.into(),
+                address: format!("茨城県ひたちなか市東石川{}-{}", i + 1, 10 + i),
+                phone: format!("029-270-10{i:02}"),
+                insurance_number: Some(format!("00000012{i:02}")),
+            },
+            team: vec![MemberInput {
+                office_id: nursing,
+                user_id: None,
+                profession: "訪問看護師".into(),
+                name: "港 看護".into(),
+                phone: "029-270-0002".into(),
+            }],
+            obtainer_user_id: None,
+        };
+        let e = enrollments::create(store, &cm, &input).await?;
+        let steps: Vec<Command> = match target {
+            State::Draft => vec![],
+            State::FormIssued => walk[..1].to_vec(),
+            State::ConsentSigned => walk[..2].to_vec(),
+            State::CopyReceived => walk[..3].to_vec(),
+            State::Returned => {
+                let mut s = walk[..3].to_vec();
+                s.push(Command::ReturnCopy { reason: "署名欄が読み取れません".into() });
+                s
+            }
+            State::Verified => walk[..4].to_vec(),
+            State::TeamRegistered => walk[..5].to_vec(),
+            State::Active => walk.to_vec(),
+            State::Withdrawn => {
+                let mut s = walk[..2].to_vec();
+                s.push(Command::Withdraw { reason: "本人の申し出".into() });
+                s
+            }
+            State::Closed => vec![Command::Close { reason: "転居".into() }],
+        };
+        for cmd in steps {
+            let who = match cmd {
+                Command::ReceiveCopy { .. } | Command::Verify | Command::Activate | Command::ReturnCopy { .. } => &centre,
+                _ => &cm,
+            };
+            enrollments::transition(store, who, e.id, cmd).await?;
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,116 @@
+//! The domain: pure types and rules, no I/O. Inputs are parsed into newtypes here, so a value
+//! that reaches storage is already valid.
+
+pub mod enrollment;
+pub mod office;
+pub mod person;
+
+use serde::{Deserialize, Serialize};
+
+/// What a user may do is decided by role (and, for office roles, by office).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 利用スタッフ
+    Staff,
+    /// 事業所管理者
+    OfficeAdmin,
+    /// 在宅医療・介護連携推進センター
+    Centre,
+    /// 市 高齢福祉課
+    CityAdmin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::OfficeAdmin => "office_admin",
+            Role::Centre => "centre",
+            Role::CityAdmin => "city_admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "staff" => Role::Staff,
+            "office_admin" => Role::OfficeAdmin,
+            "centre" => Role::Centre,
+            "city_admin" => Role::CityAdmin,
+            _ => return None,
+        })
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Role::Staff => "利用スタッフ",
+            Role::OfficeAdmin => "事業所管理者",
+            Role::Centre => "連携推進センター",
+            Role::CityAdmin => "市担当者",
+        }
+    }
+
+    /// Office roles belong to an office; the centre and the city do not.
+    pub fn needs_office(self) -> bool {
+        matches!(self, Role::Staff | Role::OfficeAdmin)
+    }
+}
+
+/// Who is acting: a signed-in user, or the service itself (intake, schedules).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    User {
+        id: i64,
+        role: Role,
+        office_id: Option<i64>,
+    },
+    System,
+}
+
+impl Actor {
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::User { id, .. } => Some(*id),
+            Actor::System => None,
+        }
+    }
+
+    pub fn role_str(&self) -> &'static str {
+        match self {
+            Actor::User { role, .. } => role.as_str(),
+            Actor::System => "system",
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Actor::User { role, .. } => Some(*role),
+            Actor::System => None,
+        }
+    }
+
+    pub fn office_id(&self) -> Option<i64> {
+        match self {
+            Actor::User { office_id, .. } => *office_id,
+            Actor::System => None,
+        }
+    }
+}
+
+/// A refused input, named by field so screens can show the message beside it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: &'static str,
+    /// Japanese, for the person who typed it.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Offices (利用事業所) and their kinds (施設属性).
+
+use serde::{Deserialize, Serialize};
+
+use super::person::{Email, Phone};
+use super::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfficeKind {
+    Clinic,
+    Hospital,
+    Pharmacy,
+    HomeCareSupport,
+    VisitingNursing,
+    CommunityCentre,
+    Other,
+}
+
+impl OfficeKind {
+    pub const ALL: [OfficeKind; 7] = [
+        OfficeKind::Clinic,
+        OfficeKind::Hospital,
+        OfficeKind::Pharmacy,
+        OfficeKind::HomeCareSupport,
+        OfficeKind::VisitingNursing,
+        OfficeKind::CommunityCentre,
+        OfficeKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfficeKind::Clinic => "clinic",
+            OfficeKind::Hospital => "hospital",
+            OfficeKind::Pharmacy => "pharmacy",
+            OfficeKind::HomeCareSupport => "home_care_support",
+            OfficeKind::VisitingNursing => "visiting_nursing",
+            OfficeKind::CommunityCentre => "community_centre",
+            OfficeKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OfficeKind> {
+        OfficeKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            OfficeKind::Clinic => "クリニック",
+            OfficeKind::Hospital => "病院",
+            OfficeKind::Pharmacy => "薬局",
+            OfficeKind::HomeCareSupport => "居宅介護支援",
+            OfficeKind::VisitingNursing => "訪問看護",
+            OfficeKind::CommunityCentre => "地域包括支援センター",
+            OfficeKind::Other => "その他",
+        }
+    }
+}
+
+/// A validated office, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewOffice {
+    pub kind: OfficeKind,
+    pub name: String,
+    pub phone: Phone,
+    pub fax: Phone,
+    pub address: String,
+    pub admin_email: Email,
+}
+
+impl NewOffice {
+    pub fn parse(
+        kind: &str,
+        name: &str,
+        phone: &str,
+        fax: &str,
+        address: &str,
+        admin_email: &str,
+    ) -> Result<NewOffice, FieldError> {
+        let kind = OfficeKind::parse(kind)
+            .ok_or_else(|| FieldError::new("kind", "施設属性を選んでください。"))?;
+        Ok(NewOffice {
+            kind,
+            name: super::person::bounded_text("name", name, 100, "事業所名")?,
+            phone: Phone::parse("phone", phone)?,
+            fax: Phone::parse("fax", fax)?,
+            address: super::person::bounded_text("address", address, 200, "所在地")?,
+            admin_email: Email::parse("admin_email", admin_email)?,
+        })
+    }
+}

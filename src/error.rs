@@ -1,0 +1,129 @@
+//! One error type for the service. The API renders it as `{"error": {"code", "message"}}`;
+//! internal detail is logged, never shown.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+use crate::domain::enrollment::TransitionError;
+use crate::domain::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("invalid input: {0}")]
+    Invalid(#[from] FieldError),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid state: {0}")]
+    InvalidState(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<TransitionError> for AppError {
+    fn from(e: TransitionError) -> Self {
+        match e {
+            TransitionError::Forbidden { .. } => AppError::Forbidden(e.to_string()),
+            TransitionError::InvalidState { .. } => AppError::InvalidState(e.to_string()),
+            TransitionError::Invalid { field, message } => {
+                AppError::Invalid(FieldError { field, message })
+            }
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code: invalid_input, unauthorized, forbidden, not_found,
+    /// conflict, invalid_state, internal.
+    pub code: &'static str,
+    /// Human-readable message (Japanese for input errors).
+    pub message: String,
+    /// The offending field, for invalid_input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) | AppError::InvalidState(_) => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Invalid(_) => "invalid_input",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::InvalidState(_) => "invalid_state",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The message a person sees: Japanese, and free of internal detail.
+    pub fn message_ja(&self) -> String {
+        match self {
+            AppError::Invalid(f) => f.message.clone(),
+            AppError::Unauthorized => "ログインが必要です。".into(),
+            AppError::Forbidden(_) => "この操作を行う権限がありません。".into(),
+            AppError::NotFound => "見つかりません。".into(),
+            AppError::Conflict(m) => m.clone(),
+            AppError::InvalidState(_) => "現在の状態ではこの操作はできません。".into(),
+            AppError::Internal(_) => {
+                "システムエラーが発生しました。時間をおいて再度お試しください。".into()
+            }
+        }
+    }
+
+    pub fn log(&self) {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = %e, "internal error");
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let field = match &self {
+            AppError::Invalid(f) => Some(f.field),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.message_ja(),
+                field,
+            },
+        };
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,282 @@
+//! Offices, users, passwords, API tokens and the first administrator.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::domain::office::NewOffice;
+use crate::domain::person::{bounded_text, Email};
+use crate::domain::{Actor, FieldError, Role};
+use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Event};
+use crate::store::offices::{self, Office};
+use crate::store::users::{self, NewUser, UserRow};
+use crate::store::{auth, is_unique_violation, Store};
+
+/// Hashes with argon2id, off the async threads (it is deliberately slow).
+pub async fn hash_password(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::from_b64(&random_salt()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(AppError::Internal)
+}
+
+fn random_salt() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    // SaltString wants unpadded standard base64 without the '+' '/' pitfalls: hex is a subset.
+    hex::encode(b)
+}
+
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+pub fn check_password_rules(password: &str) -> Result<(), FieldError> {
+    let n = password.chars().count();
+    if !(10..=128).contains(&n) {
+        return Err(FieldError::new("password", "パスワードは10文字以上128文字以内で設定してください。"));
+    }
+    Ok(())
+}
+
+/// Why a sign-in was refused. Screens show each its own message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginRefused {
+    BadCredentials,
+    Suspended,
+}
+
+pub async fn authenticate(
+    store: &Store,
+    login: &str,
+    password: &str,
+) -> AppResult<Result<UserRow, LoginRefused>> {
+    let mut c = store.acquire().await?;
+    let user = users::by_login(c.conn(), login.trim()).await?;
+    drop(c);
+    let Some(user) = user else {
+        // Spend the same time as a real check, so timing does not reveal which logins exist.
+        let _ = hash_password(password.to_string()).await;
+        return Ok(Err(LoginRefused::BadCredentials));
+    };
+    let Some(hash) = user.password_hash.clone() else {
+        return Ok(Err(LoginRefused::BadCredentials));
+    };
+    if !verify_password(password.to_string(), hash).await {
+        return Ok(Err(LoginRefused::BadCredentials));
+    }
+    if user.suspended {
+        return Ok(Err(LoginRefused::Suspended));
+    }
+    Ok(Ok(user))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OfficeInput {
+    pub kind: String,
+    pub name: String,
+    pub phone: String,
+    pub fax: String,
+    pub address: String,
+    pub admin_email: String,
+}
+
+pub async fn create_office(store: &Store, actor: &Actor, input: &OfficeInput) -> AppResult<Office> {
+    if *actor != Actor::System && actor.role() != Some(Role::CityAdmin) {
+        return Err(AppError::Forbidden("only the city registers offices".into()));
+    }
+    let o = NewOffice::parse(
+        &input.kind,
+        &input.name,
+        &input.phone,
+        &input.fax,
+        &input.address,
+        &input.admin_email,
+    )?;
+    let mut tx = store.begin().await?;
+    let office = match offices::insert(tx.conn(), &o).await {
+        Ok(o) => o,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::Conflict("同じ名称と電話番号の事業所が既に登録されています。".into()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        tx.conn(),
+        Event {
+            actor,
+            action: "office.created",
+            target_kind: "office",
+            target_id: office.id,
+            from_state: None,
+            to_state: None,
+            details: json!({ "kind": office.kind }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(office)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct UserInput {
+    pub login: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub office_id: Option<i64>,
+    /// Optional: without one, the user signs in through a one-time link.
+    pub password: Option<String>,
+}
+
+fn check_login(login: &str) -> Result<String, FieldError> {
+    let l = login.trim();
+    let ok = (3..=40).contains(&l.len())
+        && l.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if !ok {
+        return Err(FieldError::new(
+            "login",
+            "ログインIDは半角英数字と . _ - で3〜40文字にしてください。",
+        ));
+    }
+    Ok(l.to_string())
+}
+
+/// The city creates any user; an office administrator creates users of their own office.
+pub async fn create_user(store: &Store, actor: &Actor, input: &UserInput) -> AppResult<UserRow> {
+    match actor.role() {
+        _ if *actor == Actor::System => {}
+        Some(Role::CityAdmin) => {}
+        Some(Role::OfficeAdmin)
+            if input.role.needs_office() && input.office_id == actor.office_id() => {}
+        _ => return Err(AppError::Forbidden("may not create this user".into())),
+    }
+    let login = check_login(&input.login)?;
+    let name = bounded_text("name", &input.name, 40, "氏名")?;
+    let email = match input.email.as_deref().map(str::trim) {
+        Some(e) if !e.is_empty() => Some(Email::parse("email", e)?),
+        _ => None,
+    };
+    if input.role.needs_office() != input.office_id.is_some() {
+        return Err(FieldError::new(
+            "office_id",
+            "事業所の利用者には事業所を、センター・市の利用者には事業所なしを指定してください。",
+        )
+        .into());
+    }
+    let hash = match &input.password {
+        Some(p) => {
+            check_password_rules(p)?;
+            Some(hash_password(p.clone()).await?)
+        }
+        None => None,
+    };
+    let mut tx = store.begin().await?;
+    if let Some(office) = input.office_id {
+        if offices::get(tx.conn(), office).await?.is_none() {
+            return Err(FieldError::new("office_id", "指定された事業所がありません。").into());
+        }
+    }
+    let new = NewUser {
+        login: &login,
+        name: &name,
+        email: email.as_ref().map(|e| e.as_str()),
+        role: input.role,
+        office_id: input.office_id,
+        password_hash: hash.as_deref(),
+    };
+    let user = match users::insert(tx.conn(), &new).await {
+        Ok(u) => u,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(FieldError::new("login", "このログインIDは既に使われています。").into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        tx.conn(),
+        Event {
+            actor,
+            action: "user.created",
+            target_kind: "user",
+            target_id: user.id,
+            from_state: None,
+            to_state: None,
+            details: json!({ "role": user.role, "office_id": user.office_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Issues an API token for the user. The token is shown once; only its hash is kept.
+pub async fn create_token(store: &Store, user_id: i64, label: &str) -> AppResult<String> {
+    let (token, hash) = auth::new_token();
+    let mut tx = store.begin().await?;
+    auth::create_api_token(tx.conn(), &hash, user_id, label).await?;
+    audit::append(
+        tx.conn(),
+        Event {
+            actor: &Actor::System,
+            action: "api_token.created",
+            target_kind: "user",
+            target_id: user_id,
+            from_state: None,
+            to_state: None,
+            details: json!({ "label": label }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// A one-time sign-in link for a user without a password (valid 24 hours). Returns the path.
+pub async fn create_login_link(store: &Store, user_id: i64) -> AppResult<String> {
+    let (token, hash) = auth::new_token();
+    let mut tx = store.begin().await?;
+    auth::create_login_link(tx.conn(), &hash, user_id, Utc::now() + Duration::hours(24)).await?;
+    tx.commit().await?;
+    Ok(format!("/login/once/{token}"))
+}
+
+/// On an empty database: creates the first city administrator (`admin`) and returns a one-time
+/// sign-in path for them. Returns None when users exist already.
+pub async fn bootstrap(store: &Store) -> AppResult<Option<String>> {
+    let mut c = store.acquire().await?;
+    if users::count(c.conn()).await? > 0 {
+        return Ok(None);
+    }
+    drop(c);
+    let input = UserInput {
+        login: "admin".into(),
+        name: "市管理者".into(),
+        email: None,
+        role: Role::CityAdmin,
+        office_id: None,
+        password: None,
+    };
+    let admin = match create_user(store, &Actor::System, &input).await {
+        Ok(u) => u,
+        // Another node created it in the meantime.
+        Err(AppError::Invalid(f)) if f.field == "login" => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    create_login_link(store, admin.id).await.map(Some)
+}

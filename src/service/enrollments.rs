@@ -1,0 +1,246 @@
+//! Enrollment use cases: create, read with access checks, and move through the state machine.
+
+use chrono::{NaiveDate, Utc};
+use chrono::FixedOffset;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use consentflow_workers::EnrollmentCode;
+
+use crate::domain::enrollment::{self, Command, Facts, State};
+use crate::domain::person::{
+    bounded_text, parse_birth_date, InsuranceNumber, Kana, PersonName, Phone, Sex,
+};
+use crate::domain::{Actor, FieldError, Role};
+use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, AuditEntry, Event};
+use crate::store::enrollments::{self as repo, EnrollmentRow, ListItem, SubjectRow, TeamMemberRow};
+use crate::store::{is_unique_violation, offices, users, Conn, Store};
+
+/// Dates are the city's dates: Asia/Tokyo (UTC+9, no daylight saving).
+pub fn today_in_japan() -> NaiveDate {
+    let jst = FixedOffset::east_opt(9 * 3600).expect("valid offset");
+    Utc::now().with_timezone(&jst).date_naive()
+}
+
+/// A validated subject (支援対象者).
+#[derive(Debug, Clone)]
+pub struct NewSubject {
+    pub name: PersonName,
+    pub kana: Kana,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    pub address: String,
+    pub phone: Phone,
+    pub insurance_number: Option<InsuranceNumber>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct SubjectInput {
+    pub name: String,
+    pub kana: String,
+    /// YYYY-MM-DD
+    pub birth_date: String,
+    /// male, female or unspecified
+    pub sex: String,
+    pub address: String,
+    pub phone: String,
+    pub insurance_number: Option<String>,
+}
+
+impl SubjectInput {
+    pub fn parse(&self) -> Result<NewSubject, FieldError> {
+        Ok(NewSubject {
+            name: PersonName::parse("name", &self.name)?,
+            kana: Kana::parse("kana", &self.kana)?,
+            birth_date: parse_birth_date("birth_date", &self.birth_date, today_in_japan())?,
+            sex: Sex::parse("sex", &self.sex)?,
+            address: bounded_text("address", &self.address, 200, "住所")?,
+            phone: Phone::parse("phone", &self.phone)?,
+            insurance_number: InsuranceNumber::parse(
+                "insurance_number",
+                self.insurance_number.as_deref().unwrap_or(""),
+            )?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct MemberInput {
+    pub office_id: i64,
+    pub user_id: Option<i64>,
+    /// 職種, e.g. 医師, 訪問看護師, 薬剤師, ケアマネジャー
+    pub profession: String,
+    pub name: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct EnrollmentInput {
+    pub subject: SubjectInput,
+    #[serde(default)]
+    pub team: Vec<MemberInput>,
+    /// The consent obtainer; defaults to the creating user. Must belong to the same office.
+    pub obtainer_user_id: Option<i64>,
+}
+
+/// An enrollment with everything a page or API client shows.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EnrollmentView {
+    pub enrollment: EnrollmentRow,
+    pub subject: SubjectRow,
+    pub team: Vec<TeamMemberRow>,
+    pub history: Vec<AuditEntry>,
+}
+
+fn parse_members(team: &[MemberInput]) -> Result<Vec<TeamMemberRow>, FieldError> {
+    if team.len() > 20 {
+        return Err(FieldError::new("team", "チームメンバーは20人までです。"));
+    }
+    team.iter()
+        .map(|m| {
+            Ok(TeamMemberRow {
+                office_id: m.office_id,
+                user_id: m.user_id,
+                profession: bounded_text("team.profession", &m.profession, 30, "職種")?,
+                name: bounded_text("team.name", &m.name, 40, "氏名")?,
+                phone: Phone::parse("team.phone", &m.phone)?.as_str().to_string(),
+            })
+        })
+        .collect()
+}
+
+fn new_code() -> EnrollmentCode {
+    let mut b = [0u8; 6];
+    rand::rng().fill_bytes(&mut b);
+    EnrollmentCode::from_random(b)
+}
+
+pub async fn create(store: &Store, actor: &Actor, input: &EnrollmentInput) -> AppResult<EnrollmentRow> {
+    let (Some(role), Some(office)) = (actor.role(), actor.office_id()) else {
+        return Err(AppError::Forbidden("only office users create enrollments".into()));
+    };
+    if !role.needs_office() {
+        return Err(AppError::Forbidden("only office users create enrollments".into()));
+    }
+    let subject = input.subject.parse()?;
+    let members = parse_members(&input.team)?;
+    let obtainer = input.obtainer_user_id.or(actor.user_id()).ok_or(AppError::Unauthorized)?;
+
+    let mut tx = store.begin().await?;
+    let ob = users::get(tx.conn(), obtainer).await?;
+    if !ob.is_some_and(|u| u.office_id == Some(office) && !u.suspended) {
+        return Err(FieldError::new("obtainer_user_id", "同意取得者は同じ事業所の利用者から選んでください。").into());
+    }
+    for m in &members {
+        if offices::get(tx.conn(), m.office_id).await?.is_none() {
+            return Err(FieldError::new("team.office_id", "指定された事業所がありません。").into());
+        }
+    }
+    let subject_id = repo::insert_subject(tx.conn(), &subject).await?;
+    // A code collision is astronomically rare, but a retry costs nothing.
+    let mut attempt = 0;
+    let row = loop {
+        match repo::insert(tx.conn(), new_code().as_str(), subject_id, obtainer, office).await {
+            Ok(r) => break r,
+            Err(e) if is_unique_violation(&e) && attempt < 3 => attempt += 1,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    for (i, m) in members.iter().enumerate() {
+        repo::insert_member(tx.conn(), row.id, i as i64, m).await?;
+    }
+    audit::append(
+        tx.conn(),
+        Event {
+            actor,
+            action: "enrollment.created",
+            target_kind: "enrollment",
+            target_id: row.id,
+            from_state: None,
+            to_state: Some(State::Draft.as_str()),
+            details: json!({ "team_size": members.len() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Whether the actor may see this enrollment: the centre and the city see all; office users
+/// see those their office obtains consent for or belongs to the team of.
+async fn may_see(c: Conn<'_>, actor: &Actor, id: i64) -> AppResult<bool> {
+    Ok(match actor {
+        Actor::System => true,
+        Actor::User { role: Role::Centre | Role::CityAdmin, .. } => true,
+        Actor::User { office_id: Some(o), .. } => repo::office_involved(c, id, *o).await?,
+        Actor::User { .. } => false,
+    })
+}
+
+pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<EnrollmentView> {
+    let mut c = store.acquire().await?;
+    let enrollment = repo::get(c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    // Someone who may not see it learns nothing, not even that it exists.
+    if !may_see(c.conn(), actor, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let subject = repo::subject(c.conn(), enrollment.subject_id).await?;
+    let team = repo::team(c.conn(), id).await?;
+    let history = audit::for_target(c.conn(), "enrollment", id).await?;
+    Ok(EnrollmentView { enrollment, subject, team, history })
+}
+
+pub async fn list(store: &Store, actor: &Actor, state: Option<State>) -> AppResult<Vec<ListItem>> {
+    let office = match actor {
+        Actor::System => None,
+        Actor::User { role: Role::Centre | Role::CityAdmin, .. } => None,
+        Actor::User { office_id: Some(o), .. } => Some(*o),
+        Actor::User { .. } => return Ok(vec![]),
+    };
+    let mut c = store.acquire().await?;
+    Ok(repo::list(c.conn(), office, state.map(State::as_str)).await?)
+}
+
+fn details(cmd: &Command) -> serde_json::Value {
+    // Reasons and dates go in the audit log; nothing else about the person does.
+    serde_json::to_value(cmd).unwrap_or_else(|_| json!({}))
+}
+
+/// Applies `cmd` through the state machine: the change and its audit event in one transaction.
+pub async fn transition(store: &Store, actor: &Actor, id: i64, cmd: Command) -> AppResult<EnrollmentRow> {
+    let mut tx = store.begin().await?;
+    let row = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    if !may_see(tx.conn(), actor, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let state = State::parse(&row.state)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown state in row {id}")))?;
+    let facts = Facts {
+        state,
+        obtainer_office_id: row.obtainer_office_id,
+        issued_version: row.form_version.clone(),
+    };
+    let action = cmd.name();
+    let d = enrollment::decide(&facts, actor, cmd, today_in_japan())?;
+    if !repo::apply(tx.conn(), id, row.revision, &d).await? {
+        return Err(AppError::Conflict("他の操作と重なりました。画面を更新してやり直してください。".into()));
+    }
+    audit::append(
+        tx.conn(),
+        Event {
+            actor,
+            action: &format!("enrollment.{action}"),
+            target_kind: "enrollment",
+            target_id: id,
+            from_state: Some(d.from().as_str()),
+            to_state: Some(d.to().as_str()),
+            details: details(d.command()),
+        },
+    )
+    .await?;
+    let updated = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(updated)
+}

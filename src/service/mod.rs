@@ -1,0 +1,5 @@
+//! Use cases: each one opens a transaction, asks the domain, writes the change and its audit
+//! event, and commits. Web pages, the API and the CLI all call these.
+
+pub mod accounts;
+pub mod enrollments;

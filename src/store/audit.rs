@@ -1,0 +1,69 @@
+//! The append-only audit log. The database refuses UPDATE and DELETE on it (triggers).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Conn;
+use crate::db;
+use crate::domain::Actor;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_user_id: Option<i64>,
+    pub actor_role: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: i64,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    /// JSON text with the action's details (reasons, dates). Never passwords or tokens.
+    pub details: String,
+}
+
+pub struct Event<'a> {
+    pub actor: &'a Actor,
+    pub action: &'a str,
+    pub target_kind: &'a str,
+    pub target_id: i64,
+    pub from_state: Option<&'a str>,
+    pub to_state: Option<&'a str>,
+    pub details: serde_json::Value,
+}
+
+pub async fn append(c: Conn<'_>, e: Event<'_>) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO audit_log
+        (at, actor_user_id, actor_role, action, target_kind, target_id, from_state, to_state, details)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    let details = e.details.to_string();
+    db!(c, |c| sqlx::query(sql)
+        .bind(Utc::now())
+        .bind(e.actor.user_id())
+        .bind(e.actor.role_str())
+        .bind(e.action)
+        .bind(e.target_kind)
+        .bind(e.target_id)
+        .bind(e.from_state)
+        .bind(e.to_state)
+        .bind(&details)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn for_target(
+    c: Conn<'_>,
+    kind: &str,
+    id: i64,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let sql = "SELECT id, at, actor_user_id, actor_role, action, target_kind, target_id,
+               from_state, to_state, details
+               FROM audit_log WHERE target_kind = $1 AND target_id = $2 ORDER BY id";
+    db!(c, |c| sqlx::query_as::<_, AuditEntry>(sql)
+        .bind(kind)
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await)
+}

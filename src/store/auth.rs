@@ -1,0 +1,135 @@
+//! Sessions, API tokens and one-time login links. Only SHA-256 hashes of the random values are
+//! stored, so a copy of the database lets nobody sign in.
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::Conn;
+use crate::db;
+
+/// A fresh random token (32 bytes, hex) and its hash for storage.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn create_session(
+    c: Conn<'_>,
+    id_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
+               VALUES ($1, $2, $3, $4, $5)";
+    db!(c, |c| sqlx::query(sql)
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(Utc::now())
+        .bind(expires_at)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn session(c: Conn<'_>, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    let sql = "SELECT user_id, csrf_token, expires_at FROM sessions WHERE id_hash = $1";
+    db!(c, |c| sqlx::query_as::<_, SessionRow>(sql)
+        .bind(id_hash)
+        .fetch_optional(&mut *c)
+        .await)
+}
+
+pub async fn delete_session(c: Conn<'_>, id_hash: &str) -> Result<(), sqlx::Error> {
+    db!(c, |c| sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn create_api_token(
+    c: Conn<'_>,
+    hash: &str,
+    user_id: i64,
+    label: &str,
+) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO api_tokens (token_hash, user_id, label, created_at, revoked)
+               VALUES ($1, $2, $3, $4, FALSE)";
+    db!(c, |c| sqlx::query(sql)
+        .bind(hash)
+        .bind(user_id)
+        .bind(label)
+        .bind(Utc::now())
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The user behind a live (not revoked) API token.
+pub async fn api_token_user(c: Conn<'_>, hash: &str) -> Result<Option<i64>, sqlx::Error> {
+    let sql = "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked = FALSE";
+    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
+        .bind(hash)
+        .fetch_optional(&mut *c)
+        .await)
+}
+
+pub async fn create_login_link(
+    c: Conn<'_>,
+    hash: &str,
+    user_id: i64,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO login_links (token_hash, user_id, expires_at) VALUES ($1, $2, $3)";
+    db!(c, |c| sqlx::query(sql)
+        .bind(hash)
+        .bind(user_id)
+        .bind(expires_at)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The user of an unused, unexpired login link.
+pub async fn login_link_user(c: Conn<'_>, hash: &str) -> Result<Option<i64>, sqlx::Error> {
+    let sql = "SELECT user_id FROM login_links
+               WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2";
+    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
+        .bind(hash)
+        .bind(Utc::now())
+        .fetch_optional(&mut *c)
+        .await)
+}
+
+/// Marks the link used. False if it was already used (a race between two tabs).
+pub async fn use_login_link(c: Conn<'_>, hash: &str) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE login_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL";
+    let r = db!(c, |c| sqlx::query(sql)
+        .bind(Utc::now())
+        .bind(hash)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(r == 1)
+}

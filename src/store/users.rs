@@ -1,0 +1,136 @@
+//! Users: staff, office administrators, centre staff and city administrators.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Conn;
+use crate::db;
+use crate::domain::Role;
+
+#[derive(Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub office_id: Option<i64>,
+    pub password_hash: Option<String>,
+    pub suspended: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+// The password hash stays out of logs even when a row is printed.
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("office_id", &self.office_id)
+            .field("suspended", &self.suspended)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the API shows of a user.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub office_id: Option<i64>,
+    pub suspended: bool,
+}
+
+impl UserRow {
+    pub fn role(&self) -> Role {
+        // The CHECK constraint on the column keeps this total.
+        Role::parse(&self.role).unwrap_or(Role::Staff)
+    }
+
+    pub fn public(&self) -> User {
+        User {
+            id: self.id,
+            login: self.login.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            role: self.role(),
+            office_id: self.office_id,
+            suspended: self.suspended,
+        }
+    }
+}
+
+pub struct NewUser<'a> {
+    pub login: &'a str,
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub role: Role,
+    pub office_id: Option<i64>,
+    pub password_hash: Option<&'a str>,
+}
+
+macro_rules! columns {
+    () => {
+        "id, login, name, email, role, office_id, password_hash, suspended, created_at"
+    };
+}
+
+pub async fn insert(c: Conn<'_>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error> {
+    let sql = concat!("INSERT INTO users (login, name, email, role, office_id, password_hash, suspended, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING ", columns!(), "");
+    db!(c, |c| sqlx::query_as::<_, UserRow>(sql)
+        .bind(u.login)
+        .bind(u.name)
+        .bind(u.email)
+        .bind(u.role.as_str())
+        .bind(u.office_id)
+        .bind(u.password_hash)
+        .bind(Utc::now())
+        .fetch_one(&mut *c)
+        .await)
+}
+
+pub async fn by_login(c: Conn<'_>, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = concat!("SELECT ", columns!(), " FROM users WHERE login = $1");
+    db!(c, |c| sqlx::query_as::<_, UserRow>(sql)
+        .bind(login)
+        .fetch_optional(&mut *c)
+        .await)
+}
+
+pub async fn get(c: Conn<'_>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = concat!("SELECT ", columns!(), " FROM users WHERE id = $1");
+    db!(c, |c| sqlx::query_as::<_, UserRow>(sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await)
+}
+
+pub async fn count(c: Conn<'_>) -> Result<i64, sqlx::Error> {
+    db!(c, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut *c)
+        .await)
+}
+
+pub async fn set_password(c: Conn<'_>, id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    db!(c, |c| sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn set_suspended(c: Conn<'_>, id: i64, suspended: bool) -> Result<(), sqlx::Error> {
+    db!(c, |c| sqlx::query("UPDATE users SET suspended = $1 WHERE id = $2")
+        .bind(suspended)
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}

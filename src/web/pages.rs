@@ -1,0 +1,72 @@
+//! Enrollment pages: the list a user may see, and one enrollment with its history.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::session::CurrentUser;
+use super::{render, PageError};
+use crate::app::AppState;
+use crate::domain::enrollment::State as EState;
+use crate::service::enrollments::{self, EnrollmentView};
+use crate::store::enrollments::ListItem;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/enrollments") }))
+        .route("/enrollments", get(list))
+        .route("/enrollments/{id}", get(detail))
+}
+
+/// Japanese label of a stored state name.
+pub fn state_label(s: &str) -> &'static str {
+    EState::parse(s).map(EState::label_ja).unwrap_or("不明")
+}
+
+#[derive(Template)]
+#[template(path = "enrollments.html")]
+struct ListPage<'a> {
+    user: Option<&'a CurrentUser>,
+    items: Vec<ListItem>,
+    states: Vec<(&'static str, &'static str)>,
+    selected: String,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    state: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+    // An unknown filter value shows everything rather than an error: it came from a stale link.
+    let filter = q.state.as_deref().and_then(EState::parse);
+    let items = enrollments::list(&state.store, &user.actor(), filter).await?;
+    let page = ListPage {
+        user: Some(&user),
+        items,
+        states: EState::ALL.iter().map(|s| (s.as_str(), s.label_ja())).collect(),
+        selected: filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "enrollment.html")]
+struct DetailPage<'a> {
+    user: Option<&'a CurrentUser>,
+    v: EnrollmentView,
+}
+
+#[tracing::instrument(skip_all, fields(id))]
+async fn detail(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, PageError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(PageError(crate::error::AppError::NotFound));
+    };
+    let v = enrollments::view(&state.store, &user.actor(), id).await?;
+    Ok(render(StatusCode::OK, &DetailPage { user: Some(&user), v }).into_response())
+}

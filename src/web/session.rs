@@ -1,0 +1,152 @@
+//! Who is signed in: the session cookie for pages, bearer tokens for the API, and CSRF checks.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::app::AppState;
+use crate::domain::{Actor, Role};
+use crate::error::AppError;
+use crate::store::{auth, users};
+
+pub const SESSION_COOKIE: &str = "cf_session";
+pub const LOGIN_CSRF_COOKIE: &str = "cf_login_csrf";
+
+/// A signed-in user of the pages.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub office_id: Option<i64>,
+    pub csrf: String,
+    pub session_hash: String,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor::User {
+            id: self.id,
+            role: self.role,
+            office_id: self.office_id,
+        }
+    }
+
+    /// Checks a submitted form's CSRF token against the session's.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
+        if bool::from(self.csrf.as_bytes().ct_eq(submitted.as_bytes())) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("csrf".into()))
+        }
+    }
+}
+
+/// Why a page sent someone to the login page.
+fn to_login(reason: &str) -> Response {
+    Redirect::to(&format!("/login?reason={reason}")).into_response()
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(cookie) = jar.get(SESSION_COOKIE) else {
+            return Err(to_login("required"));
+        };
+        let hash = auth::hash_token(cookie.value());
+        let internal = |e: sqlx::Error| super::PageError(e.into()).into_response();
+        let mut c = state.store.acquire().await.map_err(internal)?;
+        let Some(s) = auth::session(c.conn(), &hash).await.map_err(internal)? else {
+            return Err(to_login("expired"));
+        };
+        if s.expires_at < Utc::now() {
+            auth::delete_session(c.conn(), &hash).await.map_err(internal)?;
+            return Err(to_login("expired"));
+        }
+        let Some(u) = users::get(c.conn(), s.user_id).await.map_err(internal)? else {
+            return Err(to_login("expired"));
+        };
+        if u.suspended {
+            auth::delete_session(c.conn(), &hash).await.map_err(internal)?;
+            return Err(to_login("suspended"));
+        }
+        Ok(CurrentUser {
+            id: u.id,
+            name: u.name.clone(),
+            role: u.role(),
+            office_id: u.office_id,
+            csrf: s.csrf_token,
+            session_hash: hash,
+        })
+    }
+}
+
+/// A caller of the JSON API, identified by `Authorization: Bearer <token>`.
+#[derive(Debug, Clone)]
+pub struct ApiUser(pub Actor);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(AppError::Unauthorized)?;
+        let token = header.strip_prefix("Bearer ").ok_or(AppError::Unauthorized)?;
+        let mut c = state.store.acquire().await?;
+        let user_id = auth::api_token_user(c.conn(), &auth::hash_token(token.trim()))
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let u = users::get(c.conn(), user_id).await?.ok_or(AppError::Unauthorized)?;
+        if u.suspended {
+            return Err(AppError::Forbidden("account suspended".into()));
+        }
+        Ok(ApiUser(Actor::User {
+            id: u.id,
+            role: u.role(),
+            office_id: u.office_id,
+        }))
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when the service is reached over https.
+pub fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    let secure = state
+        .config
+        .base_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .build()
+}
+
+/// Signed double-submit token for the login form, before any session exists: the cookie holds a
+/// nonce, the form holds its HMAC under the session key.
+pub fn login_csrf_for(state: &AppState, nonce: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(state.keys.session_key.expose().as_bytes())
+        .expect("HMAC takes any key length");
+    mac.update(b"login-csrf:");
+    mac.update(nonce.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+pub fn login_csrf_ok(state: &AppState, jar: &CookieJar, submitted: &str) -> bool {
+    let Some(nonce) = jar.get(LOGIN_CSRF_COOKIE) else {
+        return false;
+    };
+    let expected = login_csrf_for(state, nonce.value());
+    bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+}

@@ -1,0 +1,9 @@
+//! consentflow's document engine.
+//!
+//! Pure document work: it is handed bytes and gives bytes or values back. It knows nothing of
+//! databases, HTTP or job queues, so every piece here can be fuzzed and benchmarked on its own.
+
+pub mod code;
+pub mod form;
+
+pub use code::{CodeError, EnrollmentCode};
