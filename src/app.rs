@@ -48,7 +48,9 @@ impl Application {
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     pub fn state(&self) -> &AppState {
@@ -69,7 +71,8 @@ impl Application {
                 let _ = stop.wait_for(|s| *s).await;
                 Ok(())
             };
-            let (w, j) = tokio::join!(web, jobs::run(store, queue, signal));
+            let poll = std::time::Duration::from_millis(self.state.config.job_poll_ms);
+            let (w, j) = tokio::join!(web, jobs::run(store, queue, poll, signal));
             w?;
             j?;
         } else {

@@ -12,7 +12,11 @@ use crate::service::accounts;
 use crate::store::{users, Store};
 
 #[derive(Parser)]
-#[command(name = "consentflow", version, about = "Consent forms and FAX intake for 電子@連絡帳")]
+#[command(
+    name = "consentflow",
+    version,
+    about = "Consent forms and FAX intake for 電子@連絡帳"
+)]
 struct Cli {
     /// Configuration file (default: ./consentflow.toml, optional).
     #[arg(long, global = true)]
@@ -90,7 +94,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let queue = Queue::new(&store);
             let mut stop = shutdown_signal();
             tracing::info!(backend = store.backend(), "workers running");
-            jobs::run(store, queue, async move {
+            let poll = std::time::Duration::from_millis(config.job_poll_ms);
+            jobs::run(store, queue, poll, async move {
                 let _ = stop.wait_for(|s| *s).await;
                 Ok(())
             })
@@ -102,7 +107,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied ({})", store.backend());
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { user, label } } => {
+        Command::Token {
+            command: TokenCommand::Create { user, label },
+        } => {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
             let id = user_id(&store, &user).await?;
@@ -149,7 +156,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     if demo {
         if crate::demo::load(&store).await? {
-            println!("Demo city loaded. Sign in with any of these (password: {}):", crate::demo::PASSWORD);
+            println!(
+                "Demo city loaded. Sign in with any of these (password: {}):",
+                crate::demo::PASSWORD
+            );
             for (login, what) in crate::demo::LOGINS {
                 println!("    {login:<14} {what}");
             }

@@ -29,6 +29,8 @@ pub struct Config {
     pub session_hours: i64,
     /// Run the job workers inside `serve` (the one-process default).
     pub run_workers: bool,
+    /// How often idle job workers look for work, in milliseconds.
+    pub job_poll_ms: u64,
     pub centre: Centre,
 }
 
@@ -65,6 +67,7 @@ impl Default for Config {
             session_key: None,
             session_hours: 12,
             run_workers: true,
+            job_poll_ms: 250,
             centre: Centre::default(),
         }
     }
@@ -114,6 +117,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the closure's error type
     fn layers_file_then_environment() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

@@ -7,7 +7,9 @@ use crate::domain::enrollment::{Command, CopyChannel, Signer, State};
 use crate::domain::{Actor, Role};
 use crate::error::AppResult;
 use crate::service::accounts::{self, OfficeInput, UserInput};
-use crate::service::enrollments::{self, today_in_japan, EnrollmentInput, MemberInput, SubjectInput};
+use crate::service::enrollments::{
+    self, today_in_japan, EnrollmentInput, MemberInput, SubjectInput,
+};
 use crate::store::{users, Store};
 
 /// Demo accounts only. Never used outside `--demo`.
@@ -26,9 +28,21 @@ const OFFICES: [(&str, &str, &str); 7] = [
     ("hospital", "ひたちなか中央病院", "029-270-0001"),
     ("pharmacy", "コヤマ薬局津田店", "029-219-7882"),
     ("home_care_support", "柴田介護保険事務所", "029-265-8332"),
-    ("visiting_nursing", "みなと訪問看護ステーション", "029-270-0002"),
-    ("community_centre", "勝田地域包括支援センター", "029-270-0003"),
-    ("other", "ひたちなか市在宅医療・介護連携推進センター", "029-212-3751"),
+    (
+        "visiting_nursing",
+        "みなと訪問看護ステーション",
+        "029-270-0002",
+    ),
+    (
+        "community_centre",
+        "勝田地域包括支援センター",
+        "029-270-0003",
+    ),
+    (
+        "other",
+        "ひたちなか市在宅医療・介護連携推進センター",
+        "029-212-3751",
+    ),
 ];
 
 const PEOPLE: [(&str, &str); 10] = [
@@ -70,7 +84,12 @@ pub async fn load(store: &Store) -> AppResult<bool> {
         ("city", Role::CityAdmin, None, "市 担当"),
         ("centre", Role::Centre, None, "連携 センター"),
         ("caremgr", Role::Staff, Some(home_care), "柴田 ケア"),
-        ("office-admin", Role::OfficeAdmin, Some(home_care), "柴田 管理"),
+        (
+            "office-admin",
+            Role::OfficeAdmin,
+            Some(home_care),
+            "柴田 管理",
+        ),
         ("nurse", Role::Staff, Some(nursing), "港 看護"),
     ] {
         let input = UserInput {
@@ -82,14 +101,28 @@ pub async fn load(store: &Store) -> AppResult<bool> {
             password: Some(PASSWORD.into()),
         };
         let u = accounts::create_user(store, &sys, &input).await?;
-        ids.insert(login, Actor::User { id: u.id, role, office_id: office });
+        ids.insert(
+            login,
+            Actor::User {
+                id: u.id,
+                role,
+                office_id: office,
+            },
+        );
     }
     let (cm, centre) = (ids["caremgr"].clone(), ids["centre"].clone());
     let day = today_in_japan() - Duration::days(3);
     let walk = [
-        Command::IssueForm { version: "v1".into() },
-        Command::RecordConsent { date: day, signer: Signer::Subject },
-        Command::ReceiveCopy { channel: CopyChannel::Fax },
+        Command::IssueForm {
+            version: "v1".into(),
+        },
+        Command::RecordConsent {
+            date: day,
+            signer: Signer::Subject,
+        },
+        Command::ReceiveCopy {
+            channel: CopyChannel::Fax,
+        },
         Command::Verify,
         Command::RegisterTeam,
         Command::Activate,
@@ -123,7 +156,9 @@ pub async fn load(store: &Store) -> AppResult<bool> {
             State::CopyReceived => walk[..3].to_vec(),
             State::Returned => {
                 let mut s = walk[..3].to_vec();
-                s.push(Command::ReturnCopy { reason: "署名欄が読み取れません".into() });
+                s.push(Command::ReturnCopy {
+                    reason: "署名欄が読み取れません".into(),
+                });
                 s
             }
             State::Verified => walk[..4].to_vec(),
@@ -131,14 +166,21 @@ pub async fn load(store: &Store) -> AppResult<bool> {
             State::Active => walk.to_vec(),
             State::Withdrawn => {
                 let mut s = walk[..2].to_vec();
-                s.push(Command::Withdraw { reason: "本人の申し出".into() });
+                s.push(Command::Withdraw {
+                    reason: "本人の申し出".into(),
+                });
                 s
             }
-            State::Closed => vec![Command::Close { reason: "転居".into() }],
+            State::Closed => vec![Command::Close {
+                reason: "転居".into(),
+            }],
         };
         for cmd in steps {
             let who = match cmd {
-                Command::ReceiveCopy { .. } | Command::Verify | Command::Activate | Command::ReturnCopy { .. } => &centre,
+                Command::ReceiveCopy { .. }
+                | Command::Verify
+                | Command::Activate
+                | Command::ReturnCopy { .. } => &centre,
                 _ => &cm,
             };
             enrollments::transition(store, who, e.id, cmd).await?;

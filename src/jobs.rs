@@ -4,6 +4,7 @@
 //! share the queue (apalis locks each task), so a job runs once.
 
 use std::future::Future;
+use std::time::Duration;
 
 use apalis::prelude::*;
 use apalis_postgres::PostgresStorage;
@@ -43,8 +44,16 @@ impl Queue {
 
     pub async fn render_form(&self, job: RenderForm) -> anyhow::Result<()> {
         match self {
-            Queue::Sqlite(s) => s.clone().push(job).await.map_err(|e| anyhow::anyhow!("{e}")),
-            Queue::Postgres(s) => s.clone().push(job).await.map_err(|e| anyhow::anyhow!("{e}")),
+            Queue::Sqlite(s) => s
+                .clone()
+                .push(job)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}")),
+            Queue::Postgres(s) => s
+                .clone()
+                .push(job)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}")),
         }
     }
 }
@@ -71,20 +80,22 @@ pub async fn render_form(job: RenderForm, store: Data<Store>) -> Result<(), BoxD
 }
 
 /// Runs every worker until `shutdown` completes.
-pub async fn run<S>(store: Store, queue: Queue, shutdown: S) -> anyhow::Result<()>
+/// Idle workers look for new tasks this often. apalis otherwise wakes only on its heartbeat
+/// (30 s), which is too slow for a care manager waiting for a form.
+pub async fn run<S>(store: Store, queue: Queue, poll: Duration, shutdown: S) -> anyhow::Result<()>
 where
     S: Future<Output = std::io::Result<()>> + Send,
 {
     let monitor = match queue {
         Queue::Sqlite(s) => Monitor::new().register(move |_| {
             WorkerBuilder::new(worker_name("render-form"))
-                .backend(s.clone())
+                .backend(s.clone().poll_with_interval(poll))
                 .data(store.clone())
                 .build(render_form)
         }),
         Queue::Postgres(s) => Monitor::new().register(move |_| {
             WorkerBuilder::new(worker_name("render-form"))
-                .backend(s.clone())
+                .backend(s.clone().poll_with_interval(poll))
                 .data(store.clone())
                 .build(render_form)
         }),
@@ -98,5 +109,9 @@ where
 /// Worker names are registered in the queue's tables, so each process needs its own.
 fn worker_name(kind: &str) -> String {
     use rand::RngCore;
-    format!("{kind}-{}-{:08x}", std::process::id(), rand::rng().next_u32())
+    format!(
+        "{kind}-{}-{:08x}",
+        std::process::id(),
+        rand::rng().next_u32()
+    )
 }

@@ -13,8 +13,8 @@ use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::jobs::RenderForm;
 use crate::service::enrollments::{self as service, EnrollmentInput, EnrollmentView};
-use crate::store::enrollments::{self as repo, EnrollmentRow, ListItem};
 use crate::store::blobs;
+use crate::store::enrollments::{self as repo, EnrollmentRow, ListItem};
 use crate::web::session::ApiUser;
 
 /// Create an enrollment in `draft` (事前確認).
@@ -48,7 +48,10 @@ pub async fn list(
 ) -> AppResult<Json<Vec<ListItem>>> {
     let filter = match q.state.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(EState::parse(s).ok_or_else(|| FieldError::new("state", "状態の指定が正しくありません。"))?),
+        Some(s) => Some(
+            EState::parse(s)
+                .ok_or_else(|| FieldError::new("state", "状態の指定が正しくありません。"))?,
+        ),
     };
     Ok(Json(service::list(&state.store, &actor, filter).await?))
 }
@@ -63,7 +66,9 @@ pub async fn get(
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<EnrollmentView>> {
-    Ok(Json(service::view(&state.store, &actor, parse_id(&id)?).await?))
+    Ok(Json(
+        service::view(&state.store, &actor, parse_id(&id)?).await?,
+    ))
 }
 
 /// Move the enrollment through its state machine. Issuing a form also queues its rendering.
@@ -83,7 +88,10 @@ pub async fn transition(
     let issues_form = matches!(cmd, Command::IssueForm { .. });
     let row = service::transition(&state.store, &actor, id, cmd).await?;
     if issues_form {
-        state.queue.render_form(RenderForm { enrollment_id: id }).await?;
+        state
+            .queue
+            .render_form(RenderForm { enrollment_id: id })
+            .await?;
     }
     Ok(Json(row))
 }
@@ -99,8 +107,19 @@ pub async fn consent_form(
 ) -> AppResult<Response> {
     let view = service::view(&state.store, &actor, parse_id(&id)?).await?;
     let mut c = state.store.acquire().await?;
-    let sha = repo::latest_render(c.conn(), view.enrollment.id).await?.ok_or(AppError::NotFound)?;
-    let (media, data) = blobs::get(c.conn(), &sha).await?.ok_or(AppError::NotFound)?;
+    let sha = repo::latest_render(c.conn(), view.enrollment.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (media, data) = blobs::get(c.conn(), &sha)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let disposition = format!("inline; filename=\"consent-{}.pdf\"", view.enrollment.code);
-    Ok(([(header::CONTENT_TYPE, media), (header::CONTENT_DISPOSITION, disposition)], data).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, media),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        data,
+    )
+        .into_response())
 }

@@ -16,12 +16,24 @@ use crate::error::AppError;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(admin::token))
-        .route("/offices", get(admin::list_offices).post(admin::create_office))
+        .route(
+            "/offices",
+            get(admin::list_offices).post(admin::create_office),
+        )
         .route("/users", post(admin::create_user))
-        .route("/enrollments", get(enrollments::list).post(enrollments::create))
+        .route(
+            "/enrollments",
+            get(enrollments::list).post(enrollments::create),
+        )
         .route("/enrollments/{id}", get(enrollments::get))
-        .route("/enrollments/{id}/transitions", post(enrollments::transition))
-        .route("/enrollments/{id}/consent-form.pdf", get(enrollments::consent_form))
+        .route(
+            "/enrollments/{id}/transitions",
+            post(enrollments::transition),
+        )
+        .route(
+            "/enrollments/{id}/consent-form.pdf",
+            get(enrollments::consent_form),
+        )
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound })
 }

@@ -138,11 +138,20 @@ pub struct Facts {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("{role} may not {action}")]
-    Forbidden { role: &'static str, action: &'static str },
+    Forbidden {
+        role: &'static str,
+        action: &'static str,
+    },
     #[error("cannot {action} an enrollment in state {from}")]
-    InvalidState { from: &'static str, action: &'static str },
+    InvalidState {
+        from: &'static str,
+        action: &'static str,
+    },
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 }
 
 /// An accepted transition. Only [`decide`] makes one.
@@ -191,7 +200,9 @@ fn parties(cmd: &Command) -> &'static [Party] {
 fn party_of(actor: &Actor, facts: &Facts) -> Option<Party> {
     match actor {
         Actor::System => Some(Party::System),
-        Actor::User { role, office_id, .. } => match role {
+        Actor::User {
+            role, office_id, ..
+        } => match role {
             Role::Centre => Some(Party::Centre),
             Role::CityAdmin => Some(Party::CityAdmin),
             Role::Staff | Role::OfficeAdmin => {

@@ -19,7 +19,9 @@ fn facts(state: State) -> Facts {
 
 fn sample_commands() -> Vec<Command> {
     vec![
-        Command::IssueForm { version: "v1".into() },
+        Command::IssueForm {
+            version: "v1".into(),
+        },
         Command::RecordConsent {
             date: today(),
             signer: Signer::Subject,
@@ -43,12 +45,19 @@ fn sample_commands() -> Vec<Command> {
 }
 
 fn actors() -> Vec<(&'static str, Actor)> {
-    let user = |id, role, office_id| Actor::User { id, role, office_id };
+    let user = |id, role, office_id| Actor::User {
+        id,
+        role,
+        office_id,
+    };
     vec![
         ("obtainer_staff", user(1, Role::Staff, Some(OFFICE))),
         ("obtainer_admin", user(2, Role::OfficeAdmin, Some(OFFICE))),
         ("other_staff", user(3, Role::Staff, Some(OTHER_OFFICE))),
-        ("other_admin", user(4, Role::OfficeAdmin, Some(OTHER_OFFICE))),
+        (
+            "other_admin",
+            user(4, Role::OfficeAdmin, Some(OTHER_OFFICE)),
+        ),
         ("centre", user(5, Role::Centre, None)),
         ("city", user(6, Role::CityAdmin, None)),
         ("system", Actor::System),
@@ -170,7 +179,10 @@ fn consent_needs_a_past_date_and_a_proxy_relationship() {
     };
     assert!(matches!(
         decide(&facts(State::FormIssued), &staff, no_rel, today()),
-        Err(TransitionError::Invalid { field: "relationship", .. })
+        Err(TransitionError::Invalid {
+            field: "relationship",
+            ..
+        })
     ));
     let proxy = Command::RecordConsent {
         date: today(),
@@ -192,7 +204,10 @@ fn reasons_are_required_and_bounded() {
         let cmd = Command::ReturnCopy { reason: r.into() };
         assert!(matches!(
             decide(&facts(State::CopyReceived), &centre, cmd, today()),
-            Err(TransitionError::Invalid { field: "reason", .. })
+            Err(TransitionError::Invalid {
+                field: "reason",
+                ..
+            })
         ));
     }
 }
@@ -206,7 +221,10 @@ fn bad_form_versions_are_refused() {
     };
     for v in ["", "v1;drop", "toolongversion"] {
         let cmd = Command::IssueForm { version: v.into() };
-        assert!(decide(&facts(State::Draft), &staff, cmd, today()).is_err(), "{v}");
+        assert!(
+            decide(&facts(State::Draft), &staff, cmd, today()).is_err(),
+            "{v}"
+        );
     }
 }
 

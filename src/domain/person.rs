@@ -17,7 +17,10 @@ pub fn bounded_text(
 ) -> Result<String, FieldError> {
     let s = input.trim();
     if s.is_empty() {
-        return Err(FieldError::new(field, format!("{label}を入力してください。")));
+        return Err(FieldError::new(
+            field,
+            format!("{label}を入力してください。"),
+        ));
     }
     let n = s.chars().count();
     if n > max {
@@ -27,7 +30,10 @@ pub fn bounded_text(
         ));
     }
     if s.chars().any(|c| c.is_control()) {
-        return Err(FieldError::new(field, format!("{label}に使えない文字が含まれています。")));
+        return Err(FieldError::new(
+            field,
+            format!("{label}に使えない文字が含まれています。"),
+        ));
     }
     Ok(s.to_string())
 }
@@ -165,7 +171,9 @@ impl Email {
                     && domain.contains('.')
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
-                    && !s.chars().any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
+                    && !s
+                        .chars()
+                        .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
                     && !domain.contains('@')
             });
         if !valid {
@@ -207,9 +215,18 @@ mod tests {
 
     #[test]
     fn kana_is_normalised_to_full_width_katakana() {
-        assert_eq!(Kana::parse("k", "やまだ はなこ").unwrap().as_str(), "ヤマダ　ハナコ");
-        assert_eq!(Kana::parse("k", "ﾔﾏﾀﾞ ﾊﾅｺ").unwrap().as_str(), "ヤマダ　ハナコ");
-        assert_eq!(Kana::parse("k", "ヤマダ　ハナコ").unwrap().as_str(), "ヤマダ　ハナコ");
+        assert_eq!(
+            Kana::parse("k", "やまだ はなこ").unwrap().as_str(),
+            "ヤマダ　ハナコ"
+        );
+        assert_eq!(
+            Kana::parse("k", "ﾔﾏﾀﾞ ﾊﾅｺ").unwrap().as_str(),
+            "ヤマダ　ハナコ"
+        );
+        assert_eq!(
+            Kana::parse("k", "ヤマダ　ハナコ").unwrap().as_str(),
+            "ヤマダ　ハナコ"
+        );
         let e = Kana::parse("kana", "山田").unwrap_err();
         assert_eq!(e.field, "kana");
         assert!(e.message.contains("山"));
@@ -226,7 +243,12 @@ mod tests {
 
     #[test]
     fn phone_accepts_full_width_and_refuses_nonsense() {
-        assert_eq!(Phone::parse("p", "０２９－２７３－０１１１").unwrap().as_str(), "029-273-0111");
+        assert_eq!(
+            Phone::parse("p", "０２９－２７３－０１１１")
+                .unwrap()
+                .as_str(),
+            "029-273-0111"
+        );
         assert!(Phone::parse("p", "12345").is_err());
         assert!(Phone::parse("p", "029-273-011a").is_err());
     }
@@ -235,7 +257,10 @@ mod tests {
     fn insurance_number_is_ten_digits_or_absent() {
         assert_eq!(InsuranceNumber::parse("i", "").unwrap(), None);
         assert_eq!(
-            InsuranceNumber::parse("i", "０１２３４５６７８９").unwrap().unwrap().as_str(),
+            InsuranceNumber::parse("i", "０１２３４５６７８９")
+                .unwrap()
+                .unwrap()
+                .as_str(),
             "0123456789"
         );
         assert!(InsuranceNumber::parse("i", "123456789").is_err());

@@ -40,7 +40,11 @@ fn random_salt() -> String {
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -50,7 +54,10 @@ pub async fn verify_password(password: String, hash: String) -> bool {
 pub fn check_password_rules(password: &str) -> Result<(), FieldError> {
     let n = password.chars().count();
     if !(10..=128).contains(&n) {
-        return Err(FieldError::new("password", "パスワードは10文字以上128文字以内で設定してください。"));
+        return Err(FieldError::new(
+            "password",
+            "パスワードは10文字以上128文字以内で設定してください。",
+        ));
     }
     Ok(())
 }
@@ -99,7 +106,9 @@ pub struct OfficeInput {
 
 pub async fn create_office(store: &Store, actor: &Actor, input: &OfficeInput) -> AppResult<Office> {
     if *actor != Actor::System && actor.role() != Some(Role::CityAdmin) {
-        return Err(AppError::Forbidden("only the city registers offices".into()));
+        return Err(AppError::Forbidden(
+            "only the city registers offices".into(),
+        ));
     }
     let o = NewOffice::parse(
         &input.kind,
@@ -113,7 +122,9 @@ pub async fn create_office(store: &Store, actor: &Actor, input: &OfficeInput) ->
     let office = match offices::insert(tx.conn(), &o).await {
         Ok(o) => o,
         Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::Conflict("同じ名称と電話番号の事業所が既に登録されています。".into()))
+            return Err(AppError::Conflict(
+                "同じ名称と電話番号の事業所が既に登録されています。".into(),
+            ))
         }
         Err(e) => return Err(e.into()),
     };
@@ -148,7 +159,8 @@ pub struct UserInput {
 fn check_login(login: &str) -> Result<String, FieldError> {
     let l = login.trim();
     let ok = (3..=40).contains(&l.len())
-        && l.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        && l.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if !ok {
         return Err(FieldError::new(
             "login",

@@ -1,7 +1,7 @@
 //! Enrollment use cases: create, read with access checks, and move through the state machine.
 
-use chrono::{NaiveDate, Utc};
 use chrono::FixedOffset;
+use chrono::{NaiveDate, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -117,21 +117,36 @@ fn new_code() -> EnrollmentCode {
     EnrollmentCode::from_random(b)
 }
 
-pub async fn create(store: &Store, actor: &Actor, input: &EnrollmentInput) -> AppResult<EnrollmentRow> {
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    input: &EnrollmentInput,
+) -> AppResult<EnrollmentRow> {
     let (Some(role), Some(office)) = (actor.role(), actor.office_id()) else {
-        return Err(AppError::Forbidden("only office users create enrollments".into()));
+        return Err(AppError::Forbidden(
+            "only office users create enrollments".into(),
+        ));
     };
     if !role.needs_office() {
-        return Err(AppError::Forbidden("only office users create enrollments".into()));
+        return Err(AppError::Forbidden(
+            "only office users create enrollments".into(),
+        ));
     }
     let subject = input.subject.parse()?;
     let members = parse_members(&input.team)?;
-    let obtainer = input.obtainer_user_id.or(actor.user_id()).ok_or(AppError::Unauthorized)?;
+    let obtainer = input
+        .obtainer_user_id
+        .or(actor.user_id())
+        .ok_or(AppError::Unauthorized)?;
 
     let mut tx = store.begin().await?;
     let ob = users::get(tx.conn(), obtainer).await?;
     if !ob.is_some_and(|u| u.office_id == Some(office) && !u.suspended) {
-        return Err(FieldError::new("obtainer_user_id", "同意取得者は同じ事業所の利用者から選んでください。").into());
+        return Err(FieldError::new(
+            "obtainer_user_id",
+            "同意取得者は同じ事業所の利用者から選んでください。",
+        )
+        .into());
     }
     for m in &members {
         if offices::get(tx.conn(), m.office_id).await?.is_none() {
@@ -173,8 +188,13 @@ pub async fn create(store: &Store, actor: &Actor, input: &EnrollmentInput) -> Ap
 async fn may_see(c: Conn<'_>, actor: &Actor, id: i64) -> AppResult<bool> {
     Ok(match actor {
         Actor::System => true,
-        Actor::User { role: Role::Centre | Role::CityAdmin, .. } => true,
-        Actor::User { office_id: Some(o), .. } => repo::office_involved(c, id, *o).await?,
+        Actor::User {
+            role: Role::Centre | Role::CityAdmin,
+            ..
+        } => true,
+        Actor::User {
+            office_id: Some(o), ..
+        } => repo::office_involved(c, id, *o).await?,
         Actor::User { .. } => false,
     })
 }
@@ -189,14 +209,24 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<Enrollment
     let subject = repo::subject(c.conn(), enrollment.subject_id).await?;
     let team = repo::team(c.conn(), id).await?;
     let history = audit::for_target(c.conn(), "enrollment", id).await?;
-    Ok(EnrollmentView { enrollment, subject, team, history })
+    Ok(EnrollmentView {
+        enrollment,
+        subject,
+        team,
+        history,
+    })
 }
 
 pub async fn list(store: &Store, actor: &Actor, state: Option<State>) -> AppResult<Vec<ListItem>> {
     let office = match actor {
         Actor::System => None,
-        Actor::User { role: Role::Centre | Role::CityAdmin, .. } => None,
-        Actor::User { office_id: Some(o), .. } => Some(*o),
+        Actor::User {
+            role: Role::Centre | Role::CityAdmin,
+            ..
+        } => None,
+        Actor::User {
+            office_id: Some(o), ..
+        } => Some(*o),
         Actor::User { .. } => return Ok(vec![]),
     };
     let mut c = store.acquire().await?;
@@ -209,7 +239,12 @@ fn details(cmd: &Command) -> serde_json::Value {
 }
 
 /// Applies `cmd` through the state machine: the change and its audit event in one transaction.
-pub async fn transition(store: &Store, actor: &Actor, id: i64, cmd: Command) -> AppResult<EnrollmentRow> {
+pub async fn transition(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    cmd: Command,
+) -> AppResult<EnrollmentRow> {
     let mut tx = store.begin().await?;
     let row = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
     if !may_see(tx.conn(), actor, id).await? {
@@ -225,7 +260,9 @@ pub async fn transition(store: &Store, actor: &Actor, id: i64, cmd: Command) -> 
     let action = cmd.name();
     let d = enrollment::decide(&facts, actor, cmd, today_in_japan())?;
     if !repo::apply(tx.conn(), id, row.revision, &d).await? {
-        return Err(AppError::Conflict("他の操作と重なりました。画面を更新してやり直してください。".into()));
+        return Err(AppError::Conflict(
+            "他の操作と重なりました。画面を更新してやり直してください。".into(),
+        ));
     }
     audit::append(
         tx.conn(),

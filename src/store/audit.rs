@@ -53,11 +53,7 @@ pub async fn append(c: Conn<'_>, e: Event<'_>) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-pub async fn for_target(
-    c: Conn<'_>,
-    kind: &str,
-    id: i64,
-) -> Result<Vec<AuditEntry>, sqlx::Error> {
+pub async fn for_target(c: Conn<'_>, kind: &str, id: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
     let sql = "SELECT id, at, actor_user_id, actor_role, action, target_kind, target_id,
                from_state, to_state, details
                FROM audit_log WHERE target_kind = $1 AND target_id = $2 ORDER BY id";

@@ -58,11 +58,13 @@ pub async fn session(c: Conn<'_>, id_hash: &str) -> Result<Option<SessionRow>, s
 }
 
 pub async fn delete_session(c: Conn<'_>, id_hash: &str) -> Result<(), sqlx::Error> {
-    db!(c, |c| sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-        .bind(id_hash)
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    db!(c, |c| sqlx::query(
+        "DELETE FROM sessions WHERE id_hash = $1"
+    )
+    .bind(id_hash)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 

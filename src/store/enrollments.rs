@@ -63,7 +63,10 @@ macro_rules! columns {
     };
 }
 
-pub async fn insert_subject(c: Conn<'_>, s: &crate::service::enrollments::NewSubject) -> Result<i64, sqlx::Error> {
+pub async fn insert_subject(
+    c: Conn<'_>,
+    s: &crate::service::enrollments::NewSubject,
+) -> Result<i64, sqlx::Error> {
     let sql = "INSERT INTO subjects
         (name, kana, birth_date, sex, address, phone, insurance_number, created_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
@@ -87,9 +90,13 @@ pub async fn insert(
     obtainer_user_id: i64,
     obtainer_office_id: i64,
 ) -> Result<EnrollmentRow, sqlx::Error> {
-    let sql = concat!("INSERT INTO enrollments (code, subject_id, obtainer_user_id, obtainer_office_id, state,
+    let sql = concat!(
+        "INSERT INTO enrollments (code, subject_id, obtainer_user_id, obtainer_office_id, state,
          revision, created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', 0, $5, $5)
-         RETURNING ", columns!(), "");
+         RETURNING ",
+        columns!(),
+        ""
+    );
     db!(c, |c| sqlx::query_as::<_, EnrollmentRow>(sql)
         .bind(code)
         .bind(subject_id)
@@ -185,12 +192,7 @@ pub async fn office_involved(c: Conn<'_>, id: i64, office: i64) -> Result<bool, 
 
 /// Applies a decision of the state machine. The row changes only if nobody changed it since it
 /// was read (`revision`); otherwise returns false and the caller reports a conflict.
-pub async fn apply(
-    c: Conn<'_>,
-    id: i64,
-    revision: i64,
-    d: &Decision,
-) -> Result<bool, sqlx::Error> {
+pub async fn apply(c: Conn<'_>, id: i64, revision: i64, d: &Decision) -> Result<bool, sqlx::Error> {
     let (version, consent_date, signer, relationship): (
         Option<&str>,
         Option<NaiveDate>,
@@ -200,9 +202,12 @@ pub async fn apply(
         Command::IssueForm { version } => (Some(version), None, None, None),
         Command::RecordConsent { date, signer } => match signer {
             Signer::Subject => (None, Some(*date), Some("subject"), None),
-            Signer::Proxy { relationship } => {
-                (None, Some(*date), Some("proxy"), Some(relationship.as_str()))
-            }
+            Signer::Proxy { relationship } => (
+                None,
+                Some(*date),
+                Some("proxy"),
+                Some(relationship.as_str()),
+            ),
         },
         _ => (None, None, None, None),
     };
@@ -235,7 +240,8 @@ pub async fn insert_render(
     version: &str,
     sha256: &str,
 ) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO form_renders (enrollment_id, form_kind, form_version, blob_sha256, created_at)
+    let sql =
+        "INSERT INTO form_renders (enrollment_id, form_kind, form_version, blob_sha256, created_at)
                VALUES ($1, 'bessi1', $2, $3, $4)";
     db!(c, |c| sqlx::query(sql)
         .bind(enrollment_id)
@@ -250,7 +256,8 @@ pub async fn insert_render(
 
 /// The newest rendered form's blob, if any.
 pub async fn latest_render(c: Conn<'_>, enrollment_id: i64) -> Result<Option<String>, sqlx::Error> {
-    let sql = "SELECT blob_sha256 FROM form_renders WHERE enrollment_id = $1 ORDER BY id DESC LIMIT 1";
+    let sql =
+        "SELECT blob_sha256 FROM form_renders WHERE enrollment_id = $1 ORDER BY id DESC LIMIT 1";
     db!(c, |c| sqlx::query_scalar::<_, String>(sql)
         .bind(enrollment_id)
         .fetch_optional(&mut *c)

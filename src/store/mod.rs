@@ -159,7 +159,10 @@ impl Store {
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         let mut c = self.acquire().await?;
-        db!(c.conn(), |c| sqlx::query("SELECT 1").execute(&mut *c).await.map(|_| ()))?;
+        db!(c.conn(), |c| sqlx::query("SELECT 1")
+            .execute(&mut *c)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 

@@ -26,8 +26,12 @@ macro_rules! columns {
 }
 
 pub async fn insert(c: Conn<'_>, o: &NewOffice) -> Result<Office, sqlx::Error> {
-    let sql = concat!("INSERT INTO offices (kind, name, phone, fax, address, admin_email, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ", columns!(), "");
+    let sql = concat!(
+        "INSERT INTO offices (kind, name, phone, fax, address, admin_email, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
+        columns!(),
+        ""
+    );
     db!(c, |c| sqlx::query_as::<_, Office>(sql)
         .bind(o.kind.as_str())
         .bind(&o.name)

@@ -110,27 +110,33 @@ pub async fn get(c: Conn<'_>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
 }
 
 pub async fn count(c: Conn<'_>) -> Result<i64, sqlx::Error> {
-    db!(c, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
-        .fetch_one(&mut *c)
-        .await)
+    db!(c, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM users"
+    )
+    .fetch_one(&mut *c)
+    .await)
 }
 
 pub async fn set_password(c: Conn<'_>, id: i64, hash: &str) -> Result<(), sqlx::Error> {
-    db!(c, |c| sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-        .bind(hash)
-        .bind(id)
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    db!(c, |c| sqlx::query(
+        "UPDATE users SET password_hash = $1 WHERE id = $2"
+    )
+    .bind(hash)
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn set_suspended(c: Conn<'_>, id: i64, suspended: bool) -> Result<(), sqlx::Error> {
-    db!(c, |c| sqlx::query("UPDATE users SET suspended = $1 WHERE id = $2")
-        .bind(suspended)
-        .bind(id)
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    db!(c, |c| sqlx::query(
+        "UPDATE users SET suspended = $1 WHERE id = $2"
+    )
+    .bind(suspended)
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }

@@ -20,7 +20,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", axum::routing::post(logout))
-        .route("/login/once/{token}", get(once_page).post(once_set_password))
+        .route(
+            "/login/once/{token}",
+            get(once_page).post(once_set_password),
+        )
 }
 
 #[derive(Template)]
@@ -65,7 +68,13 @@ fn login_form(
         .http_only(true)
         .same_site(SameSite::Strict)
         .build();
-    let page = LoginPage { user: None, notice, error, login, csrf };
+    let page = LoginPage {
+        user: None,
+        notice,
+        error,
+        login,
+        csrf,
+    };
     (jar.add(cookie), render(status, &page)).into_response()
 }
 
@@ -75,7 +84,14 @@ async fn login_page(
     Query(q): Query<LoginQuery>,
 ) -> Response {
     let status = StatusCode::OK;
-    login_form(&state, jar, status, notice_for(q.reason.as_deref()), None, String::new())
+    login_form(
+        &state,
+        jar,
+        status,
+        notice_for(q.reason.as_deref()),
+        None,
+        String::new(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -89,25 +105,57 @@ pub struct LoginForm {
 }
 
 #[tracing::instrument(skip_all)]
-async fn login(State(state): State<AppState>, jar: CookieJar, Form(f): Form<LoginForm>) -> Result<Response, PageError> {
+async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, PageError> {
     if !session::login_csrf_ok(&state, &jar, &f.csrf) {
         let msg = "画面の有効期限が切れたため送信できませんでした。もう一度ログインしてください。";
-        return Ok(login_form(&state, jar, StatusCode::FORBIDDEN, None, Some(msg), f.login));
+        return Ok(login_form(
+            &state,
+            jar,
+            StatusCode::FORBIDDEN,
+            None,
+            Some(msg),
+            f.login,
+        ));
     }
     if f.login.trim().is_empty() || f.password.is_empty() {
         let msg = "ログインIDとパスワードを入力してください。";
-        return Ok(login_form(&state, jar, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), f.login));
+        return Ok(login_form(
+            &state,
+            jar,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(msg),
+            f.login,
+        ));
     }
     let user = match accounts::authenticate(&state.store, &f.login, &f.password).await? {
         Ok(u) => u,
         Err(LoginRefused::BadCredentials) => {
             metrics::counter!("consentflow_logins_total", "result" => "refused").increment(1);
             let msg = "ログインIDまたはパスワードが正しくありません。";
-            return Ok(login_form(&state, jar, StatusCode::UNAUTHORIZED, None, Some(msg), f.login));
+            return Ok(login_form(
+                &state,
+                jar,
+                StatusCode::UNAUTHORIZED,
+                None,
+                Some(msg),
+                f.login,
+            ));
         }
         Err(LoginRefused::Suspended) => {
             let msg = "このアカウントは利用停止中です。市の担当者にお問い合わせください。";
-            return Ok(login_form(&state, jar, StatusCode::FORBIDDEN, None, Some(msg), f.login));
+            return Ok(login_form(
+                &state,
+                jar,
+                StatusCode::FORBIDDEN,
+                None,
+                Some(msg),
+                f.login,
+            ));
         }
     };
     metrics::counter!("consentflow_logins_total", "result" => "ok").increment(1);
@@ -115,7 +163,11 @@ async fn login(State(state): State<AppState>, jar: CookieJar, Form(f): Form<Logi
     Ok((jar, Redirect::to("/enrollments")).into_response())
 }
 
-async fn start_session(state: &AppState, jar: CookieJar, user_id: i64) -> Result<CookieJar, PageError> {
+async fn start_session(
+    state: &AppState,
+    jar: CookieJar,
+    user_id: i64,
+) -> Result<CookieJar, PageError> {
     let (sid, sid_hash) = auth::new_token();
     let (csrf, _) = auth::new_token();
     let expires = Utc::now() + Duration::hours(state.config.session_hours);
@@ -156,13 +208,21 @@ struct SetPasswordPage<'a> {
     error: Option<String>,
 }
 
-async fn once_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
+async fn once_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
     let mut c = state.store.acquire().await?;
     let Some(uid) = auth::login_link_user(c.conn(), &auth::hash_token(&token)).await? else {
         return Err(link_gone());
     };
     let u = users::get(c.conn(), uid).await?.ok_or_else(link_gone)?;
-    let page = SetPasswordPage { user: None, name: u.name, login: u.login, error: None };
+    let page = SetPasswordPage {
+        user: None,
+        name: u.name,
+        login: u.login,
+        error: None,
+    };
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -190,16 +250,25 @@ async fn once_set_password(
 ) -> Result<Response, PageError> {
     let hash = auth::hash_token(&token);
     let mut c = state.store.acquire().await?;
-    let uid = auth::login_link_user(c.conn(), &hash).await?.ok_or_else(link_gone)?;
+    let uid = auth::login_link_user(c.conn(), &hash)
+        .await?
+        .ok_or_else(link_gone)?;
     let u = users::get(c.conn(), uid).await?.ok_or_else(link_gone)?;
     drop(c);
     let problem = if f.password != f.confirm {
         Some("確認用のパスワードが一致しません。".to_string())
     } else {
-        accounts::check_password_rules(&f.password).err().map(|e| e.message)
+        accounts::check_password_rules(&f.password)
+            .err()
+            .map(|e| e.message)
     };
     if let Some(error) = problem {
-        let page = SetPasswordPage { user: None, name: u.name, login: u.login, error: Some(error) };
+        let page = SetPasswordPage {
+            user: None,
+            name: u.name,
+            login: u.login,
+            error: Some(error),
+        };
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let pw_hash = accounts::hash_password(f.password).await?;

@@ -42,14 +42,21 @@ pub struct ListQuery {
 }
 
 #[tracing::instrument(skip_all)]
-async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     // An unknown filter value shows everything rather than an error: it came from a stale link.
     let filter = q.state.as_deref().and_then(EState::parse);
     let items = enrollments::list(&state.store, &user.actor(), filter).await?;
     let page = ListPage {
         user: Some(&user),
         items,
-        states: EState::ALL.iter().map(|s| (s.as_str(), s.label_ja())).collect(),
+        states: EState::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label_ja()))
+            .collect(),
         selected: filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
     };
     Ok(render(StatusCode::OK, &page))
@@ -63,10 +70,21 @@ struct DetailPage<'a> {
 }
 
 #[tracing::instrument(skip_all, fields(id))]
-async fn detail(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse::<i64>() else {
         return Err(PageError(crate::error::AppError::NotFound));
     };
     let v = enrollments::view(&state.store, &user.actor(), id).await?;
-    Ok(render(StatusCode::OK, &DetailPage { user: Some(&user), v }).into_response())
+    Ok(render(
+        StatusCode::OK,
+        &DetailPage {
+            user: Some(&user),
+            v,
+        },
+    )
+    .into_response())
 }

@@ -67,14 +67,18 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Err(to_login("expired"));
         };
         if s.expires_at < Utc::now() {
-            auth::delete_session(c.conn(), &hash).await.map_err(internal)?;
+            auth::delete_session(c.conn(), &hash)
+                .await
+                .map_err(internal)?;
             return Err(to_login("expired"));
         }
         let Some(u) = users::get(c.conn(), s.user_id).await.map_err(internal)? else {
             return Err(to_login("expired"));
         };
         if u.suspended {
-            auth::delete_session(c.conn(), &hash).await.map_err(internal)?;
+            auth::delete_session(c.conn(), &hash)
+                .await
+                .map_err(internal)?;
             return Err(to_login("suspended"));
         }
         Ok(CurrentUser {
@@ -101,12 +105,16 @@ impl FromRequestParts<AppState> for ApiUser {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or(AppError::Unauthorized)?;
-        let token = header.strip_prefix("Bearer ").ok_or(AppError::Unauthorized)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .ok_or(AppError::Unauthorized)?;
         let mut c = state.store.acquire().await?;
         let user_id = auth::api_token_user(c.conn(), &auth::hash_token(token.trim()))
             .await?
             .ok_or(AppError::Unauthorized)?;
-        let u = users::get(c.conn(), user_id).await?.ok_or(AppError::Unauthorized)?;
+        let u = users::get(c.conn(), user_id)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         if u.suspended {
             return Err(AppError::Forbidden("account suspended".into()));
         }

@@ -58,7 +58,10 @@ impl EnrollmentCode {
     /// The caller supplies the randomness, so this crate stays free of I/O.
     pub fn from_random(body: [u8; BODY_LEN]) -> Self {
         let values: Vec<u32> = body.iter().map(|b| u32::from(*b) % 32).collect();
-        let mut s: String = values.iter().map(|&v| ALPHABET[v as usize] as char).collect();
+        let mut s: String = values
+            .iter()
+            .map(|&v| ALPHABET[v as usize] as char)
+            .collect();
         s.push(ALPHABET[check_symbol(&values) as usize] as char);
         EnrollmentCode(s)
     }
@@ -84,7 +87,10 @@ impl EnrollmentCode {
             return Err(CodeError::Check);
         }
         Ok(EnrollmentCode(
-            values.iter().map(|&v| ALPHABET[v as usize] as char).collect(),
+            values
+                .iter()
+                .map(|&v| ALPHABET[v as usize] as char)
+                .collect(),
         ))
     }
 
@@ -153,7 +159,11 @@ mod tests {
     #[test]
     fn human_input_is_forgiven() {
         let code = EnrollmentCode::from_random([0, 1, 0, 1, 10, 20]);
-        let typed = code.as_str().to_lowercase().replace('0', "o").replace('1', "l");
+        let typed = code
+            .as_str()
+            .to_lowercase()
+            .replace('0', "o")
+            .replace('1', "l");
         let typed = format!(" {}-{} ", &typed[..3], &typed[3..]);
         assert_eq!(EnrollmentCode::parse(&typed).unwrap(), code);
     }
@@ -164,7 +174,13 @@ mod tests {
             EnrollmentCode::parse("ABC"),
             Err(CodeError::Length { found: 3, .. })
         ));
-        assert_eq!(EnrollmentCode::parse("ABCDEU1"), Err(CodeError::Symbol('U')));
-        assert_eq!(EnrollmentCode::parse("ＡＢＣＤＥＦ1"), Err(CodeError::Symbol('Ａ')));
+        assert_eq!(
+            EnrollmentCode::parse("ABCDEU1"),
+            Err(CodeError::Symbol('U'))
+        );
+        assert_eq!(
+            EnrollmentCode::parse("ＡＢＣＤＥＦ1"),
+            Err(CodeError::Symbol('Ａ'))
+        );
     }
 }

@@ -26,9 +26,17 @@ pub fn render_placeholder(code: &EnrollmentCode, form_version: &str) -> Vec<u8> 
         ]
     };
     let mut ops = Vec::new();
-    ops.extend(line(260.0, 20.0, "consentflow: consent form (placeholder)".into()));
+    ops.extend(line(
+        260.0,
+        20.0,
+        "consentflow: consent form (placeholder)".into(),
+    ));
     ops.extend(line(240.0, 28.0, format!("Enrollment {code}")));
-    ops.extend(line(225.0, 12.0, format!("Form bessi1 version {form_version}")));
+    ops.extend(line(
+        225.0,
+        12.0,
+        format!("Form bessi1 version {form_version}"),
+    ));
     let page = PdfPage::new(Mm(210.0), Mm(297.0), ops);
     let mut doc = PdfDocument::new("consentflow consent form");
     doc.with_pages(vec![page])
