@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use crate::config::{Config, Keys};
 use crate::jobs::{self, Queue};
+use crate::service::forms::FormRegistry;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -18,6 +19,25 @@ pub struct AppState {
     pub queue: Queue,
     pub config: Arc<Config>,
     pub keys: Arc<Keys>,
+    pub forms: Arc<FormRegistry>,
+}
+
+impl AppState {
+    /// Everything but the listener: keys, form versions, database (migrated) and queue.
+    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+        let keys = config.keys()?;
+        let forms = FormRegistry::load(config.forms_dir.as_deref())?;
+        let store = Store::connect(&config.database_url).await?;
+        store.migrate().await?;
+        let queue = Queue::new(&store);
+        Ok(AppState {
+            store,
+            queue,
+            config: Arc::new(config),
+            keys: Arc::new(keys),
+            forms: Arc::new(forms),
+        })
+    }
 }
 
 pub struct Application {
@@ -29,20 +49,12 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let keys = config.keys()?;
-        let store = Store::connect(&config.database_url).await?;
-        store.migrate().await?;
         let listener = TcpListener::bind(&config.listen).await?;
-        let queue = Queue::new(&store);
         let run_workers = config.run_workers;
+        let state = AppState::build(config).await?;
         Ok(Application {
             listener,
-            state: AppState {
-                store,
-                queue,
-                config: Arc::new(config),
-                keys: Arc::new(keys),
-            },
+            state,
             run_workers,
         })
     }
@@ -65,14 +77,13 @@ impl Application {
             let _ = stop_web.wait_for(|s| *s).await;
         });
         if self.run_workers {
-            let store = self.state.store.clone();
-            let queue = self.state.queue.clone();
+            let app = self.state.clone();
             let signal = async move {
                 let _ = stop.wait_for(|s| *s).await;
                 Ok(())
             };
             let poll = std::time::Duration::from_millis(self.state.config.job_poll_ms);
-            let (w, j) = tokio::join!(web, jobs::run(store, queue, poll, signal));
+            let (w, j) = tokio::join!(web, jobs::run(app, poll, signal));
             w?;
             j?;
         } else {

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::{shutdown_signal, Application};
+use crate::app::{shutdown_signal, AppState, Application};
 use crate::config::Config;
-use crate::jobs::{self, Queue};
+use crate::jobs;
 use crate::service::accounts;
 use crate::store::{users, Store};
 
@@ -89,13 +89,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { demo } => serve(config, demo).await,
         Command::Worker => {
-            let store = Store::connect(&config.database_url).await?;
-            store.migrate().await?;
-            let queue = Queue::new(&store);
-            let mut stop = shutdown_signal();
-            tracing::info!(backend = store.backend(), "workers running");
             let poll = std::time::Duration::from_millis(config.job_poll_ms);
-            jobs::run(store, queue, poll, async move {
+            let app = AppState::build(config).await?;
+            let mut stop = shutdown_signal();
+            tracing::info!(backend = app.store.backend(), "workers running");
+            jobs::run(app, poll, async move {
                 let _ = stop.wait_for(|s| *s).await;
                 Ok(())
             })
@@ -149,13 +147,14 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let addr = app.local_addr();
     let base = base_url(&cfg, Some(addr));
-    let store = app.state().store.clone();
+    let state = app.state().clone();
+    let store = state.store.clone();
     if let Some(path) = accounts::bootstrap(&store).await? {
         println!("\nFirst run: the city administrator signs in once at\n\n    {base}{path}\n");
         println!("(login id: admin; the link works once, for 24 hours; `consentflow login-link --user admin` makes a new one)\n");
     }
     if demo {
-        if crate::demo::load(&store).await? {
+        if crate::demo::load(&state).await? {
             println!(
                 "Demo city loaded. Sign in with any of these (password: {}):",
                 crate::demo::PASSWORD

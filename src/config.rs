@@ -31,6 +31,11 @@ pub struct Config {
     pub run_workers: bool,
     /// How often idle job workers look for work, in milliseconds.
     pub job_poll_ms: u64,
+    /// The city that runs the network, as printed on forms (the addressee is its mayor).
+    pub city: String,
+    /// Optional folder with further form versions (`bessi1/vN/form.toml`), for a city's own
+    /// wording without a rebuild. Issued versions must never change.
+    pub forms_dir: Option<PathBuf>,
     pub centre: Centre,
 }
 
@@ -68,6 +73,8 @@ impl Default for Config {
             session_hours: 12,
             run_workers: true,
             job_poll_ms: 250,
+            city: "ひたちなか市".into(),
+            forms_dir: None,
             centre: Centre::default(),
         }
     }

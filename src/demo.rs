@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 
+use crate::app::AppState;
 use crate::domain::enrollment::{Command, CopyChannel, Signer, State};
 use crate::domain::{Actor, Role};
 use crate::error::AppResult;
@@ -10,7 +11,8 @@ use crate::service::accounts::{self, OfficeInput, UserInput};
 use crate::service::enrollments::{
     self, today_in_japan, EnrollmentInput, MemberInput, SubjectInput,
 };
-use crate::store::{users, Store};
+use crate::service::forms;
+use crate::store::users;
 
 /// Demo accounts only. Never used outside `--demo`.
 pub const PASSWORD: &str = "demo-password";
@@ -59,7 +61,8 @@ const PEOPLE: [(&str, &str); 10] = [
 ];
 
 /// Loads the demo city. Returns false if it is there already.
-pub async fn load(store: &Store) -> AppResult<bool> {
+pub async fn load(app: &AppState) -> AppResult<bool> {
+    let store = &app.store;
     let mut c = store.acquire().await?;
     if users::by_login(c.conn(), "caremgr").await?.is_some() {
         return Ok(false);
@@ -113,9 +116,7 @@ pub async fn load(store: &Store) -> AppResult<bool> {
     let (cm, centre) = (ids["caremgr"].clone(), ids["centre"].clone());
     let day = today_in_japan() - Duration::days(3);
     let walk = [
-        Command::IssueForm {
-            version: "v1".into(),
-        },
+        Command::IssueForm { version: 0 },
         Command::RecordConsent {
             date: day,
             signer: Signer::Subject,
@@ -183,7 +184,11 @@ pub async fn load(store: &Store) -> AppResult<bool> {
                 | Command::ReturnCopy { .. } => &centre,
                 _ => &cm,
             };
-            enrollments::transition(store, who, e.id, cmd).await?;
+            if let Command::IssueForm { .. } = cmd {
+                forms::print(app, who, e.id, false).await?;
+            } else {
+                enrollments::transition(store, who, e.id, cmd).await?;
+            }
         }
     }
     Ok(true)

@@ -11,21 +11,24 @@ use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use serde::{Deserialize, Serialize};
 
-use consentflow_workers::{form, EnrollmentCode};
+use consentflow_workers::pdf;
 
-use crate::store::{blobs, enrollments, Store};
+use crate::app::AppState;
+use crate::domain::Actor;
+use crate::service::forms;
+use crate::store::{blobs, forms as repo, users, Store};
 
-/// Render the consent form of an enrollment and store it.
+/// Print many enrollments' forms into one PDF (batch printing).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RenderForm {
-    pub enrollment_id: i64,
+pub struct PrintBatch {
+    pub batch_id: i64,
 }
 
 /// The job queue, on whichever backend the store uses.
 #[derive(Clone)]
 pub enum Queue {
-    Sqlite(SqliteStorage<RenderForm>),
-    Postgres(PostgresStorage<RenderForm>),
+    Sqlite(SqliteStorage<PrintBatch>),
+    Postgres(PostgresStorage<PrintBatch>),
 }
 
 impl std::fmt::Debug for Queue {
@@ -42,7 +45,7 @@ impl Queue {
         }
     }
 
-    pub async fn render_form(&self, job: RenderForm) -> anyhow::Result<()> {
+    pub async fn print_batch(&self, job: PrintBatch) -> anyhow::Result<()> {
         match self {
             Queue::Sqlite(s) => s
                 .clone()
@@ -58,46 +61,79 @@ impl Queue {
     }
 }
 
-/// Renders off the async threads, then stores blob and record in one transaction.
-#[tracing::instrument(skip(store), fields(enrollment_id = job.enrollment_id))]
-pub async fn render_form(job: RenderForm, store: Data<Store>) -> Result<(), BoxDynError> {
-    let mut c = store.acquire().await?;
-    let row = enrollments::get(c.conn(), job.enrollment_id)
+/// Prints each enrollment as the user who asked (so the same rules apply as for one form),
+/// records progress, and stores the joined PDF. One enrollment that cannot be printed is listed
+/// with its reason; the rest still print.
+#[tracing::instrument(skip(app), fields(batch_id = job.batch_id))]
+pub async fn print_batch(job: PrintBatch, app: Data<AppState>) -> Result<(), BoxDynError> {
+    let mut c = app.store.acquire().await?;
+    let batch = repo::batch(c.conn(), job.batch_id)
         .await?
-        .ok_or("enrollment not found")?;
+        .ok_or("batch not found")?;
+    if batch.status == "done" || batch.status == "failed" {
+        return Ok(()); // a retry after the work was finished
+    }
+    let user = users::get(c.conn(), batch.requested_by)
+        .await?
+        .ok_or("user not found")?;
     drop(c);
-    let code = EnrollmentCode::parse(&row.code)?;
-    let version = row.form_version.clone().unwrap_or_else(|| "v1".into());
-    let v = version.clone();
-    let pdf = tokio::task::spawn_blocking(move || form::render_placeholder(&code, &v)).await?;
-    let mut tx = store.begin().await?;
-    let sha = blobs::put(tx.conn(), "application/pdf", &pdf).await?;
-    enrollments::insert_render(tx.conn(), row.id, &version, &sha).await?;
+    let actor = Actor::User {
+        id: user.id,
+        role: user.role(),
+        office_id: user.office_id,
+    };
+    let ids: Vec<i64> = serde_json::from_str(&batch.enrollment_ids)?;
+    let mut pdfs = Vec::new();
+    let mut problems = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        match forms::print(&app, &actor, *id, batch.blank).await {
+            Ok((_, pdf)) => pdfs.push(pdf),
+            Err(e) => problems.push(format!("登録 {id}: {}", e.message_ja())),
+        }
+        let mut tx = app.store.begin().await?;
+        repo::batch_progress(tx.conn(), batch.id, i as i64 + 1).await?;
+        tx.commit().await?;
+    }
+    let merged = if pdfs.is_empty() {
+        None
+    } else {
+        Some(tokio::task::spawn_blocking(move || pdf::merge(&pdfs)).await??)
+    };
+    let error = (!problems.is_empty()).then(|| problems.join("\n"));
+    let mut tx = app.store.begin().await?;
+    let sha = match &merged {
+        Some(bytes) => Some(blobs::put(tx.conn(), "application/pdf", bytes).await?),
+        None => None,
+    };
+    repo::batch_finish(tx.conn(), batch.id, sha.as_deref(), error.as_deref()).await?;
     tx.commit().await?;
-    metrics::counter!("consentflow_forms_rendered_total").increment(1);
-    tracing::info!(bytes = pdf.len(), "consent form rendered");
+    tracing::info!(
+        printed = ids.len() - problems.len(),
+        refused = problems.len(),
+        "print batch finished"
+    );
     Ok(())
 }
 
-/// Runs every worker until `shutdown` completes.
-/// Idle workers look for new tasks this often. apalis otherwise wakes only on its heartbeat
-/// (30 s), which is too slow for a care manager waiting for a form.
-pub async fn run<S>(store: Store, queue: Queue, poll: Duration, shutdown: S) -> anyhow::Result<()>
+/// Runs every worker until `shutdown` completes. Idle workers look for new tasks every `poll`:
+/// apalis otherwise wakes only on its heartbeat (30 s), too slow for someone watching a
+/// progress bar.
+pub async fn run<S>(app: AppState, poll: Duration, shutdown: S) -> anyhow::Result<()>
 where
     S: Future<Output = std::io::Result<()>> + Send,
 {
-    let monitor = match queue {
+    let monitor = match app.queue.clone() {
         Queue::Sqlite(s) => Monitor::new().register(move |_| {
-            WorkerBuilder::new(worker_name("render-form"))
+            WorkerBuilder::new(worker_name("print-batch"))
                 .backend(s.clone().poll_with_interval(poll))
-                .data(store.clone())
-                .build(render_form)
+                .data(app.clone())
+                .build(print_batch)
         }),
         Queue::Postgres(s) => Monitor::new().register(move |_| {
-            WorkerBuilder::new(worker_name("render-form"))
+            WorkerBuilder::new(worker_name("print-batch"))
                 .backend(s.clone().poll_with_interval(poll))
-                .data(store.clone())
-                .build(render_form)
+                .data(app.clone())
+                .build(print_batch)
         }),
     };
     monitor

@@ -42,7 +42,7 @@ CREATE TABLE enrollments (
     obtainer_user_id   BIGINT NOT NULL REFERENCES users (id),
     obtainer_office_id BIGINT NOT NULL REFERENCES offices (id),
     state              TEXT NOT NULL,
-    form_version       TEXT,
+    form_version       BIGINT,
     consent_date       DATE,
     signer             TEXT,
     proxy_relationship TEXT,
@@ -89,15 +89,39 @@ CREATE TABLE blobs (
     created_at TIMESTAMPTZ NOT NULL
 );
 
-CREATE TABLE form_renders (
-    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    enrollment_id BIGINT NOT NULL REFERENCES enrollments (id),
-    form_kind     TEXT NOT NULL,
-    form_version  TEXT NOT NULL,
-    blob_sha256   TEXT NOT NULL REFERENCES blobs (sha256),
-    created_at    TIMESTAMPTZ NOT NULL
+-- Every consent form printed for an enrollment: the stored PDF, the template it came from, and
+-- the payload on each page. A row is never changed except to mark it superseded.
+CREATE TABLE issued_forms (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    enrollment_id   BIGINT NOT NULL REFERENCES enrollments (id),
+    form_kind       TEXT NOT NULL,
+    form_version    BIGINT NOT NULL,
+    blank           BOOLEAN NOT NULL,
+    template_sha256 TEXT NOT NULL,
+    blob_sha256     TEXT NOT NULL REFERENCES blobs (sha256),
+    pages           BIGINT NOT NULL,
+    payloads        TEXT NOT NULL,
+    issued_by       BIGINT REFERENCES users (id),
+    issued_at       TIMESTAMPTZ NOT NULL,
+    superseded_at   TIMESTAMPTZ
 );
-CREATE INDEX form_renders_enrollment ON form_renders (enrollment_id);
+CREATE INDEX issued_forms_enrollment ON issued_forms (enrollment_id);
+CREATE UNIQUE INDEX issued_forms_one_per_variant ON issued_forms (enrollment_id, form_kind, form_version, blank);
+
+-- Batch printing: many enrollments in one PDF, rendered by a job, with progress.
+CREATE TABLE print_batches (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    requested_by   BIGINT NOT NULL REFERENCES users (id),
+    enrollment_ids TEXT NOT NULL,
+    blank          BOOLEAN NOT NULL,
+    total          BIGINT NOT NULL,
+    done           BIGINT NOT NULL,
+    status         TEXT NOT NULL,
+    error          TEXT,
+    blob_sha256    TEXT REFERENCES blobs (sha256),
+    created_at     TIMESTAMPTZ NOT NULL,
+    finished_at    TIMESTAMPTZ
+);
 
 CREATE TABLE sessions (
     id_hash    TEXT PRIMARY KEY,

@@ -11,10 +11,11 @@ use crate::app::AppState;
 use crate::domain::enrollment::{Command, State as EState};
 use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
-use crate::jobs::RenderForm;
 use crate::service::enrollments::{self as service, EnrollmentInput, EnrollmentView};
+use crate::service::forms;
 use crate::store::blobs;
 use crate::store::enrollments::{self as repo, EnrollmentRow, ListItem};
+use crate::store::forms::{self as forms_repo, IssuedForm};
 use crate::web::session::ApiUser;
 
 /// Create an enrollment in `draft` (事前確認).
@@ -71,7 +72,7 @@ pub async fn get(
     ))
 }
 
-/// Move the enrollment through its state machine. Issuing a form also queues its rendering.
+/// Move the enrollment through its state machine. `issue_form` prints (and stores) the form.
 #[utoipa::path(post, path = "/api/v1/enrollments/{id}/transitions", params(("id" = i64, Path)),
     request_body = Command,
     responses((status = 200, body = EnrollmentRow), (status = 403, body = crate::error::ErrorBody),
@@ -85,41 +86,102 @@ pub async fn transition(
     ApiJson(cmd): ApiJson<Command>,
 ) -> AppResult<Json<EnrollmentRow>> {
     let id = parse_id(&id)?;
-    let issues_form = matches!(cmd, Command::IssueForm { .. });
-    let row = service::transition(&state.store, &actor, id, cmd).await?;
-    if issues_form {
-        state
-            .queue
-            .render_form(RenderForm { enrollment_id: id })
-            .await?;
+    if let Command::IssueForm { version } = cmd {
+        if version != 0 && version != state.forms.latest() {
+            return Err(FieldError::new(
+                "version",
+                format!("印刷できるのは最新の第{}版です。", state.forms.latest()),
+            )
+            .into());
+        }
+        forms::print(&state, &actor, id, false).await?;
+        let mut c = state.store.acquire().await?;
+        return Ok(Json(
+            repo::get(c.conn(), id).await?.ok_or(AppError::NotFound)?,
+        ));
     }
-    Ok(Json(row))
+    Ok(Json(
+        service::transition(&state.store, &actor, id, cmd).await?,
+    ))
 }
 
-/// The newest rendered consent form, inline for printing. 404 until it has been rendered.
-#[utoipa::path(get, path = "/api/v1/enrollments/{id}/consent-form.pdf", params(("id" = i64, Path)),
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct FormQuery {
+    /// The blank variant, for handwriting.
+    #[serde(default)]
+    pub blank: bool,
+}
+
+fn pdf_response(code: &str, version: i64, pdf: Vec<u8>) -> Response {
+    let disposition = format!("inline; filename=\"consent-{code}-v{version}.pdf\"");
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::HeaderName::from_static("x-form-version"),
+                version.to_string(),
+            ),
+        ],
+        pdf,
+    )
+        .into_response()
+}
+
+/// Print the consent form: the first print issues it (draft → form_issued); later prints return
+/// the same stored PDF; a newer form version reissues it and supersedes the old.
+#[utoipa::path(post, path = "/api/v1/enrollments/{id}/consent-form", params(("id" = i64, Path), FormQuery),
+    responses((status = 200, content_type = "application/pdf"), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+#[tracing::instrument(skip_all, fields(id = %id))]
+pub async fn print_form(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    Query(q): Query<FormQuery>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let (form, pdf) = forms::print(&state, &actor, id, q.blank).await?;
+    let mut c = state.store.acquire().await?;
+    let code = repo::get(c.conn(), id)
+        .await?
+        .map(|e| e.code)
+        .unwrap_or_default();
+    Ok(pdf_response(&code, form.form_version, pdf))
+}
+
+/// The stored consent form, inline for printing. 404 until it has been issued.
+#[utoipa::path(get, path = "/api/v1/enrollments/{id}/consent-form.pdf", params(("id" = i64, Path), FormQuery),
     responses((status = 200, content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn consent_form(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
+    Query(q): Query<FormQuery>,
 ) -> AppResult<Response> {
     let view = service::view(&state.store, &actor, parse_id(&id)?).await?;
     let mut c = state.store.acquire().await?;
-    let sha = repo::latest_render(c.conn(), view.enrollment.id)
+    let form = forms_repo::newest(c.conn(), view.enrollment.id, q.blank)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (media, data) = blobs::get(c.conn(), &sha)
+    let (_, data) = blobs::get(c.conn(), &form.blob_sha256)
         .await?
         .ok_or(AppError::NotFound)?;
-    let disposition = format!("inline; filename=\"consent-{}.pdf\"", view.enrollment.code);
-    Ok((
-        [
-            (header::CONTENT_TYPE, media),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        data,
-    )
-        .into_response())
+    Ok(pdf_response(&view.enrollment.code, form.form_version, data))
+}
+
+/// Every form issued for the enrollment, with the superseded ones marked.
+#[utoipa::path(get, path = "/api/v1/enrollments/{id}/forms", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<IssuedForm>)), security(("bearer" = [])))]
+pub async fn issued_forms(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<IssuedForm>>> {
+    let view = service::view(&state.store, &actor, parse_id(&id)?).await?;
+    let mut c = state.store.acquire().await?;
+    Ok(Json(
+        forms_repo::all_for(c.conn(), view.enrollment.id).await?,
+    ))
 }

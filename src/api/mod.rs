@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, with bearer tokens. Errors are `{"error": {"code", "message"}}`.
 
 mod admin;
+mod batches;
 mod enrollments;
 mod openapi;
 
@@ -31,9 +32,17 @@ pub fn router() -> Router<AppState> {
             post(enrollments::transition),
         )
         .route(
+            "/enrollments/{id}/consent-form",
+            post(enrollments::print_form),
+        )
+        .route(
             "/enrollments/{id}/consent-form.pdf",
             get(enrollments::consent_form),
         )
+        .route("/enrollments/{id}/forms", get(enrollments::issued_forms))
+        .route("/print-batches", post(batches::create))
+        .route("/print-batches/{id}", get(batches::get))
+        .route("/print-batches/{id}/pdf", get(batches::pdf))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound })
 }

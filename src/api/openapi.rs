@@ -16,7 +16,12 @@ use utoipa::{Modify, OpenApi};
         super::enrollments::list,
         super::enrollments::get,
         super::enrollments::transition,
+        super::enrollments::print_form,
         super::enrollments::consent_form,
+        super::enrollments::issued_forms,
+        super::batches::create,
+        super::batches::get,
+        super::batches::pdf,
     ),
     modifiers(&Bearer)
 )]

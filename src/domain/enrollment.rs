@@ -100,15 +100,30 @@ pub enum CopyChannel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Command {
-    IssueForm { version: String },
-    RecordConsent { date: NaiveDate, signer: Signer },
-    ReceiveCopy { channel: CopyChannel },
-    ReturnCopy { reason: String },
+    /// Print (issue) the consent form. Version 0 means the newest; the service fills it in.
+    IssueForm {
+        #[serde(default)]
+        version: u16,
+    },
+    RecordConsent {
+        date: NaiveDate,
+        signer: Signer,
+    },
+    ReceiveCopy {
+        channel: CopyChannel,
+    },
+    ReturnCopy {
+        reason: String,
+    },
     Verify,
     RegisterTeam,
     Activate,
-    Withdraw { reason: String },
-    Close { reason: String },
+    Withdraw {
+        reason: String,
+    },
+    Close {
+        reason: String,
+    },
 }
 
 impl Command {
@@ -132,7 +147,7 @@ impl Command {
 pub struct Facts {
     pub state: State,
     pub obtainer_office_id: i64,
-    pub issued_version: Option<String>,
+    pub issued_version: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -253,10 +268,7 @@ fn reason(field: &'static str, r: &str) -> Result<(), TransitionError> {
 fn preconditions(facts: &Facts, cmd: &Command, today: NaiveDate) -> Result<(), TransitionError> {
     match cmd {
         Command::IssueForm { version } => {
-            let ok = !version.is_empty()
-                && version.len() <= 8
-                && version.chars().all(|c| c.is_ascii_alphanumeric());
-            if !ok {
+            if *version == 0 {
                 return Err(TransitionError::Invalid {
                     field: "version",
                     message: "様式の版が正しくありません。".into(),

@@ -13,15 +13,13 @@ fn facts(state: State) -> Facts {
     Facts {
         state,
         obtainer_office_id: OFFICE,
-        issued_version: Some("v1".into()),
+        issued_version: Some(1),
     }
 }
 
 fn sample_commands() -> Vec<Command> {
     vec![
-        Command::IssueForm {
-            version: "v1".into(),
-        },
+        Command::IssueForm { version: 1 },
         Command::RecordConsent {
             date: today(),
             signer: Signer::Subject,
@@ -219,13 +217,14 @@ fn bad_form_versions_are_refused() {
         role: Role::Staff,
         office_id: Some(OFFICE),
     };
-    for v in ["", "v1;drop", "toolongversion"] {
-        let cmd = Command::IssueForm { version: v.into() };
-        assert!(
-            decide(&facts(State::Draft), &staff, cmd, today()).is_err(),
-            "{v}"
-        );
-    }
+    let cmd = Command::IssueForm { version: 0 };
+    assert!(matches!(
+        decide(&facts(State::Draft), &staff, cmd, today()),
+        Err(TransitionError::Invalid {
+            field: "version",
+            ..
+        })
+    ));
 }
 
 #[test]

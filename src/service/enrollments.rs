@@ -185,7 +185,7 @@ pub async fn create(
 
 /// Whether the actor may see this enrollment: the centre and the city see all; office users
 /// see those their office obtains consent for or belongs to the team of.
-async fn may_see(c: Conn<'_>, actor: &Actor, id: i64) -> AppResult<bool> {
+pub(crate) async fn may_see(c: Conn<'_>, actor: &Actor, id: i64) -> AppResult<bool> {
     Ok(match actor {
         Actor::System => true,
         Actor::User {
@@ -255,7 +255,7 @@ pub async fn transition(
     let facts = Facts {
         state,
         obtainer_office_id: row.obtainer_office_id,
-        issued_version: row.form_version.clone(),
+        issued_version: row.form_version,
     };
     let action = cmd.name();
     let d = enrollment::decide(&facts, actor, cmd, today_in_japan())?;

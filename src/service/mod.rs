@@ -2,4 +2,6 @@
 //! event, and commits. Web pages, the API and the CLI all call these.
 
 pub mod accounts;
+pub mod batches;
 pub mod enrollments;
+pub mod forms;

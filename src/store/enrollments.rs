@@ -15,7 +15,7 @@ pub struct EnrollmentRow {
     pub obtainer_user_id: i64,
     pub obtainer_office_id: i64,
     pub state: String,
-    pub form_version: Option<String>,
+    pub form_version: Option<i64>,
     pub consent_date: Option<NaiveDate>,
     pub signer: Option<String>,
     pub proxy_relationship: Option<String>,
@@ -194,12 +194,12 @@ pub async fn office_involved(c: Conn<'_>, id: i64, office: i64) -> Result<bool, 
 /// was read (`revision`); otherwise returns false and the caller reports a conflict.
 pub async fn apply(c: Conn<'_>, id: i64, revision: i64, d: &Decision) -> Result<bool, sqlx::Error> {
     let (version, consent_date, signer, relationship): (
-        Option<&str>,
+        Option<i64>,
         Option<NaiveDate>,
         Option<&str>,
         Option<&str>,
     ) = match d.command() {
-        Command::IssueForm { version } => (Some(version), None, None, None),
+        Command::IssueForm { version } => (Some(i64::from(*version)), None, None, None),
         Command::RecordConsent { date, signer } => match signer {
             Signer::Subject => (None, Some(*date), Some("subject"), None),
             Signer::Proxy { relationship } => (
@@ -232,34 +232,4 @@ pub async fn apply(c: Conn<'_>, id: i64, revision: i64, d: &Decision) -> Result<
         .await
         .map(|r| r.rows_affected()))?;
     Ok(n == 1)
-}
-
-pub async fn insert_render(
-    c: Conn<'_>,
-    enrollment_id: i64,
-    version: &str,
-    sha256: &str,
-) -> Result<(), sqlx::Error> {
-    let sql =
-        "INSERT INTO form_renders (enrollment_id, form_kind, form_version, blob_sha256, created_at)
-               VALUES ($1, 'bessi1', $2, $3, $4)";
-    db!(c, |c| sqlx::query(sql)
-        .bind(enrollment_id)
-        .bind(version)
-        .bind(sha256)
-        .bind(Utc::now())
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// The newest rendered form's blob, if any.
-pub async fn latest_render(c: Conn<'_>, enrollment_id: i64) -> Result<Option<String>, sqlx::Error> {
-    let sql =
-        "SELECT blob_sha256 FROM form_renders WHERE enrollment_id = $1 ORDER BY id DESC LIMIT 1";
-    db!(c, |c| sqlx::query_scalar::<_, String>(sql)
-        .bind(enrollment_id)
-        .fetch_optional(&mut *c)
-        .await)
 }

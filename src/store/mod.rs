@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod enrollments;
+pub mod forms;
 pub mod offices;
 pub mod users;
 

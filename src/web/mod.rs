@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod health;
 pub mod pages;
+pub mod print;
 pub mod session;
 
 use askama::Template;
@@ -17,6 +18,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router())
         .merge(pages::router())
+        .merge(print::router())
         .merge(health::router())
         .nest("/api/v1", crate::api::router())
         .layer(axum::middleware::from_fn(health::track))

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::domain::enrollment::State as EState;
 use crate::service::enrollments::{self, EnrollmentView};
 use crate::store::enrollments::ListItem;
+use crate::store::forms::IssuedForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -67,6 +68,7 @@ async fn list(
 struct DetailPage<'a> {
     user: Option<&'a CurrentUser>,
     v: EnrollmentView,
+    forms: Vec<IssuedForm>,
 }
 
 #[tracing::instrument(skip_all, fields(id))]
@@ -79,12 +81,12 @@ async fn detail(
         return Err(PageError(crate::error::AppError::NotFound));
     };
     let v = enrollments::view(&state.store, &user.actor(), id).await?;
-    Ok(render(
-        StatusCode::OK,
-        &DetailPage {
-            user: Some(&user),
-            v,
-        },
-    )
-    .into_response())
+    let mut c = state.store.acquire().await?;
+    let forms = crate::store::forms::all_for(c.conn(), id).await?;
+    let page = DetailPage {
+        user: Some(&user),
+        v,
+        forms,
+    };
+    Ok(render(StatusCode::OK, &page))
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use consentflow::app::AppState;
 use consentflow::config::Config;
 use consentflow::domain::{Actor, Role};
 use consentflow::secret::Secret;
@@ -20,11 +21,13 @@ pub enum Backend {
 pub struct TestApp {
     pub base: String,
     pub store: Store,
+    pub state: AppState,
     /// Follows no redirects, so tests see them; keeps cookies.
     pub client: reqwest::Client,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     pg_db: Option<String>,
+    config: Config,
     _dir: tempfile::TempDir,
 }
 
@@ -92,11 +95,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
         ..Config::default()
     };
     tweak(&mut config);
-    let app = Application::build(config).await.expect("app builds");
-    let base = format!("http://{}", app.local_addr());
-    let store = app.state().store.clone();
-    let (stop, rx) = watch::channel(false);
-    let task = tokio::spawn(app.run(rx));
+    let (base, state, stop, task) = start(config.clone()).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
@@ -104,13 +103,31 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
         .unwrap();
     Some(TestApp {
         base,
-        store,
+        store: state.store.clone(),
+        state,
         client,
         stop,
         task,
         pg_db,
+        config,
         _dir: dir,
     })
+}
+
+type Running = (
+    String,
+    AppState,
+    watch::Sender<bool>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+);
+
+async fn start(config: Config) -> Running {
+    let app = Application::build(config).await.expect("app builds");
+    let base = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    let (stop, rx) = watch::channel(false);
+    let task = tokio::spawn(app.run(rx));
+    (base, state, stop, task)
 }
 
 impl TestApp {
@@ -173,6 +190,19 @@ impl TestApp {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// Stops the app and starts it again on the same database with changed configuration, as
+    /// an operator would after deploying something new.
+    pub async fn restart_with(&mut self, tweak: impl FnOnce(&mut Config)) {
+        let _ = self.stop.send(true);
+        let old = std::mem::replace(&mut self.task, tokio::spawn(async { Ok(()) }));
+        let _ = tokio::time::timeout(Duration::from_secs(10), old).await;
+        self.store.close().await;
+        tweak(&mut self.config);
+        let (base, state, stop, task) = start(self.config.clone()).await;
+        self.store = state.store.clone();
+        (self.base, self.state, self.stop, self.task) = (base, state, stop, task);
     }
 
     /// Stops the app and removes its PostgreSQL database.

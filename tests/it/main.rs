@@ -2,6 +2,7 @@
 //! One binary (faster to link); each module is one area.
 
 mod cli;
+mod forms;
 mod helpers;
 mod story;
 mod web;

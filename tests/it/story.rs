@@ -1,12 +1,12 @@
 //! The two-backend story: offices, users, an enrollment walked through every step, its history,
-//! the rendering job, and the refusals on the way. Runs on SQLite and on PostgreSQL.
+//! the printed form, and the refusals on the way. Runs on SQLite and on PostgreSQL.
 
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use consentflow::domain::Role;
 
-use super::helpers::{eventually, spawn_app, Backend, TestApp};
+use super::helpers::{spawn_app, Backend, TestApp};
 
 #[tokio::test]
 async fn story_on_sqlite() {
@@ -236,7 +236,7 @@ async fn story(app: TestApp) {
         let (tr, t, a) = (tr.clone(), t.to_string(), a);
         async move { a.api(Method::POST, &tr, &t, Some(body)).await }
     };
-    let (s, e) = step(&nurse, json!({ "action": "issue_form", "version": "v1" })).await;
+    let (s, e) = step(&nurse, json!({ "action": "issue_form" })).await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
         (403, Some("forbidden")),
@@ -254,24 +254,27 @@ async fn story(app: TestApp) {
         (422, Some("invalid_input"))
     );
 
-    // Issue the form: the job renders it in the background.
-    let (s, r) = step(&cm, json!({ "action": "issue_form", "version": "v1" })).await;
-    assert_eq!((s, r["state"].as_str()), (200, Some("form_issued")), "{r}");
-    let t0 = std::time::Instant::now();
-    let pdf = eventually(60, || async {
-        let r = reqwest::Client::new()
-            .get(a.url(&format!("{path}/consent-form.pdf")))
-            .bearer_auth(&cm)
-            .send()
-            .await
-            .ok()?;
-        (r.status() == 200).then_some(())?;
-        r.bytes().await.ok()
-    })
-    .await
-    .expect("the render job stored the form within 60 s");
-    eprintln!("render wait {:?}", t0.elapsed());
-    assert!(pdf.starts_with(b"%PDF-"));
+    // Issue the form: rendered and stored with the transition.
+    let (s, e) = step(&cm, json!({ "action": "issue_form", "version": 7 })).await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("version")),
+        "no such version"
+    );
+    let (s, r) = step(&cm, json!({ "action": "issue_form", "version": 1 })).await;
+    assert_eq!(
+        (s, r["state"].as_str(), r["form_version"].as_i64()),
+        (200, Some("form_issued"), Some(1)),
+        "{r}"
+    );
+    let pdf = reqwest::Client::new()
+        .get(a.url(&format!("{path}/consent-form.pdf")))
+        .bearer_auth(&cm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
     let (s, _) = a
         .api(
             Method::GET,

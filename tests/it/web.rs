@@ -226,8 +226,8 @@ async fn first_run_link_sets_the_administrators_password_once() {
 #[tokio::test]
 async fn demo_city_has_every_state_and_is_loaded_once() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    assert!(consentflow::demo::load(&app.store).await.unwrap());
-    assert!(!consentflow::demo::load(&app.store).await.unwrap());
+    assert!(consentflow::demo::load(&app.state).await.unwrap());
+    assert!(!consentflow::demo::load(&app.state).await.unwrap());
     let centre = app.token_with("centre", consentflow::demo::PASSWORD).await;
     let (_, list) = app
         .api(reqwest::Method::GET, "/api/v1/enrollments", &centre, None)

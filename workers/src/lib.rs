@@ -5,5 +5,8 @@
 
 pub mod code;
 pub mod form;
+pub mod payload;
+pub mod pdf;
 
 pub use code::{CodeError, EnrollmentCode};
+pub use payload::{FormKind, Payload, PayloadError};

@@ -1,0 +1,69 @@
+//! Batch printing: choose many enrollments, get one PDF, rendered by a job with progress.
+
+use crate::app::AppState;
+use crate::domain::{Actor, FieldError, Role};
+use crate::error::{AppError, AppResult};
+use crate::jobs::PrintBatch as Job;
+use crate::service::enrollments::may_see;
+use crate::store::enrollments;
+use crate::store::forms::{self as repo, PrintBatch};
+
+pub const MAX_BATCH: usize = 200;
+
+pub async fn create(
+    app: &AppState,
+    actor: &Actor,
+    ids: &[i64],
+    blank: bool,
+) -> AppResult<PrintBatch> {
+    let user = actor.user_id().ok_or(AppError::Unauthorized)?;
+    if ids.is_empty() {
+        return Err(FieldError::new("enrollment_ids", "印刷する登録を選んでください。").into());
+    }
+    if ids.len() > MAX_BATCH {
+        return Err(FieldError::new(
+            "enrollment_ids",
+            format!(
+                "一度に印刷できるのは{MAX_BATCH}件までです（{}件選択）。",
+                ids.len()
+            ),
+        )
+        .into());
+    }
+    let mut unique = Vec::new();
+    for id in ids {
+        if !unique.contains(id) {
+            unique.push(*id);
+        }
+    }
+    let mut c = app.store.acquire().await?;
+    for id in &unique {
+        let visible = enrollments::get(c.conn(), *id).await?.is_some()
+            && may_see(c.conn(), actor, *id).await?;
+        if !visible {
+            return Err(
+                FieldError::new("enrollment_ids", format!("登録 {id} は見つかりません。")).into(),
+            );
+        }
+    }
+    drop(c);
+    let mut tx = app.store.begin().await?;
+    let batch = repo::insert_batch(tx.conn(), user, &unique, blank).await?;
+    tx.commit().await?;
+    // After the commit, so the job always finds its row. A crash in between leaves a queued
+    // batch that the page shows as waiting; printing it again is one click.
+    app.queue.print_batch(Job { batch_id: batch.id }).await?;
+    Ok(batch)
+}
+
+/// A batch, to the user who asked for it (and to the centre and the city).
+pub async fn get(app: &AppState, actor: &Actor, id: i64) -> AppResult<PrintBatch> {
+    let mut c = app.store.acquire().await?;
+    let b = repo::batch(c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let allowed = Some(b.requested_by) == actor.user_id()
+        || matches!(actor.role(), Some(Role::Centre | Role::CityAdmin));
+    if !allowed {
+        return Err(AppError::NotFound);
+    }
+    Ok(b)
+}

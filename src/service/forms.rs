@@ -1,0 +1,296 @@
+//! Printing consent forms: the first print issues the form (draft → form_issued), later prints
+//! return the stored PDF, and a newer template version reissues and supersedes the old one.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use consentflow_workers::form::{
+    self, template, FormData, FormError, Member, Obtainer, Place, SigningKey, Subject, Template,
+};
+use consentflow_workers::EnrollmentCode;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::domain::enrollment::{self, Command, Facts, State};
+use crate::domain::person::Sex;
+use crate::domain::{Actor, FieldError};
+use crate::error::{AppError, AppResult};
+use crate::service::enrollments::{may_see, today_in_japan};
+use crate::store::audit::{self, Event};
+use crate::store::forms::{self as repo, IssuedForm, NewIssued};
+use crate::store::{blobs, enrollments, is_unique_violation, offices, users, Conn};
+
+/// One template version and the hash of its text, recorded with every form issued from it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub template: Template,
+    pub sha256: String,
+}
+
+/// The form versions this service can print: the built-in ones, plus a city's own from
+/// `forms_dir`. The newest is printed; older ones remain for forms already on paper.
+#[derive(Debug, Clone)]
+pub struct FormRegistry {
+    versions: BTreeMap<u16, Entry>,
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+impl FormRegistry {
+    pub fn load(dir: Option<&Path>) -> anyhow::Result<FormRegistry> {
+        let mut versions = BTreeMap::new();
+        for v in template::builtin_versions() {
+            let (t, text) = template::builtin(v)?;
+            versions.insert(
+                v,
+                Entry {
+                    template: t,
+                    sha256: sha256_hex(text),
+                },
+            );
+        }
+        if let Some(dir) = dir {
+            let folder = dir.join("bessi1");
+            for e in std::fs::read_dir(&folder)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", folder.display()))?
+            {
+                let path = e?.path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let Some(v) = name.strip_prefix('v').and_then(|n| n.parse::<u16>().ok()) else {
+                    continue;
+                };
+                let text = std::fs::read_to_string(path.join("form.toml"))?;
+                let t = template::parse(v, &text)?;
+                let sha = sha256_hex(&text);
+                if let Some(existing) = versions.get(&v) {
+                    anyhow::ensure!(existing.sha256 == sha, "forms_dir v{v} differs from the built-in v{v}: give it a new version number");
+                }
+                versions.insert(
+                    v,
+                    Entry {
+                        template: t,
+                        sha256: sha,
+                    },
+                );
+            }
+        }
+        Ok(FormRegistry { versions })
+    }
+
+    pub fn latest(&self) -> u16 {
+        self.versions.keys().next_back().copied().unwrap_or(1)
+    }
+
+    pub fn get(&self, v: u16) -> Option<&Entry> {
+        self.versions.get(&v)
+    }
+}
+
+/// The message a care manager sees when a field cannot be printed.
+fn form_error(e: FormError) -> AppError {
+    match e {
+        FormError::MissingGlyphs { field, chars } => {
+            let list: String = chars.iter().collect();
+            FieldError::new(
+                field,
+                format!("「{list}」は同意書に印刷できない文字です。通常の字体に置き換えるか、手書き用（空欄）の同意書を印刷してください。"),
+            )
+            .into()
+        }
+        FormError::TooLong { field, max } => FieldError::new(
+            field,
+            format!("同意書の欄に収まりません（{max}文字まで）。"),
+        )
+        .into(),
+        FormError::TeamTooLarge(n) => {
+            FieldError::new("team", format!("チームメンバーが多すぎます（{n}人）。")).into()
+        }
+        FormError::Template(t) => AppError::Internal(t.into()),
+    }
+}
+
+async fn form_data(
+    c: &mut crate::store::Pooled,
+    state: &AppState,
+    row: &enrollments::EnrollmentRow,
+    blank: bool,
+) -> AppResult<FormData> {
+    let code = EnrollmentCode::parse(&row.code).map_err(|e| AppError::Internal(e.into()))?;
+    let place = Place {
+        city: state.config.city.clone(),
+        centre_name: state.config.centre.name.clone(),
+        centre_address: state.config.centre.address.clone(),
+        centre_phone: state.config.centre.phone.clone(),
+        centre_fax: state.config.centre.fax.clone(),
+    };
+    if blank {
+        return Ok(FormData {
+            code,
+            subject: None,
+            team: vec![],
+            obtainer: None,
+            place,
+        });
+    }
+    let s = enrollments::subject(c.conn(), row.subject_id).await?;
+    let sex = Sex::parse("sex", &s.sex).map(Sex::label_ja).unwrap_or("");
+    let subject = Subject {
+        name: s.name,
+        kana: s.kana,
+        birth_date: s.birth_date,
+        sex: sex.into(),
+        address: s.address,
+        phone: s.phone,
+    };
+    let mut team = Vec::new();
+    for m in enrollments::team(c.conn(), row.id).await? {
+        let office = office_name(c.conn(), m.office_id).await?;
+        team.push(Member {
+            office,
+            profession: m.profession,
+            name: m.name,
+            phone: m.phone,
+        });
+    }
+    let obtainer_name = users::get(c.conn(), row.obtainer_user_id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let obtainer = Obtainer {
+        office: office_name(c.conn(), row.obtainer_office_id).await?,
+        name: obtainer_name,
+    };
+    Ok(FormData {
+        code,
+        subject: Some(subject),
+        team,
+        obtainer: Some(obtainer),
+        place,
+    })
+}
+
+async fn office_name(c: Conn<'_>, id: i64) -> AppResult<String> {
+    Ok(offices::get(c, id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default())
+}
+
+async fn stored(c: Conn<'_>, f: IssuedForm) -> AppResult<(IssuedForm, Vec<u8>)> {
+    let (_, pdf) = blobs::get(c, &f.blob_sha256)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("blob missing")))?;
+    Ok((f, pdf))
+}
+
+/// Prints the enrollment's consent form (or its blank variant) and returns the stored record and
+/// PDF. Issues it on first print; a newer template version reissues and supersedes.
+#[tracing::instrument(skip(state, actor))]
+pub async fn print(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    blank: bool,
+) -> AppResult<(IssuedForm, Vec<u8>)> {
+    let mut c = state.store.acquire().await?;
+    let row = enrollments::get(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_see(c.conn(), actor, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let st =
+        State::parse(&row.state).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad state")))?;
+    let latest = state.forms.latest();
+    let newest = repo::newest(c.conn(), id, blank).await?;
+    let issuable = matches!(st, State::Draft | State::FormIssued);
+    match newest {
+        Some(f) if f.form_version == i64::from(latest) || !issuable => {
+            return stored(c.conn(), f).await
+        }
+        None if !issuable => {
+            return Err(AppError::InvalidState(format!(
+                "no form was issued before state {}",
+                st.as_str()
+            )));
+        }
+        _ => {}
+    }
+    // A first issue, or a reissue on a newer version: the state machine decides who may.
+    let facts = Facts {
+        state: st,
+        obtainer_office_id: row.obtainer_office_id,
+        issued_version: row.form_version,
+    };
+    let decision = enrollment::decide(
+        &facts,
+        actor,
+        Command::IssueForm { version: latest },
+        today_in_japan(),
+    )?;
+    let data = form_data(&mut c, state, &row, blank).await?;
+    drop(c);
+    let entry = state
+        .forms
+        .get(latest)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("form v{latest} missing")))?
+        .clone();
+    let key = SigningKey {
+        id: state.keys.qr_key_id.chars().next().unwrap_or('A'),
+        key: state.keys.qr_key.expose().as_bytes().to_vec(),
+    };
+    let template = entry.template.clone();
+    let rendered = tokio::task::spawn_blocking(move || form::render(&template, &data, &key))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(form_error)?;
+
+    let mut tx = state.store.begin().await?;
+    let sha = blobs::put(tx.conn(), "application/pdf", &rendered.pdf).await?;
+    let payloads =
+        serde_json::to_string(&rendered.payloads).map_err(|e| AppError::Internal(e.into()))?;
+    let new = NewIssued {
+        enrollment_id: id,
+        version: i64::from(latest),
+        blank,
+        template_sha256: &entry.sha256,
+        blob_sha256: &sha,
+        pages: rendered.payloads.len() as i64,
+        payloads: &payloads,
+        issued_by: actor.user_id(),
+    };
+    let issued = match repo::insert(tx.conn(), &new).await {
+        Ok(f) => f,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::Conflict(
+                "同時に印刷されました。もう一度お試しください。".into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    repo::supersede_older(tx.conn(), id, i64::from(latest)).await?;
+    if !enrollments::apply(tx.conn(), id, row.revision, &decision).await? {
+        return Err(AppError::Conflict(
+            "他の操作と重なりました。画面を更新してやり直してください。".into(),
+        ));
+    }
+    audit::append(
+        tx.conn(),
+        Event {
+            actor,
+            action: "enrollment.issue_form",
+            target_kind: "enrollment",
+            target_id: id,
+            from_state: Some(decision.from().as_str()),
+            to_state: Some(decision.to().as_str()),
+            details: json!({ "version": latest, "blank": blank, "pages": issued.pages }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    metrics::counter!("consentflow_forms_issued_total").increment(1);
+    Ok((issued, rendered.pdf))
+}

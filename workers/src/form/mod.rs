@@ -1,0 +1,197 @@
+//! The 登録申込兼同意書 (別紙1): prefilled or blank, one A4 page (more when the team is long),
+//! two QR codes per page in opposite corners away from the staple corner, the enrollment code
+//! printed large beside each, nothing within 15 mm of an edge, black only.
+
+mod draw;
+pub mod font;
+mod kinsoku;
+mod page;
+pub mod template;
+pub mod wareki;
+
+pub use kinsoku::{can_break, wrap, wrap_varying};
+pub use template::{Template, TemplateError};
+
+use chrono::NaiveDate;
+use printpdf::{FontId, Mm, PdfDocument, PdfPage, PdfSaveOptions};
+use sha2::{Digest, Sha256};
+
+use crate::payload::{FormKind, Payload};
+use crate::EnrollmentCode;
+
+/// The person the form is for. `None` in [`FormData::subject`] prints the blank variant.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub name: String,
+    pub kana: String,
+    pub birth_date: NaiveDate,
+    /// As printed: 男, 女 or empty.
+    pub sex: String,
+    pub address: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub office: String,
+    pub profession: String,
+    pub name: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Obtainer {
+    pub office: String,
+    pub name: String,
+}
+
+/// Where copies go, from configuration.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub city: String,
+    pub centre_name: String,
+    pub centre_address: String,
+    pub centre_phone: String,
+    pub centre_fax: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FormData {
+    pub code: EnrollmentCode,
+    pub subject: Option<Subject>,
+    pub team: Vec<Member>,
+    pub obtainer: Option<Obtainer>,
+    pub place: Place,
+}
+
+/// The QR MAC key and its id.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub id: char,
+    pub key: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SigningKey({}, [redacted])", self.id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormError {
+    /// 外字: characters the font cannot draw. Never printed as blank boxes.
+    #[error("{field}: the font has no glyph for {chars:?}")]
+    MissingGlyphs {
+        field: &'static str,
+        chars: Vec<char>,
+    },
+    #[error("{field}: too long for the form (at most {max} characters)")]
+    TooLong { field: &'static str, max: usize },
+    #[error("the team has {0} members; a form holds at most 60")]
+    TeamTooLarge(usize),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+}
+
+/// A rendered form: the PDF and the payload encoded on each page.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub payloads: Vec<String>,
+    pub version: u16,
+}
+
+/// Renders `data` on template `t`. The same inputs always give the same bytes.
+pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendered, FormError> {
+    let f = font::font();
+    page::check_fields(t, f, data)?;
+    if data.team.len() > 60 {
+        return Err(FormError::TeamTooLarge(data.team.len()));
+    }
+    // Six capitals and a '+' before the font name mark an embedded subset (PDF 9.6.4).
+    let font_id = FontId("CFFORM".into());
+    let plan = page::plan(t, f, data);
+    let pages = plan.len() as u8;
+    let mut payloads = Vec::new();
+    let mut pdf_pages = Vec::new();
+    for (i, content) in plan.into_iter().enumerate() {
+        let payload = Payload {
+            kind: FormKind::Bessi1,
+            code: data.code.clone(),
+            version: t.version,
+            page: i as u8 + 1,
+            pages,
+            key_id: key.id,
+        }
+        .sign(&key.key);
+        let ops = page::draw(
+            t,
+            f,
+            font_id.clone(),
+            data,
+            &content,
+            &payload,
+            i + 1,
+            pages as usize,
+        );
+        payloads.push(payload);
+        pdf_pages.push(PdfPage::new(Mm(draw::PAGE_W), Mm(draw::PAGE_H), ops));
+    }
+    let mut doc = PdfDocument::new(&format!("{} {}", t.title, data.code));
+    doc.resources
+        .fonts
+        .map
+        .insert(font_id, printpdf::PdfFont::new(f.parsed.clone()));
+    let pdf = doc
+        .with_pages(pdf_pages)
+        .save(&PdfSaveOptions::default(), &mut Vec::new());
+    Ok(Rendered {
+        pdf: stable_id(pdf),
+        payloads,
+        version: t.version,
+    })
+}
+
+/// printpdf writes a pseudo-random file /ID. Replace it, in place and at the same length, with a
+/// hash of the document, so identical inputs give identical bytes (and xref offsets stay valid).
+fn stable_id(mut pdf: Vec<u8>) -> Vec<u8> {
+    let Some(at) = find(&pdf, b"/ID") else {
+        return pdf;
+    };
+    let mut spans = Vec::new();
+    let mut i = at;
+    while spans.len() < 2 && i < pdf.len() {
+        match pdf[i] {
+            b'(' | b'<' => {
+                let close = if pdf[i] == b'(' { b')' } else { b'>' };
+                let end = match pdf[i + 1..].iter().position(|&c| c == close) {
+                    Some(e) => i + 1 + e,
+                    None => return pdf,
+                };
+                spans.push((i + 1, end));
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    for &(s, e) in &spans {
+        pdf[s..e].fill(b'0');
+    }
+    let digest = hex_upper(&Sha256::digest(&pdf));
+    for &(s, e) in &spans {
+        let k = (e - s).min(digest.len());
+        pdf[s..s + k].copy_from_slice(&digest.as_bytes()[..k]);
+    }
+    pdf
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+fn hex_upper(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02X}")).collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
