@@ -88,7 +88,14 @@ pub async fn print_batch(job: PrintBatch, app: Data<AppState>) -> Result<(), Box
     for (i, id) in ids.iter().enumerate() {
         match forms::print(&app, &actor, *id, batch.blank).await {
             Ok((_, pdf)) => pdfs.push(pdf),
-            Err(e) => problems.push(format!("登録 {id}: {}", e.message_ja())),
+            Err(e) => {
+                let mut c = app.store.acquire().await?;
+                let code = crate::store::enrollments::get(c.conn(), *id)
+                    .await?
+                    .map(|e| e.code)
+                    .unwrap_or_else(|| id.to_string());
+                problems.push(format!("登録コード {code}: {}", e.message_ja()));
+            }
         }
         let mut tx = app.store.begin().await?;
         repo::batch_progress(tx.conn(), batch.id, i as i64 + 1).await?;

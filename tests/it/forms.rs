@@ -162,7 +162,7 @@ async fn printing(mut app: TestApp) {
     );
 
     // 外字: refused with the field and a way out; the blank variant prints.
-    let (gaiji, _) = enrollment(a, &c, "𠮷田 花子").await;
+    let (gaiji, gaiji_code) = enrollment(a, &c, "𠮷田 花子").await;
     let (s, _, body) = print(a, &c.cm, gaiji, false).await;
     let e: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(
@@ -204,7 +204,7 @@ async fn printing(mut app: TestApp) {
         done["error"]
             .as_str()
             .unwrap()
-            .contains(&format!("登録 {gaiji}")),
+            .contains(&format!("登録コード {gaiji_code}: 「𠮷」")),
         "{done}"
     );
     let pdf = reqwest::Client::new()

@@ -4,5 +4,6 @@
 mod cli;
 mod forms;
 mod helpers;
+mod print_pages;
 mod story;
 mod web;

@@ -1,7 +1,8 @@
 //! The form's font: IPAex Gothic, shipped in `forms/fonts/` under the IPA Font License, compiled
 //! in so no system font is needed. Parsed once per process (7–12 ms).
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 
 use printpdf::ParsedFont;
 
@@ -10,6 +11,9 @@ static BYTES: &[u8] = include_bytes!("../../../forms/fonts/ipaexg.ttf");
 pub struct FormFont {
     pub parsed: ParsedFont,
     units_per_em: f32,
+    /// Advance widths in em, by character. Looking a glyph up in the font's cmap is slow
+    /// (a scan over thousands of segments), and layout measures the same characters often.
+    widths: RwLock<HashMap<char, Option<(u16, f32)>>>,
 }
 
 pub fn font() -> &'static FormFont {
@@ -21,6 +25,7 @@ pub fn font() -> &'static FormFont {
         FormFont {
             parsed,
             units_per_em,
+            widths: RwLock::new(HashMap::new()),
         }
     })
 }
@@ -29,11 +34,28 @@ impl FormFont {
     /// Advance width of `c` at `size_pt`, in millimetres. A missing glyph measures as a full em,
     /// but [`FormFont::missing`] refuses such text before it is drawn.
     pub fn width_mm(&self, c: char, size_pt: f32) -> f32 {
-        let em = match self.parsed.lookup_glyph_index(c as u32) {
-            Some(g) => f32::from(self.parsed.get_horizontal_advance(g)) / self.units_per_em,
-            None => 1.0,
-        };
-        em * size_pt * 25.4 / 72.0
+        self.glyph(c).map_or(1.0, |(_, em)| em) * size_pt * 25.4 / 72.0
+    }
+
+    /// The glyph id of `c` and its advance in em, or None when the font has no glyph for it.
+    pub fn glyph(&self, c: char) -> Option<(u16, f32)> {
+        if let Some(w) = self.widths.read().ok().and_then(|m| m.get(&c).copied()) {
+            return w;
+        }
+        let w = self
+            .parsed
+            .lookup_glyph_index(c as u32)
+            .filter(|g| *g != 0)
+            .map(|g| {
+                (
+                    g,
+                    f32::from(self.parsed.get_horizontal_advance(g)) / self.units_per_em,
+                )
+            });
+        if let Ok(mut m) = self.widths.write() {
+            m.insert(c, w);
+        }
+        w
     }
 
     pub fn text_width_mm(&self, s: &str, size_pt: f32) -> f32 {

@@ -129,3 +129,68 @@ fn write_sample() {
     )
     .unwrap();
 }
+
+#[test]
+#[ignore = "timing breakdown, run with --release --ignored --nocapture"]
+fn timing_breakdown() {
+    use std::time::Instant;
+    let t = v1();
+    let d = sample(4);
+    let k = key();
+    let f = font::font();
+    render(&t, &d, &k).unwrap();
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        page::check_fields(&t, f, &d).unwrap();
+        let plan = page::plan(&t, f, &d);
+        let t1 = Instant::now();
+        let font_id = FontId("CFFORM".into());
+        let mut pages = Vec::new();
+        for (i, content) in plan.iter().enumerate() {
+            let ops = page::draw(
+                &t,
+                f,
+                font_id.clone(),
+                &d,
+                content,
+                "CF1:B1:0000000:V1:1-1:AAAAAAAAAAA",
+                i + 1,
+                1,
+            );
+            pages.push(PdfPage::new(Mm(210.0), Mm(297.0), ops));
+        }
+        let t2 = Instant::now();
+        let mut doc = PdfDocument::new("x");
+        doc.resources
+            .fonts
+            .map
+            .insert(font_id, printpdf::PdfFont::new(f.parsed.clone()));
+        let opts = PdfSaveOptions {
+            optimize: false,
+            ..PdfSaveOptions::default()
+        };
+        let mut lo = doc
+            .with_pages(pages)
+            .to_lopdf_document(&opts, &mut Vec::new());
+        let t3 = Instant::now();
+        let sizes: Vec<usize> = lo
+            .objects
+            .values()
+            .filter_map(|o| o.as_stream().ok())
+            .map(|s| s.content.len())
+            .collect();
+        let pdf = compress(&mut lo).unwrap();
+        let t4 = Instant::now();
+        let _ = stable_id(pdf);
+        let t5 = Instant::now();
+        eprintln!(
+            "layout {:?} ops {:?} to_lopdf {:?} compress+save {:?} id {:?} streams {:?}",
+            t1 - t0,
+            t2 - t1,
+            t3 - t2,
+            t4 - t3,
+            t5 - t4,
+            sizes
+        );
+    }
+}
