@@ -298,3 +298,45 @@ fn decode_png(bytes: &[u8]) -> (Vec<u8>, u32, u32) {
         info.height,
     )
 }
+
+/// Nothing is printed within 15 mm of any edge (FAX machines lose the edges), and only black and
+/// white are used.
+#[test]
+fn nothing_within_15_mm_of_an_edge_and_black_only() {
+    if !tool("pdftoppm") {
+        return;
+    }
+    let (dir, pdf, _) = render(25);
+    let prefix = dir.path().join("edge");
+    let st = Command::new("pdftoppm").args(["-r", "100", "-png"]).arg(&pdf).arg(&prefix).status().unwrap();
+    assert!(st.success());
+    let mut pages = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "png") {
+            continue;
+        }
+        pages += 1;
+        let bytes = std::fs::read(&path).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(&bytes[..])).read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let ch = info.color_type.samples();
+        let (w, h) = (info.width as usize, info.height as usize);
+        let band = (15.0 / 25.4 * 100.0_f32).floor() as usize - 1;
+        for y in 0..h {
+            for x in 0..w {
+                let px = &buf[(y * w + x) * ch..(y * w + x) * ch + ch];
+                if ch >= 3 {
+                    let spread = px[..3].iter().max().unwrap() - px[..3].iter().min().unwrap();
+                    assert!(spread < 8, "colour at ({x},{y}) on {}", path.display());
+                }
+                let near_edge = x < band || y < band || x >= w - band || y >= h - band;
+                if near_edge {
+                    assert!(px[0] > 250, "ink at ({x},{y}), within 15 mm of the edge, on {}", path.display());
+                }
+            }
+        }
+    }
+    assert!(pages >= 2);
+}
