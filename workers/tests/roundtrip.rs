@@ -308,7 +308,12 @@ fn nothing_within_15_mm_of_an_edge_and_black_only() {
     }
     let (dir, pdf, _) = render(25);
     let prefix = dir.path().join("edge");
-    let st = Command::new("pdftoppm").args(["-r", "100", "-png"]).arg(&pdf).arg(&prefix).status().unwrap();
+    let st = Command::new("pdftoppm")
+        .args(["-r", "100", "-png"])
+        .arg(&pdf)
+        .arg(&prefix)
+        .status()
+        .unwrap();
     assert!(st.success());
     let mut pages = 0;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -318,7 +323,9 @@ fn nothing_within_15_mm_of_an_edge_and_black_only() {
         }
         pages += 1;
         let bytes = std::fs::read(&path).unwrap();
-        let mut reader = png::Decoder::new(std::io::Cursor::new(&bytes[..])).read_info().unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(&bytes[..]))
+            .read_info()
+            .unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut buf).unwrap();
         let ch = info.color_type.samples();
@@ -333,7 +340,11 @@ fn nothing_within_15_mm_of_an_edge_and_black_only() {
                 }
                 let near_edge = x < band || y < band || x >= w - band || y >= h - band;
                 if near_edge {
-                    assert!(px[0] > 250, "ink at ({x},{y}), within 15 mm of the edge, on {}", path.display());
+                    assert!(
+                        px[0] > 250,
+                        "ink at ({x},{y}), within 15 mm of the edge, on {}",
+                        path.display()
+                    );
                 }
             }
         }
