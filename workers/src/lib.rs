@@ -4,6 +4,7 @@
 //! databases, HTTP or job queues, so every piece here can be fuzzed and benchmarked on its own.
 
 pub mod code;
+pub mod fax;
 pub mod form;
 pub mod payload;
 pub mod pdf;

@@ -1,0 +1,363 @@
+//! PDF FAX documents: each page is usually one full-page image. The image is taken straight out
+//! of the file (no rasterising), and decoded by filter: CCITTFaxDecode (G3 1-D and 2-D, G4),
+//! DCTDecode, FlateDecode (with predictors), and Flate before DCT.
+
+use lopdf::{Dictionary, Document, Object, ObjectId};
+
+use super::ccitt::{self, Params};
+use super::gray::Gray;
+use super::{raster, DocError, Limits, Page, PageError};
+
+pub fn pages(bytes: &[u8], limits: &Limits) -> Result<Vec<Result<Page, PageError>>, DocError> {
+    let doc = Document::load_mem(bytes).map_err(|e| DocError::Unreadable(format!("PDF: {e}")))?;
+    if doc.is_encrypted() {
+        return Err(DocError::Unreadable("the PDF is encrypted".into()));
+    }
+    let ids: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    if ids.len() > limits.max_pages as usize {
+        return Err(DocError::TooManyPages(limits.max_pages));
+    }
+    Ok(ids.into_iter().map(|id| page(&doc, id, limits)).collect())
+}
+
+fn number(o: &Object) -> Option<f32> {
+    match o {
+        Object::Integer(i) => Some(*i as f32),
+        Object::Real(r) => Some(*r),
+        _ => None,
+    }
+}
+
+/// The page's size in points, looking up the page tree for an inherited MediaBox.
+fn media_box(doc: &Document, id: ObjectId) -> (f32, f32) {
+    let mut node = doc.get_dictionary(id).ok();
+    for _ in 0..32 {
+        let Some(dict) = node else { break };
+        if let Ok(Object::Array(a)) = dict
+            .get(b"MediaBox")
+            .map(|o| doc.dereference(o).map(|(_, o)| o).unwrap_or(o))
+        {
+            let v: Vec<f32> = a.iter().filter_map(number).collect();
+            if v.len() == 4 && v[2] - v[0] > 1.0 && v[3] - v[1] > 1.0 {
+                return (v[2] - v[0], v[3] - v[1]);
+            }
+        }
+        node = dict
+            .get(b"Parent")
+            .and_then(Object::as_reference)
+            .ok()
+            .and_then(|p| doc.get_dictionary(p).ok());
+    }
+    (595.0, 842.0)
+}
+
+fn page(doc: &Document, id: ObjectId, limits: &Limits) -> Result<Page, PageError> {
+    let images = doc.get_page_images(id).unwrap_or_default();
+    let Some(img) = images
+        .iter()
+        .max_by_key(|i| i.width.saturating_mul(i.height))
+    else {
+        return Err(PageError::Unsupported(
+            "a page without an image (a vector page needs rasterising)".into(),
+        ));
+    };
+    let (w, h) = (
+        img.width.clamp(0, u32::MAX as i64) as u32,
+        img.height.clamp(0, u32::MAX as i64) as u32,
+    );
+    if w == 0 || h == 0 {
+        return Err(PageError::Corrupt("an image without a size".into()));
+    }
+    if u64::from(w) * u64::from(h) > limits.max_pixels {
+        return Err(PageError::TooLarge(format!("{w}×{h} pixels")));
+    }
+    let filters = img.filters.clone().unwrap_or_default();
+    let dict = img.origin_dict;
+    let gray = match filters
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["CCITTFaxDecode"] => ccitt_image(doc, dict, img.content, w, h)?,
+        ["DCTDecode"] => raster::jpeg(img.content, limits)?,
+        ["FlateDecode", "DCTDecode"] => raster::jpeg(&inflate(img.content, limits)?, limits)?,
+        [] | ["FlateDecode"] => {
+            let stream = doc
+                .get_object(img.id)
+                .and_then(Object::as_stream)
+                .map_err(|e| PageError::Corrupt(e.to_string()))?;
+            let raw = if filters.is_empty() {
+                stream.content.clone()
+            } else {
+                stream
+                    .decompressed_content_with_limit(limits.max_pixels as usize * 4)
+                    .map_err(|e| PageError::Corrupt(format!("Flate image: {e}")))?
+            };
+            samples(doc, dict, &raw, w, h)?
+        }
+        other => return Err(PageError::Unsupported(format!("image filter {other:?}"))),
+    };
+    let (pw, ph) = media_box(doc, id);
+    let (xdpi, ydpi) = (
+        gray.width as f32 / (pw / 72.0),
+        gray.height as f32 / (ph / 72.0),
+    );
+    Ok(Page::new(gray, xdpi, ydpi))
+}
+
+fn inflate(data: &[u8], limits: &Limits) -> Result<Vec<u8>, PageError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::ZlibDecoder::new(data)
+        .take(limits.max_bytes)
+        .read_to_end(&mut out)
+        .map_err(|e| PageError::Corrupt(format!("Flate: {e}")))?;
+    Ok(out)
+}
+
+/// Whether `/Decode [1 0]` inverts the samples.
+fn decode_inverted(doc: &Document, dict: &Dictionary) -> bool {
+    let Ok(o) = dict.get(b"Decode") else {
+        return false;
+    };
+    let o = doc.dereference(o).map(|(_, o)| o).unwrap_or(o);
+    matches!(o.as_array().map(|a| a.iter().filter_map(number).collect::<Vec<_>>()).as_deref(), Ok([a, b, ..]) if a > b)
+}
+
+fn params(doc: &Document, dict: &Dictionary) -> Option<Dictionary> {
+    let o = dict.get(b"DecodeParms").ok()?;
+    let o = doc.dereference(o).map(|(_, o)| o).ok()?;
+    match o {
+        Object::Dictionary(d) => Some(d.clone()),
+        Object::Array(a) => a.iter().find_map(|x| {
+            doc.dereference(x)
+                .ok()
+                .and_then(|(_, o)| o.as_dict().ok().cloned())
+        }),
+        _ => None,
+    }
+}
+
+fn ccitt_image(
+    doc: &Document,
+    dict: &Dictionary,
+    data: &[u8],
+    w: u32,
+    h: u32,
+) -> Result<Gray, PageError> {
+    let p = params(doc, dict).unwrap_or_default();
+    let int = |k: &[u8], d: i64| p.get(k).ok().and_then(|o| o.as_i64().ok()).unwrap_or(d);
+    let flag = |k: &[u8]| {
+        p.get(k)
+            .ok()
+            .and_then(|o| o.as_bool().ok())
+            .unwrap_or(false)
+    };
+    // Producers drop parameters (ghostscript writes just /K -1): fall back to the image's size.
+    let columns = int(b"Columns", i64::from(w)).clamp(1, 20_000) as u32;
+    let rows = int(b"Rows", i64::from(h)).clamp(0, i64::from(u32::MAX)) as u32;
+    let end_of_block = p
+        .get(b"EndOfBlock")
+        .ok()
+        .and_then(|o| o.as_bool().ok())
+        .unwrap_or(true);
+    let params = Params {
+        k: int(b"K", 0).clamp(-1, 1) as i32,
+        columns,
+        rows,
+        byte_align: flag(b"EncodedByteAlign"),
+        end_of_line: flag(b"EndOfLine"),
+        end_of_block,
+        invert: flag(b"BlackIs1") != decode_inverted(doc, dict),
+    };
+    ccitt::decode(data, &params, h.max(rows))
+}
+
+/// Raw samples: 1 or 8 bits, grey or RGB (ICC-based profiles by their component count).
+fn samples(
+    doc: &Document,
+    dict: &Dictionary,
+    raw: &[u8],
+    w: u32,
+    h: u32,
+) -> Result<Gray, PageError> {
+    let bpc = dict
+        .get(b"BitsPerComponent")
+        .ok()
+        .and_then(|o| o.as_i64().ok())
+        .unwrap_or(8);
+    let mask = dict
+        .get(b"ImageMask")
+        .ok()
+        .and_then(|o| o.as_bool().ok())
+        .unwrap_or(false);
+    let channels = if mask { 1 } else { components(doc, dict) };
+    let mut g = match (bpc, channels) {
+        (1, 1) => {
+            let stride = (w as usize).div_ceil(8);
+            if raw.len() < stride * h as usize {
+                return Err(PageError::Corrupt(
+                    "image data is shorter than its size".into(),
+                ));
+            }
+            let mut data = Vec::with_capacity(w as usize * h as usize);
+            for y in 0..h as usize {
+                for x in 0..w as usize {
+                    let bit = (raw[y * stride + x / 8] >> (7 - x % 8)) & 1;
+                    data.push(if bit == 1 { 255 } else { 0 });
+                }
+            }
+            Gray::new(w, h, data)
+        }
+        (8, c) => raster::to_luma(raw, w, h, c)?,
+        (b, c) => {
+            return Err(PageError::Unsupported(format!(
+                "{b}-bit images with {c} components"
+            )))
+        }
+    };
+    // Grey samples and stencil masks alike: 0 is ink. /Decode [1 0] swaps the meaning.
+    if decode_inverted(doc, dict) {
+        g.invert();
+    }
+    Ok(g)
+}
+
+fn components(doc: &Document, dict: &Dictionary) -> usize {
+    let Ok(cs) = dict.get(b"ColorSpace") else {
+        return 1;
+    };
+    let cs = doc.dereference(cs).map(|(_, o)| o).unwrap_or(cs);
+    match cs {
+        Object::Name(n) if n == b"DeviceRGB" => 3,
+        Object::Name(n) if n == b"DeviceCMYK" => 4,
+        Object::Array(a) => match a.first() {
+            Some(Object::Name(n)) if n == b"ICCBased" => a
+                .get(1)
+                .and_then(|s| doc.dereference(s).ok())
+                .and_then(|(_, o)| o.as_stream().ok())
+                .and_then(|s| s.dict.get(b"N").ok().and_then(|n| n.as_i64().ok()))
+                .unwrap_or(1) as usize,
+            Some(Object::Name(n)) if n == b"DeviceRGB" || n == b"CalRGB" => 3,
+            _ => 1,
+        },
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lopdf::{dictionary, Stream};
+
+    /// A one-page PDF whose page is one 8×2 image with the given dictionary entries and data.
+    fn pdf_with_image(extra: Dictionary, data: Vec<u8>, flate: bool) -> Vec<u8> {
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let mut dict =
+            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => 8, "Height" => 2 };
+        dict.extend(&extra);
+        let mut stream = Stream::new(dict, data);
+        if flate {
+            stream.compress().unwrap();
+        }
+        let img = doc.add_object(stream);
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            b"q 576 0 0 144 0 0 cm /Im1 Do Q".to_vec(),
+        ));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+            "MediaBox" => vec![0.into(), 0.into(), 576.into(), 144.into()],
+            "Resources" => dictionary! { "XObject" => dictionary! { "Im1" => img } },
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+            ),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    fn first_row(pdf: &[u8]) -> Vec<u8> {
+        let pages = super::pages(pdf, &Limits::default()).unwrap();
+        let page = pages.into_iter().next().unwrap().unwrap();
+        page.image.data[..8].to_vec()
+    }
+
+    const BW: [u8; 8] = [0, 0, 255, 255, 0, 255, 0, 255];
+
+    #[test]
+    fn one_bit_grey_zero_is_black_and_decode_swaps_it() {
+        let gray = dictionary! { "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray" };
+        assert_eq!(
+            first_row(&pdf_with_image(gray.clone(), vec![0b0011_0101, 0], false)),
+            BW
+        );
+        let mut inverted = gray;
+        inverted.set("Decode", vec![1.into(), 0.into()]);
+        let swapped: Vec<u8> = BW.iter().map(|v| 255 - v).collect();
+        assert_eq!(
+            first_row(&pdf_with_image(inverted, vec![0b0011_0101, 0], true)),
+            swapped,
+            "with Flate too"
+        );
+    }
+
+    #[test]
+    fn stencil_masks_paint_zero_unless_decoded_otherwise() {
+        let mask = dictionary! { "ImageMask" => true, "BitsPerComponent" => 1 };
+        assert_eq!(
+            first_row(&pdf_with_image(mask.clone(), vec![0b0011_0101, 0], false)),
+            BW
+        );
+        let mut flipped = mask;
+        flipped.set("Decode", vec![1.into(), 0.into()]);
+        assert_eq!(
+            first_row(&pdf_with_image(flipped, vec![0b1100_1010, 0], false)),
+            BW
+        );
+    }
+
+    #[test]
+    fn eight_bit_grey_and_rgb_become_luma() {
+        let gray = dictionary! { "BitsPerComponent" => 8, "ColorSpace" => "DeviceGray" };
+        let data: Vec<u8> = BW.iter().chain(BW.iter()).copied().collect();
+        assert_eq!(first_row(&pdf_with_image(gray, data, true)), BW);
+        let rgb = dictionary! { "BitsPerComponent" => 8, "ColorSpace" => "DeviceRGB" };
+        let data: Vec<u8> = BW
+            .iter()
+            .chain(BW.iter())
+            .flat_map(|&v| [v, v, v])
+            .collect();
+        assert_eq!(first_row(&pdf_with_image(rgb, data, false)), BW);
+    }
+
+    #[test]
+    fn short_and_unsupported_images_are_page_errors() {
+        let gray = dictionary! { "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray" };
+        let pages =
+            super::pages(&pdf_with_image(gray, vec![0], false), &Limits::default()).unwrap();
+        assert!(matches!(pages[0], Err(PageError::Corrupt(_))));
+        let jbig2 = dictionary! { "BitsPerComponent" => 1, "Filter" => "JBIG2Decode" };
+        let pages = super::pages(
+            &pdf_with_image(jbig2, vec![0; 4], false),
+            &Limits::default(),
+        )
+        .unwrap();
+        assert!(matches!(pages[0], Err(PageError::Unsupported(_))));
+        let tiny = Limits {
+            max_pixels: 10,
+            ..Limits::default()
+        };
+        let gray = dictionary! { "BitsPerComponent" => 8, "ColorSpace" => "DeviceGray" };
+        let pages = super::pages(&pdf_with_image(gray, vec![0; 16], false), &tiny).unwrap();
+        assert!(matches!(pages[0], Err(PageError::TooLarge(_))));
+    }
+}

@@ -1,0 +1,120 @@
+//! Finding and verifying the codes on a page. rxing first on the two bands where our codes sit
+//! (fast, and each band holds one code), then the whole page, then a despeckled page, then a
+//! half-size page for big scans. The first stage that finds anything ends the search.
+
+use std::time::{Duration, Instant};
+
+use rxing::{BarcodeFormat, DecodeHintValue, DecodeHints};
+
+use super::gray::Gray;
+use crate::payload::{Payload, PayloadError};
+
+/// One QR code found on a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub text: String,
+    /// Ours and intact, or why not (foreign, malformed, bad MAC, unknown key).
+    pub verdict: Result<Payload, PayloadError>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageScan {
+    /// Distinct codes found, in the order found.
+    pub found: Vec<Found>,
+    /// The stage that found them: `bands`, `page`, `despeckled`, `half`; None if nothing was found.
+    pub stage: Option<&'static str>,
+    pub elapsed: Duration,
+    /// True when the time budget ran out before every stage was tried.
+    pub timed_out: bool,
+}
+
+impl PageScan {
+    /// The verified payloads.
+    pub fn verified(&self) -> impl Iterator<Item = &Payload> {
+        self.found.iter().filter_map(|f| f.verdict.as_ref().ok())
+    }
+}
+
+fn decode(g: &Gray) -> Option<String> {
+    if g.width < 21 || g.height < 21 {
+        return None;
+    }
+    let mut hints = DecodeHints::default().with(DecodeHintValue::TryHarder(true));
+    rxing::helpers::detect_in_luma_slice_with_hints(
+        &g.data,
+        g.width,
+        g.height,
+        Some(BarcodeFormat::QR_CODE),
+        &mut hints,
+    )
+    .ok()
+    .map(|r| r.getText().to_string())
+}
+
+/// The top and bottom 40 % of the page: our codes sit in opposite corners, one in each band.
+fn bands(g: &Gray) -> [Gray; 2] {
+    let band = g.height * 2 / 5;
+    [
+        g.crop(0, 0, g.width, band),
+        g.crop(0, g.height - band, g.width, band),
+    ]
+}
+
+/// Scans a normalised page (square pixels). `key_for` gives the MAC key of a key id.
+pub fn scan<'k>(
+    page: &Gray,
+    key_for: &dyn Fn(char) -> Option<&'k [u8]>,
+    budget: Duration,
+) -> PageScan {
+    let start = Instant::now();
+    let mut found: Vec<Found> = Vec::new();
+    let stages: [(&'static str, &dyn Fn() -> Vec<Gray>); 4] = [
+        ("bands", &|| bands(page).to_vec()),
+        ("page", &|| vec![page.clone()]),
+        ("despeckled", &|| {
+            let clean = page.median3();
+            let mut v = bands(&clean).to_vec();
+            v.push(clean);
+            v
+        }),
+        ("half", &|| {
+            let half = page.half();
+            let mut v = bands(&half).to_vec();
+            v.push(half);
+            v
+        }),
+    ];
+    for (name, images) in stages {
+        if start.elapsed() > budget {
+            return PageScan {
+                found,
+                stage: None,
+                elapsed: start.elapsed(),
+                timed_out: true,
+            };
+        }
+        let before = found.len();
+        for image in images() {
+            if let Some(text) = decode(&image) {
+                if !found.iter().any(|f| f.text == text) {
+                    let verdict = Payload::verify(&text, key_for);
+                    found.push(Found { text, verdict });
+                }
+            }
+        }
+        if found.len() > before {
+            return PageScan {
+                found,
+                stage: Some(name),
+                elapsed: start.elapsed(),
+                timed_out: false,
+            };
+        }
+    }
+    PageScan {
+        found,
+        stage: None,
+        elapsed: start.elapsed(),
+        timed_out: false,
+    }
+}

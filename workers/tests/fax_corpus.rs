@@ -1,0 +1,282 @@
+//! The FAX reader against real FAX encodings of our own forms, made here with Debian's
+//! ghostscript (tiffg3, tiffg32d, tiffg4, faxg3 at standard and fine resolution), wrapped by
+//! tiff2pdf and img2pdf, turned 180° and sprinkled with noise. Every page must yield its code.
+//! Without the tools these skip with a notice; `CONSENTFLOW_REQUIRE_TOOLS=1` (CI) fails them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use consentflow_workers::fax::{self, Kind, Limits, Page};
+use consentflow_workers::form::{
+    self, template, FormData, Member, Obtainer, Place, SigningKey, Subject,
+};
+use consentflow_workers::EnrollmentCode;
+
+const KEY: &[u8] = b"corpus-key";
+
+fn tools(names: &[&str]) -> bool {
+    for name in names {
+        let ok = Command::new(name)
+            .arg("--version")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok();
+        if !ok {
+            let required = std::env::var("CONSENTFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "CONSENTFLOW_REQUIRE_TOOLS=1 but {name} is not installed"
+            );
+            eprintln!("NOTICE: {name} not installed; skipping");
+            return false;
+        }
+    }
+    true
+}
+
+fn form_pdf(dir: &Path, team: usize) -> (PathBuf, usize) {
+    let data = FormData {
+        code: EnrollmentCode::from_random([2, 7, 1, 8, 2, 8]),
+        subject: Some(Subject {
+            name: "山田 花子".into(),
+            kana: "ヤマダ　ハナコ".into(),
+            birth_date: NaiveDate::from_ymd_opt(1940, 4, 1).unwrap(),
+            sex: "女".into(),
+            address: "茨城県ひたちなか市東石川1-1-1".into(),
+            phone: "029-270-1000".into(),
+        }),
+        team: (0..team)
+            .map(|i| Member {
+                office: format!("事業所{i}"),
+                profession: "看護師".into(),
+                name: "港 看護".into(),
+                phone: "029-270-0002".into(),
+            })
+            .collect(),
+        obtainer: Some(Obtainer {
+            office: "柴田介護保険事務所".into(),
+            name: "柴田 ケア".into(),
+        }),
+        place: Place {
+            city: "ひたちなか市".into(),
+            centre_name: "在宅医療・介護連携推進センター".into(),
+            centre_address: "石川町20-32".into(),
+            centre_phone: "029-212-3751".into(),
+            centre_fax: "029-212-3752".into(),
+        },
+    };
+    let (t, _) = template::builtin(1).unwrap();
+    let r = form::render(
+        &t,
+        &data,
+        &SigningKey {
+            id: 'A',
+            key: KEY.to_vec(),
+        },
+    )
+    .unwrap();
+    let path = dir.join(format!("form{team}.pdf"));
+    std::fs::write(&path, &r.pdf).unwrap();
+    (path, r.payloads.len())
+}
+
+fn gs(pdf: &Path, out: &Path, device: &str, res: &str, turn: bool) {
+    let mut c = Command::new("gs");
+    c.args([
+        "-q",
+        "-dNOPAUSE",
+        "-dBATCH",
+        "-dSAFER",
+        &format!("-sDEVICE={device}"),
+        &format!("-r{res}"),
+    ]);
+    c.arg(format!("-sOutputFile={}", out.display()));
+    if turn {
+        c.args(["-c", "<</BeginPage{pop 297.64 420.945 translate 180 rotate -297.64 -420.945 translate}>> setpagedevice", "-f"]);
+    }
+    let st = c.arg(pdf).status().unwrap();
+    assert!(st.success(), "gs {device}");
+}
+
+/// Flips about one pixel in 200, deterministically.
+fn sprinkle(page: &mut Page) {
+    let mut x: u32 = 12345;
+    for v in page.image.data.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        if x.is_multiple_of(200) {
+            *v = 255 - *v;
+        }
+    }
+}
+
+fn check(bytes: &[u8], kind: Option<Kind>, pages: usize, what: &str, noise: bool) {
+    let read = fax::read(bytes, kind, &Limits::default()).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(read.len(), pages, "{what}: page count");
+    for (i, page) in read.into_iter().enumerate() {
+        let mut page = page.unwrap_or_else(|e| panic!("{what} page {}: {e}", i + 1));
+        if noise {
+            sprinkle(&mut page);
+        }
+        let s = fax::scan(
+            &page.image,
+            &|k| (k == 'A').then_some(KEY),
+            Duration::from_secs(20),
+        );
+        let p = s.verified().next().unwrap_or_else(|| {
+            panic!(
+                "{what} page {}: no code ({:?}, {:?})",
+                i + 1,
+                page.image,
+                s.found
+            )
+        });
+        assert_eq!(
+            (p.page as usize, p.pages as usize),
+            (i + 1, pages),
+            "{what}"
+        );
+        eprintln!(
+            "{what} page {}: stage {:?} in {:?}",
+            i + 1,
+            s.stage,
+            s.elapsed
+        );
+    }
+}
+
+#[test]
+fn every_fax_encoding_of_our_form_decodes() {
+    if !tools(&["gs"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for team in [3, 20] {
+        let (pdf, pages) = form_pdf(dir.path(), team);
+        for device in ["tiffg3", "tiffg32d", "tiffg4", "faxg3"] {
+            for (res, fine) in [("204x98", false), ("204x196", true)] {
+                let out = dir.path().join(format!("{device}-{res}-{team}"));
+                gs(&pdf, &out, device, res, false);
+                let bytes = std::fs::read(&out).unwrap();
+                let what = format!("{device} {res} team {team}");
+                if device == "faxg3" {
+                    // One raw G3 file per page is what such gateways send; gs writes them joined.
+                    if pages == 1 {
+                        check(&bytes, Some(Kind::RawG3 { fine }), 1, &what, false);
+                    }
+                } else {
+                    check(&bytes, None, pages, &what, false);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn wrapped_turned_and_noisy_pages_decode() {
+    if !tools(&["gs", "tiff2pdf", "img2pdf"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, pages) = form_pdf(dir.path(), 20);
+    for (res, name) in [("204x196", "fine"), ("204x98", "standard")] {
+        let tif = dir.path().join(format!("g4-{name}.tif"));
+        gs(&pdf, &tif, "tiffg4", res, false);
+        let wrapped = dir.path().join(format!("g4-{name}.pdf"));
+        let st = Command::new("tiff2pdf")
+            .arg("-o")
+            .arg(&wrapped)
+            .arg(&tif)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        check(
+            &std::fs::read(&wrapped).unwrap(),
+            None,
+            pages,
+            &format!("tiff2pdf {name}"),
+            false,
+        );
+        check(
+            &std::fs::read(&tif).unwrap(),
+            None,
+            pages,
+            &format!("tiffg4 {name} with noise"),
+            true,
+        );
+    }
+    let turned = dir.path().join("turned.tif");
+    gs(&pdf, &turned, "tiffg4", "204x196", true);
+    check(
+        &std::fs::read(&turned).unwrap(),
+        None,
+        pages,
+        "turned 180°",
+        false,
+    );
+
+    // A scanner's PNG and JPEG (one page each), wrapped as a PDF by img2pdf (Flate and DCT).
+    let (pdf, _) = form_pdf(dir.path(), 3);
+    let png = dir.path().join("scan.png");
+    gs(&pdf, &png, "pnggray", "200", false);
+    let one = dir.path().join("scan-1.pdf");
+    let st = Command::new("img2pdf")
+        .args(["--engine=internal", "--nodate"])
+        .arg(&png)
+        .arg("-o")
+        .arg(&one)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    check(&std::fs::read(&one).unwrap(), None, 1, "img2pdf PNG", false);
+    check(&std::fs::read(&png).unwrap(), None, 1, "PNG", false);
+    let jpg = dir.path().join("scan.jpg");
+    gs(&pdf, &jpg, "jpeggray", "200", false);
+    let two = dir.path().join("scan-2.pdf");
+    let st = Command::new("img2pdf")
+        .args(["--engine=internal", "--nodate"])
+        .arg(&jpg)
+        .arg("-o")
+        .arg(&two)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    check(
+        &std::fs::read(&two).unwrap(),
+        None,
+        1,
+        "img2pdf JPEG",
+        false,
+    );
+    check(&std::fs::read(&jpg).unwrap(), None, 1, "JPEG", false);
+}
+
+#[test]
+fn hostile_documents_are_refused_with_a_reason() {
+    let limits = Limits {
+        max_bytes: 1000,
+        ..Limits::default()
+    };
+    assert_eq!(
+        fax::read(&[0u8; 2000], None, &limits).unwrap_err(),
+        fax::DocError::TooLarge(1000)
+    );
+    assert_eq!(
+        fax::read(b"hello", None, &Limits::default()).unwrap_err(),
+        fax::DocError::UnknownFormat
+    );
+    assert!(matches!(
+        fax::read(b"%PDF-1.4 garbage", None, &Limits::default()),
+        Err(fax::DocError::Unreadable(_))
+    ));
+    assert!(matches!(
+        fax::read(b"II*\0\x08\0\0\0\xff\xff", None, &Limits::default()),
+        Err(_) | Ok(_)
+    ));
+    let page = fax::read(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0], None, &Limits::default()).unwrap();
+    assert!(page[0].is_err(), "a broken JPEG is a page error");
+}
