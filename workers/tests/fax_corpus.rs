@@ -84,6 +84,10 @@ fn form_pdf(dir: &Path, team: usize) -> (PathBuf, usize) {
 }
 
 fn gs(pdf: &Path, out: &Path, device: &str, res: &str, turn: bool) {
+    gs_turned(pdf, out, device, res, if turn { 180 } else { 0 });
+}
+
+fn gs_turned(pdf: &Path, out: &Path, device: &str, res: &str, degrees: u32) {
     let mut c = Command::new("gs");
     c.args([
         "-q",
@@ -94,8 +98,9 @@ fn gs(pdf: &Path, out: &Path, device: &str, res: &str, turn: bool) {
         &format!("-r{res}"),
     ]);
     c.arg(format!("-sOutputFile={}", out.display()));
-    if turn {
-        c.args(["-c", "<</BeginPage{pop 297.64 420.945 translate 180 rotate -297.64 -420.945 translate}>> setpagedevice", "-f"]);
+    if degrees != 0 {
+        let ps = format!("<</BeginPage{{pop 297.64 420.945 translate {degrees} rotate -297.64 -420.945 translate}}>> setpagedevice");
+        c.args(["-c", &ps, "-f"]);
     }
     let st = c.arg(pdf).status().unwrap();
     assert!(st.success(), "gs {device}");
@@ -253,6 +258,85 @@ fn wrapped_turned_and_noisy_pages_decode() {
         false,
     );
     check(&std::fs::read(&jpg).unwrap(), None, 1, "JPEG", false);
+}
+
+/// Other TIFF compressions and bit orders scanners and gateways write: LZW, PackBits, none (1-bit,
+/// grey and RGB), FillOrder 2 (via tiffcp), and a page fed crooked by a few degrees.
+#[test]
+fn other_tiff_flavours_and_crooked_pages_decode() {
+    if !tools(&["gs", "tiffcp"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, pages) = form_pdf(dir.path(), 3);
+    for device in ["tifflzw", "tiffpack", "tiffgray", "tiff24nc"] {
+        let out = dir.path().join(format!("{device}.tif"));
+        gs(&pdf, &out, device, "200", false);
+        check(&std::fs::read(&out).unwrap(), None, pages, device, false);
+    }
+    let g4 = dir.path().join("g4.tif");
+    gs(&pdf, &g4, "tiffg4", "204x196", false);
+    for (codec, name) in [("g4", "G4"), ("g3:2d", "G3 2-D"), ("g3", "G3 1-D")] {
+        let lsb = dir.path().join(format!("lsb-{name}.tif"));
+        let st = Command::new("tiffcp")
+            .args(["-f", "lsb2msb", "-c", codec])
+            .arg(&g4)
+            .arg(&lsb)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        check(
+            &std::fs::read(&lsb).unwrap(),
+            None,
+            pages,
+            &format!("FillOrder 2 {name}"),
+            false,
+        );
+    }
+    for degrees in [2, 358] {
+        let out = dir.path().join(format!("turned-{degrees}.tif"));
+        gs_turned(&pdf, &out, "tiffg4", "204x196", degrees);
+        check(
+            &std::fs::read(&out).unwrap(),
+            None,
+            pages,
+            &format!("turned {degrees}°"),
+            false,
+        );
+    }
+    // A scan saved sideways (landscape), both ways round.
+    let page = fax::read(&std::fs::read(&g4).unwrap(), None, &Limits::default())
+        .unwrap()
+        .remove(0)
+        .unwrap();
+    for (name, image) in [
+        ("90°", page.image.rotate90()),
+        ("270°", page.image.rotate90().rotate180()),
+    ] {
+        let s = fax::scan(
+            &image,
+            &|k| (k == 'A').then_some(KEY),
+            Duration::from_secs(20),
+        );
+        assert!(
+            s.verified().next().is_some(),
+            "sideways {name}: {:?}",
+            s.found
+        );
+        eprintln!("sideways {name}: stage {:?} in {:?}", s.stage, s.elapsed);
+    }
+}
+
+#[test]
+fn a_page_out_of_time_says_so() {
+    let page = fax::Gray::new(400, 400, vec![255; 160_000]);
+    let s = fax::scan(&page, &|_| None, Duration::ZERO);
+    assert!(s.timed_out && s.found.is_empty() && s.stage.is_none());
+    let s = fax::scan(&page, &|_| None, Duration::from_secs(5));
+    assert!(
+        !s.timed_out && s.found.is_empty(),
+        "a blank page is simply unreadable"
+    );
 }
 
 #[test]

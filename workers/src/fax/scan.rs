@@ -21,7 +21,8 @@ pub struct Found {
 pub struct PageScan {
     /// Distinct codes found, in the order found.
     pub found: Vec<Found>,
-    /// The stage that found them: `bands`, `page`, `despeckled`, `half`; None if nothing was found.
+    /// The stage that found them: `bands`, `page`, `despeckled`, `turned`, `half`; None if
+    /// nothing was found.
     pub stage: Option<&'static str>,
     pub elapsed: Duration,
     /// True when the time budget ran out before every stage was tried.
@@ -68,13 +69,20 @@ pub fn scan<'k>(
 ) -> PageScan {
     let start = Instant::now();
     let mut found: Vec<Found> = Vec::new();
-    let stages: [(&'static str, &dyn Fn() -> Vec<Gray>); 4] = [
+    let stages: [(&'static str, &dyn Fn() -> Vec<Gray>); 5] = [
         ("bands", &|| bands(page).to_vec()),
         ("page", &|| vec![page.clone()]),
         ("despeckled", &|| {
             let clean = page.median3();
             let mut v = bands(&clean).to_vec();
             v.push(clean);
+            v
+        }),
+        // A page fed sideways: the codes are then beside, not above and below, each other.
+        ("turned", &|| {
+            let turned = page.rotate90();
+            let mut v = bands(&turned).to_vec();
+            v.push(turned);
             v
         }),
         ("half", &|| {

@@ -72,7 +72,7 @@ fn page(
     let yres = rational(dec.find_tag(Tag::YResolution).map_err(tiff_err)?).unwrap_or(xres);
     let image = match compression {
         2..=4 => ccitt_page(dec, bytes, w, h, compression, photometric == 1)?,
-        _ => plain_page(dec, w, h, photometric)?,
+        _ => plain_page(dec, w, h)?,
     };
     Ok(Page::new(image, xres, yres))
 }
@@ -153,12 +153,7 @@ fn ccitt_page(
     Ok(Gray::new(w, height, data))
 }
 
-fn plain_page(
-    dec: &mut Decoder<Cursor<&[u8]>>,
-    w: u32,
-    h: u32,
-    photometric: u16,
-) -> Result<Gray, PageError> {
+fn plain_page(dec: &mut Decoder<Cursor<&[u8]>>, w: u32, h: u32) -> Result<Gray, PageError> {
     let color = dec.colortype().map_err(tiff_err)?;
     let DecodingResult::U8(buf) = dec.read_image().map_err(tiff_err)? else {
         return Err(PageError::Unsupported(
@@ -166,7 +161,7 @@ fn plain_page(
         ));
     };
     let n = w as usize * h as usize;
-    let mut g = match color {
+    let g = match color {
         ColorType::Gray(1) => {
             let stride = (w as usize).div_ceil(8);
             let mut data = Vec::with_capacity(n);
@@ -201,9 +196,6 @@ fn plain_page(
             )))
         }
     };
-    // WhiteIsZero: the samples count ink, not light.
-    if photometric == 0 && matches!(color, ColorType::Gray(_)) {
-        g.invert();
-    }
+    // The tiff crate has already turned WhiteIsZero samples into light values.
     Ok(g)
 }
