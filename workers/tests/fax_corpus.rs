@@ -7,12 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use consentflow_workers::fax::{self, Kind, Limits, Page};
-use consentflow_workers::form::{
-    self, template, FormData, Member, Obtainer, Place, SigningKey, Subject,
-};
-use consentflow_workers::EnrollmentCode;
+use consentflow_workers::form::{self, template, SigningKey};
 
 const KEY: &[u8] = b"corpus-key";
 
@@ -38,36 +34,7 @@ fn tools(names: &[&str]) -> bool {
 }
 
 fn form_pdf(dir: &Path, team: usize) -> (PathBuf, usize) {
-    let data = FormData {
-        code: EnrollmentCode::from_random([2, 7, 1, 8, 2, 8]),
-        subject: Some(Subject {
-            name: "山田 花子".into(),
-            kana: "ヤマダ　ハナコ".into(),
-            birth_date: NaiveDate::from_ymd_opt(1940, 4, 1).unwrap(),
-            sex: "女".into(),
-            address: "茨城県ひたちなか市東石川1-1-1".into(),
-            phone: "029-270-1000".into(),
-        }),
-        team: (0..team)
-            .map(|i| Member {
-                office: format!("事業所{i}"),
-                profession: "看護師".into(),
-                name: "港 看護".into(),
-                phone: "029-270-0002".into(),
-            })
-            .collect(),
-        obtainer: Some(Obtainer {
-            office: "柴田介護保険事務所".into(),
-            name: "柴田 ケア".into(),
-        }),
-        place: Place {
-            city: "ひたちなか市".into(),
-            centre_name: "在宅医療・介護連携推進センター".into(),
-            centre_address: "石川町20-32".into(),
-            centre_phone: "029-212-3751".into(),
-            centre_fax: "029-212-3752".into(),
-        },
-    };
+    let data = form::demo_data(7, team);
     let (t, _) = template::builtin(1).unwrap();
     let r = form::render(
         &t,

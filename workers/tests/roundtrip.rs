@@ -4,11 +4,8 @@
 
 use std::process::Command;
 
-use chrono::NaiveDate;
-use consentflow_workers::form::{
-    self, template, FormData, Member, Obtainer, Place, SigningKey, Subject,
-};
-use consentflow_workers::{EnrollmentCode, Payload};
+use consentflow_workers::form::{self, template, FormData, SigningKey};
+use consentflow_workers::Payload;
 use rxing::{BarcodeFormat, DecodeHints};
 
 fn tool(name: &str) -> bool {
@@ -29,36 +26,8 @@ fn tool(name: &str) -> bool {
 }
 
 fn data(team: usize) -> FormData {
-    FormData {
-        code: EnrollmentCode::from_random([3, 1, 4, 1, 5, 9]),
-        subject: Some(Subject {
-            name: "山田 花子".into(),
-            kana: "ヤマダ　ハナコ".into(),
-            birth_date: NaiveDate::from_ymd_opt(1940, 4, 1).unwrap(),
-            sex: "女".into(),
-            address: "茨城県ひたちなか市東石川1-1-1".into(),
-            phone: "029-270-1000".into(),
-        }),
-        team: (0..team)
-            .map(|i| Member {
-                office: format!("訪問看護ステーション{i}"),
-                profession: "看護師".into(),
-                name: "港 看護".into(),
-                phone: "029-270-0002".into(),
-            })
-            .collect(),
-        obtainer: Some(Obtainer {
-            office: "柴田介護保険事務所".into(),
-            name: "柴田 ケア".into(),
-        }),
-        place: Place {
-            city: "ひたちなか市".into(),
-            centre_name: "在宅医療・介護連携推進センター".into(),
-            centre_address: "石川町20-32".into(),
-            centre_phone: "029-212-3751".into(),
-            centre_fax: "029-212-3752".into(),
-        },
-    }
+    // 昭和15年4月1日 (1940) is seed 10.
+    form::demo_data(10, team)
 }
 
 const KEY: &[u8] = b"roundtrip-key";

@@ -64,6 +64,41 @@ pub struct FormData {
     pub place: Place,
 }
 
+/// A made-up person with a team of `team`, for examples, benchmarks and the demo corpus.
+pub fn demo_data(seed: u8, team: usize) -> FormData {
+    FormData {
+        code: EnrollmentCode::from_random([seed, team as u8, 3, 5, 7, 11]),
+        subject: Some(Subject {
+            name: "山田 花子".into(),
+            kana: "ヤマダ　ハナコ".into(),
+            birth_date: NaiveDate::from_ymd_opt(1930 + i32::from(seed % 40), 4, 1)
+                .expect("valid date"),
+            sex: "女".into(),
+            address: format!("茨城県ひたちなか市東石川{}-1", seed % 9 + 1),
+            phone: "029-270-1000".into(),
+        }),
+        team: (0..team)
+            .map(|k| Member {
+                office: format!("訪問看護ステーション{k}"),
+                profession: "看護師".into(),
+                name: "港 看護".into(),
+                phone: "029-270-0002".into(),
+            })
+            .collect(),
+        obtainer: Some(Obtainer {
+            office: "柴田介護保険事務所".into(),
+            name: "柴田 ケア".into(),
+        }),
+        place: Place {
+            city: "ひたちなか市".into(),
+            centre_name: "在宅医療・介護連携推進センター".into(),
+            centre_address: "石川町20-32".into(),
+            centre_phone: "029-212-3751".into(),
+            centre_fax: "029-212-3752".into(),
+        },
+    }
+}
+
 /// The QR MAC key and its id.
 #[derive(Clone)]
 pub struct SigningKey {

@@ -1,0 +1,81 @@
+//! The FAX reader per page: reading a G4 fine page and a G3 standard page out of TIFF, then
+//! finding and verifying the code. The corpus is made with ghostscript from our own form; without
+//! ghostscript the benchmark says so and measures nothing.
+//!
+//! `cargo bench --bench fax`; the side-by-side with zxing-cpp is `benches/zxing_compare.sh`.
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::Duration;
+
+use consentflow_workers::fax::{self, Limits};
+use consentflow_workers::form::{self, demo_data, template, SigningKey};
+use criterion::{criterion_group, criterion_main, Criterion};
+
+fn corpus() -> Option<Vec<(&'static str, Vec<u8>)>> {
+    let dir = tempfile::tempdir().ok()?;
+    let (t, _) = template::builtin(template::latest_builtin()).ok()?;
+    let key = SigningKey {
+        id: 'A',
+        key: b"bench-key".to_vec(),
+    };
+    let pdf = dir.path().join("form.pdf");
+    std::fs::write(&pdf, form::render(&t, &demo_data(0, 3), &key).ok()?.pdf).ok()?;
+    let mut out = Vec::new();
+    for (name, device, res) in [
+        ("g4_fine", "tiffg4", "204x196"),
+        ("g3_standard", "tiffg3", "204x98"),
+        ("g32d_fine", "tiffg32d", "204x196"),
+    ] {
+        let tif = dir.path().join(format!("{name}.tif"));
+        let ok = Command::new("gs")
+            .args([
+                "-q",
+                "-dNOPAUSE",
+                "-dBATCH",
+                "-dSAFER",
+                &format!("-sDEVICE={device}"),
+                &format!("-r{res}"),
+            ])
+            .arg(format!("-sOutputFile={}", tif.display()))
+            .arg(&pdf)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return None;
+        }
+        out.push((name, std::fs::read(&tif).ok()?));
+    }
+    Some(out)
+}
+
+fn bench(c: &mut Criterion) {
+    let Some(corpus) = corpus() else {
+        eprintln!("NOTICE: ghostscript not installed; the FAX benchmark measured nothing");
+        return;
+    };
+    let key = b"bench-key".as_slice();
+    for (name, bytes) in &corpus {
+        c.bench_function(&format!("read_{name}"), |b| {
+            b.iter(|| fax::read(black_box(bytes), None, &Limits::default()).unwrap())
+        });
+        let page = fax::read(bytes, None, &Limits::default())
+            .unwrap()
+            .remove(0)
+            .unwrap();
+        let s = fax::scan(&page.image, &|_| Some(key), Duration::from_secs(10));
+        assert!(s.verified().next().is_some(), "{name} decodes");
+        c.bench_function(&format!("read_and_scan_{name}"), |b| {
+            b.iter(|| {
+                let page = fax::read(black_box(bytes), None, &Limits::default())
+                    .unwrap()
+                    .remove(0)
+                    .unwrap();
+                fax::scan(&page.image, &|_| Some(key), Duration::from_secs(10))
+            })
+        });
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
