@@ -27,6 +27,8 @@ impl AppState {
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
         let keys = config.keys()?;
         let forms = FormRegistry::load(config.forms_dir.as_deref())?;
+        // Parse the font and cut its base subset (~60 ms) now, not in the first care manager's print.
+        tokio::task::spawn_blocking(|| consentflow_workers::form::font::base());
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         let queue = Queue::new(&store);

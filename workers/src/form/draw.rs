@@ -97,11 +97,9 @@ impl Canvas {
         });
     }
 
-    /// Draws `data` as a QR code (error correction H) whose quiet zone starts at (x, y).
-    /// Returns the side of the whole block, quiet zone included, in millimetres.
-    pub fn qr(&mut self, x: f32, y: f32, module_mm: f32, quiet: u32, data: &str) -> f32 {
-        let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::H)
-            .expect("payloads are short enough for a QR code");
+    /// Draws a QR code (made by [`qr_code`]) whose quiet zone starts at (x, y). Returns the
+    /// side of the whole block, quiet zone included, in millimetres.
+    pub fn qr(&mut self, x: f32, y: f32, module_mm: f32, quiet: u32, code: &QrCode) -> f32 {
         let n = code.width();
         let colors = code.to_colors();
         let q = quiet as f32 * module_mm;
@@ -129,4 +127,11 @@ impl Canvas {
         self.fill_rects(&rects);
         n as f32 * module_mm + 2.0 * q
     }
+}
+
+/// Encodes `data` at error correction H. Encoding picks the best of eight masks, so a page makes
+/// its code once and draws it in both corners.
+pub fn qr_code(data: &str) -> QrCode {
+    QrCode::with_error_correction_level(data.as_bytes(), EcLevel::H)
+        .expect("payloads are short enough for a QR code")
 }

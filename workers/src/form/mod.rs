@@ -138,8 +138,8 @@ pub struct Rendered {
 
 /// Renders `data` on template `t`. The same inputs always give the same bytes.
 pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendered, FormError> {
-    let f = font::font();
-    page::check_fields(t, f, data)?;
+    page::check_fields(t, font::font(), data)?;
+    let f = font::for_text(field_texts(data).chain(t.paragraphs.iter().map(String::as_str)));
     if data.team.len() > 60 {
         return Err(FormError::TeamTooLarge(data.team.len()));
     }
@@ -215,6 +215,28 @@ fn compress(doc: &mut lopdf::Document) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     doc.save_to(&mut out).map_err(|e| e.to_string())?;
     Ok(out)
+}
+
+/// Every piece of text a form prints from its data.
+fn field_texts(d: &FormData) -> impl Iterator<Item = &str> {
+    let s = d
+        .subject
+        .iter()
+        .flat_map(|s| [&s.name, &s.kana, &s.sex, &s.address, &s.phone]);
+    let team = d
+        .team
+        .iter()
+        .flat_map(|m| [&m.office, &m.profession, &m.name, &m.phone]);
+    let ob = d.obtainer.iter().flat_map(|o| [&o.office, &o.name]);
+    let p = &d.place;
+    let place = [
+        &p.city,
+        &p.centre_name,
+        &p.centre_address,
+        &p.centre_phone,
+        &p.centre_fax,
+    ];
+    s.chain(team).chain(ob).chain(place).map(String::as_str)
 }
 
 /// printpdf writes a pseudo-random file /ID. Replace it, in place and at the same length, with a

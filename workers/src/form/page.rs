@@ -2,7 +2,7 @@
 
 use printpdf::{FontId, Op};
 
-use super::draw::{Canvas, PAGE_H, PAGE_W};
+use super::draw::{qr_code, Canvas, PAGE_H, PAGE_W};
 use super::font::FormFont;
 use super::template::Template;
 use super::{wareki, wrap, wrap_varying, FormData, FormError};
@@ -185,12 +185,13 @@ pub fn draw(
     let m = l.margin_mm;
     let block = qr_block(t);
     // Codes in the top-right and bottom-left corners: staples and tears land top-left.
+    let symbol = qr_code(payload);
     c.qr(
         PAGE_W - l.edge_mm - block,
         l.edge_mm,
         l.qr_module_mm,
         l.quiet_modules,
-        payload,
+        &symbol,
     );
     let bottom_qr_y = PAGE_H - l.edge_mm - block;
     c.qr(
@@ -198,7 +199,7 @@ pub fn draw(
         bottom_qr_y,
         l.qr_module_mm,
         l.quiet_modules,
-        payload,
+        &symbol,
     );
 
     let code = format!("{}-{}", &d.code.as_str()[..3], &d.code.as_str()[3..]);

@@ -194,3 +194,16 @@ fn timing_breakdown() {
         );
     }
 }
+
+#[test]
+#[ignore = "timing of the one-off base font subset, run with --release --ignored --nocapture"]
+fn base_font_build_time() {
+    let t = std::time::Instant::now();
+    let _ = font::font();
+    let full = t.elapsed();
+    let _ = font::base();
+    eprintln!(
+        "full font parse {full:?}, base subset {:?}",
+        t.elapsed() - full
+    );
+}
