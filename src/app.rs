@@ -28,7 +28,7 @@ impl AppState {
         let keys = config.keys()?;
         let forms = FormRegistry::load(config.forms_dir.as_deref())?;
         // Parse the font and cut its base subset (~60 ms) now, not in the first care manager's print.
-        tokio::task::spawn_blocking(|| consentflow_workers::form::font::base());
+        tokio::task::spawn_blocking(consentflow_workers::form::font::base);
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         let queue = Queue::new(&store);
