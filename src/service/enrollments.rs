@@ -257,27 +257,41 @@ pub async fn transition(
         obtainer_office_id: row.obtainer_office_id,
         issued_version: row.form_version,
     };
-    let action = cmd.name();
     let d = enrollment::decide(&facts, actor, cmd, today_in_japan())?;
-    if !repo::apply(tx.conn(), id, row.revision, &d).await? {
+    let details = details(d.command());
+    record(tx.conn(), actor, id, row.revision, &d, details).await?;
+    let updated = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Writes a decision of the state machine and its audit event (`enrollment.<command>`), inside
+/// the caller's transaction. A row changed since it was read is a conflict, not a lost update.
+pub(crate) async fn record(
+    mut c: Conn<'_>,
+    actor: &Actor,
+    id: i64,
+    revision: i64,
+    d: &enrollment::Decision,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    if !repo::apply(c.reborrow(), id, revision, d).await? {
         return Err(AppError::Conflict(
             "他の操作と重なりました。画面を更新してやり直してください。".into(),
         ));
     }
     audit::append(
-        tx.conn(),
+        c,
         Event {
             actor,
-            action: &format!("enrollment.{action}"),
+            action: &format!("enrollment.{}", d.command().name()),
             target_kind: "enrollment",
             target_id: id,
             from_state: Some(d.from().as_str()),
             to_state: Some(d.to().as_str()),
-            details: details(d.command()),
+            details,
         },
     )
     .await?;
-    let updated = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-    Ok(updated)
+    Ok(())
 }

@@ -17,7 +17,6 @@ use crate::domain::person::Sex;
 use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::service::enrollments::{may_see, today_in_japan};
-use crate::store::audit::{self, Event};
 use crate::store::forms::{self as repo, IssuedForm, NewIssued};
 use crate::store::{blobs, enrollments, is_unique_violation, offices, users, Conn};
 
@@ -272,24 +271,9 @@ pub async fn print(
         Err(e) => return Err(e.into()),
     };
     repo::supersede_older(tx.conn(), id, i64::from(latest)).await?;
-    if !enrollments::apply(tx.conn(), id, row.revision, &decision).await? {
-        return Err(AppError::Conflict(
-            "他の操作と重なりました。画面を更新してやり直してください。".into(),
-        ));
-    }
-    audit::append(
-        tx.conn(),
-        Event {
-            actor,
-            action: "enrollment.issue_form",
-            target_kind: "enrollment",
-            target_id: id,
-            from_state: Some(decision.from().as_str()),
-            to_state: Some(decision.to().as_str()),
-            details: json!({ "version": latest, "blank": blank, "pages": issued.pages }),
-        },
-    )
-    .await?;
+    let details = json!({ "version": latest, "blank": blank, "pages": issued.pages });
+    crate::service::enrollments::record(tx.conn(), actor, id, row.revision, &decision, details)
+        .await?;
     tx.commit().await?;
     metrics::counter!("consentflow_forms_issued_total").increment(1);
     Ok((issued, rendered.pdf))

@@ -54,6 +54,16 @@ pub enum Pooled {
     Postgres(PoolConnection<Postgres>),
 }
 
+impl Conn<'_> {
+    /// A shorter-lived borrow of the same connection, for several queries in a row.
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {

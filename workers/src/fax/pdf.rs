@@ -339,6 +339,29 @@ mod tests {
         assert_eq!(first_row(&pdf_with_image(rgb, data, false)), BW);
     }
 
+    /// Two all-white G4 rows (each one vertical-mode V0 code, bit 1). What shows depends on
+    /// BlackIs1 and /Decode [1 0] together: black exactly when one of them is set.
+    #[test]
+    fn ccitt_polarity_follows_black_is_1_xor_decode() {
+        for black_is_1 in [false, true] {
+            for decode in [false, true] {
+                let mut d = dictionary! {
+                    "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray", "Filter" => "CCITTFaxDecode",
+                    "DecodeParms" => dictionary! { "K" => -1, "Columns" => 8, "Rows" => 2, "BlackIs1" => black_is_1 },
+                };
+                if decode {
+                    d.set("Decode", vec![1.into(), 0.into()]);
+                }
+                let want = if black_is_1 != decode { 0 } else { 255 };
+                assert_eq!(
+                    first_row(&pdf_with_image(d, vec![0b1100_0000], false)),
+                    vec![want; 8],
+                    "BlackIs1 {black_is_1}, Decode inverted {decode}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn short_and_unsupported_images_are_page_errors() {
         let gray = dictionary! { "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray" };

@@ -1,36 +1,7 @@
 use super::*;
 
 pub fn sample(team: usize) -> FormData {
-    FormData {
-        code: EnrollmentCode::from_random([7, 11, 13, 17, 19, 23]),
-        subject: Some(Subject {
-            name: "山田 花子".into(),
-            kana: "ヤマダ　ハナコ".into(),
-            birth_date: NaiveDate::from_ymd_opt(1940, 4, 1).unwrap(),
-            sex: "女".into(),
-            address: "茨城県ひたちなか市東石川1-1-1".into(),
-            phone: "029-270-1000".into(),
-        }),
-        team: (0..team)
-            .map(|i| Member {
-                office: format!("みなと訪問看護ステーション{i}"),
-                profession: "訪問看護師".into(),
-                name: "港 看護".into(),
-                phone: "029-270-0002".into(),
-            })
-            .collect(),
-        obtainer: Some(Obtainer {
-            office: "柴田介護保険事務所".into(),
-            name: "柴田 ケア".into(),
-        }),
-        place: Place {
-            city: "ひたちなか市".into(),
-            centre_name: "在宅医療・介護連携推進センター".into(),
-            centre_address: "石川町20-32".into(),
-            centre_phone: "029-212-3751".into(),
-            centre_fax: "029-212-3752".into(),
-        },
-    }
+    demo_data(10, team)
 }
 
 pub fn key() -> SigningKey {
