@@ -21,8 +21,8 @@ pub struct Found {
 pub struct PageScan {
     /// Distinct codes found, in the order found.
     pub found: Vec<Found>,
-    /// The stage that found them: `bands`, `page`, `despeckled`, `turned`, `half`; None if
-    /// nothing was found.
+    /// The stage that found them: `bands`, `half`, `page`, `despeckled corners`, `despeckled`,
+    /// `turned`; None if nothing was found.
     pub stage: Option<&'static str>,
     pub elapsed: Duration,
     /// True when the time budget ran out before every stage was tried.
@@ -61,6 +61,18 @@ fn bands(g: &Gray) -> [Gray; 2] {
     ]
 }
 
+/// Two opposite corner regions, each half the width and 30 % of the height: top-right and
+/// bottom-left when `ours` (where the form puts its codes), else top-left and bottom-right.
+fn corners(g: &Gray, ours: bool) -> [Gray; 2] {
+    let (w, h) = (g.width / 2, g.height * 3 / 10);
+    let (right, bottom) = (g.width - w, g.height - h);
+    if ours {
+        [g.crop(right, 0, w, h), g.crop(0, bottom, w, h)]
+    } else {
+        [g.crop(0, 0, w, h), g.crop(right, bottom, w, h)]
+    }
+}
+
 /// Scans a normalised page (square pixels). `key_for` gives the MAC key of a key id.
 pub fn scan<'k>(
     page: &Gray,
@@ -69,9 +81,20 @@ pub fn scan<'k>(
 ) -> PageScan {
     let start = Instant::now();
     let mut found: Vec<Found> = Vec::new();
-    let stages: [(&'static str, &dyn Fn() -> Vec<Gray>); 5] = [
+    let stages: [(&'static str, &dyn Fn() -> Vec<Gray>); 7] = [
         ("bands", &|| bands(page).to_vec()),
+        // Halving averages specks away cheaply (a quarter of the pixels), and big scans often
+        // decode better smaller.
+        ("half", &|| bands(&page.half()).to_vec()),
         ("page", &|| vec![page.clone()]),
+        // Despeckling costs more than decoding: first only the corners where our codes sit
+        // (top-right and bottom-left; then the other two, for a page turned half a turn).
+        ("despeckled corners", &|| {
+            corners(page, true).iter().map(Gray::median3).collect()
+        }),
+        ("despeckled corners", &|| {
+            corners(page, false).iter().map(Gray::median3).collect()
+        }),
         ("despeckled", &|| {
             let clean = page.median3();
             let mut v = bands(&clean).to_vec();
@@ -83,12 +106,6 @@ pub fn scan<'k>(
             let turned = page.rotate90();
             let mut v = bands(&turned).to_vec();
             v.push(turned);
-            v
-        }),
-        ("half", &|| {
-            let half = page.half();
-            let mut v = bands(&half).to_vec();
-            v.push(half);
             v
         }),
     ];
