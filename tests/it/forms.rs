@@ -193,7 +193,7 @@ async fn printing(mut app: TestApp) {
         .await;
     assert_eq!((s, b["total"].as_i64()), (202, Some(3)), "{b}");
     let path = format!("/api/v1/print-batches/{}", b["id"]);
-    let done = eventually(60, || async {
+    let done = eventually(120, || async {
         let (_, b) = a.api(Method::GET, &path, &c.cm, None).await;
         (b["status"] == "done").then_some(b)
     })

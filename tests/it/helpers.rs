@@ -229,9 +229,13 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let start = tokio::time::Instant::now();
+    let deadline = start + Duration::from_secs(secs);
     loop {
         if let Some(v) = f().await {
+            if start.elapsed() > Duration::from_secs(2) {
+                eprintln!("SLOW eventually: {:?}", start.elapsed());
+            }
             return Some(v);
         }
         if tokio::time::Instant::now() > deadline {

@@ -165,7 +165,7 @@ async fn batch_printing_shows_progress_then_the_pdf() {
         .await
         .unwrap();
     assert!(page.contains("<progress"), "{page}");
-    let done = eventually(60, || async {
+    let done = eventually(120, || async {
         let p = app
             .client
             .get(app.url(&page_path))
