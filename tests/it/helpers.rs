@@ -77,7 +77,22 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
 }
 
+/// Logs go to the test's output (shown for failing tests, or with --nocapture), filtered by
+/// RUST_LOG; nothing is logged unless RUST_LOG is set.
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    init_logs();
     let dir = tempfile::tempdir().expect("tempdir");
     let (url, pg_db) = match backend {
         Backend::Sqlite => (format!("sqlite://{}/test.db", dir.path().display()), None),
