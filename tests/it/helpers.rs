@@ -259,3 +259,56 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The value of the hidden `csrf` input on a page.
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("page has a csrf field")
+        + 19;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// A page: status, body, and where it redirects.
+pub async fn get(app: &TestApp, path: &str) -> (u16, String, Option<String>) {
+    let r = app.client.get(app.url(path)).send().await.unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap(), loc)
+}
+
+/// A form post: status, body, and where it redirects.
+pub async fn post(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, Option<String>) {
+    let r = app
+        .client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap(), loc)
+}
+
+/// Signs in through the login page, CSRF token and all.
+pub async fn login(app: &TestApp, login: &str, password: &str) -> (u16, String, Option<String>) {
+    let (_, page, _) = get(app, "/login").await;
+    let csrf = csrf_of(&page);
+    post(
+        app,
+        "/login",
+        &[("login", login), ("password", password), ("csrf", &csrf)],
+    )
+    .await
+}

@@ -1,37 +1,13 @@
 //! Printing from the pages: 「同意書を印刷」 opens the stored PDF inline, the blank variant too,
 //! and batch printing shows a progress page that ends with the PDF.
 
-use super::helpers::{eventually, spawn_app, Backend, TestApp};
-
-fn csrf_of(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-    html[at..].split('"').next().unwrap().to_string()
-}
+use super::helpers::{csrf_of, eventually, login, spawn_app, Backend, TestApp};
 
 async fn signed_in_as_caremgr() -> (TestApp, Vec<i64>) {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     assert!(consentflow::demo::load(&app.state).await.unwrap());
-    let page = app
-        .client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = app
-        .client
-        .post(app.url("/login"))
-        .form(&[
-            ("login", "caremgr"),
-            ("password", consentflow::demo::PASSWORD),
-            ("csrf", &csrf_of(&page)),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let (s, _, _) = login(&app, "caremgr", consentflow::demo::PASSWORD).await;
+    assert_eq!(s, 303);
     let centre = app.token_with("centre", consentflow::demo::PASSWORD).await;
     let (_, list) = app
         .api(

@@ -5,53 +5,9 @@ use consentflow::domain::Role;
 use consentflow::service::accounts;
 use consentflow::store::users;
 
-use super::helpers::{spawn_app, spawn_app_with, Backend, TestApp, PASSWORD};
-
-/// The value of the hidden `csrf` input on a page.
-fn csrf_of(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\" value=\"")
-        .expect("page has a csrf field")
-        + 19;
-    html[at..].split('"').next().unwrap().to_string()
-}
-
-async fn get(app: &TestApp, path: &str) -> (u16, String, Option<String>) {
-    let r = app.client.get(app.url(path)).send().await.unwrap();
-    let loc = r
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string());
-    let status = r.status().as_u16();
-    (status, r.text().await.unwrap(), loc)
-}
-
-async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
-    let r = app
-        .client
-        .post(app.url(path))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let loc = r
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string());
-    let status = r.status().as_u16();
-    (status, r.text().await.unwrap(), loc)
-}
-
-async fn login(app: &TestApp, login: &str, password: &str) -> (u16, String, Option<String>) {
-    let (_, page, _) = get(app, "/login").await;
-    let csrf = csrf_of(&page);
-    post(
-        app,
-        "/login",
-        &[("login", login), ("password", password), ("csrf", &csrf)],
-    )
-    .await
-}
+use super::helpers::{
+    csrf_of, get, login, post, spawn_app, spawn_app_with, Backend, TestApp, PASSWORD,
+};
 
 #[tokio::test]
 async fn sign_in_refusals_each_have_their_own_message() {
