@@ -1,17 +1,17 @@
 //! Batch printing over the API.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 
 use super::{parse_id, ApiJson};
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::batches;
-use crate::store::blobs;
 use crate::store::forms::PrintBatch;
+use crate::web::inline_pdf;
 use crate::web::session::ApiUser;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -55,19 +55,6 @@ pub async fn pdf(
     ApiUser(actor): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let b = batches::get(&state, &actor, parse_id(&id)?).await?;
-    let sha = b.blob_sha256.ok_or(AppError::NotFound)?;
-    let mut c = state.store.acquire().await?;
-    let (_, data) = blobs::get(c.conn(), &sha)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let disposition = format!("inline; filename=\"consent-batch-{}.pdf\"", b.id);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        data,
-    )
-        .into_response())
+    let (b, data) = batches::pdf(&state, &actor, parse_id(&id)?).await?;
+    Ok(inline_pdf(&format!("consent-batch-{}.pdf", b.id), data))
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 
@@ -13,9 +13,9 @@ use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::service::enrollments::{self as service, EnrollmentInput, EnrollmentView};
 use crate::service::forms;
-use crate::store::blobs;
 use crate::store::enrollments::{self as repo, EnrollmentRow, ListItem};
 use crate::store::forms::{self as forms_repo, IssuedForm};
+use crate::web::inline_pdf;
 use crate::web::session::ApiUser;
 
 /// Create an enrollment in `draft` (事前確認).
@@ -113,19 +113,12 @@ pub struct FormQuery {
 }
 
 fn pdf_response(code: &str, version: i64, pdf: Vec<u8>) -> Response {
-    let disposition = format!("inline; filename=\"consent-{code}-v{version}.pdf\"");
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (
-                header::HeaderName::from_static("x-form-version"),
-                version.to_string(),
-            ),
-        ],
-        pdf,
-    )
-        .into_response()
+    let mut res = inline_pdf(&format!("consent-{code}-v{version}.pdf"), pdf);
+    if let Ok(v) = header::HeaderValue::from_str(&version.to_string()) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-form-version"), v);
+    }
+    res
 }
 
 /// Print the consent form: the first print issues it (draft → form_issued); later prints return
@@ -160,15 +153,9 @@ pub async fn consent_form(
     Path(id): Path<String>,
     Query(q): Query<FormQuery>,
 ) -> AppResult<Response> {
-    let view = service::view(&state.store, &actor, parse_id(&id)?).await?;
-    let mut c = state.store.acquire().await?;
-    let form = forms_repo::newest(c.conn(), view.enrollment.id, q.blank)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (_, data) = blobs::get(c.conn(), &form.blob_sha256)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(pdf_response(&view.enrollment.code, form.form_version, data))
+    let (code, form, data) =
+        forms::stored_pdf(&state.store, &actor, parse_id(&id)?, q.blank).await?;
+    Ok(pdf_response(&code, form.form_version, data))
 }
 
 /// Every form issued for the enrollment, with the superseded ones marked.

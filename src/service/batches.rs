@@ -67,3 +67,14 @@ pub async fn get(app: &AppState, actor: &Actor, id: i64) -> AppResult<PrintBatch
     }
     Ok(b)
 }
+
+/// A finished batch's joined PDF.
+pub async fn pdf(app: &AppState, actor: &Actor, id: i64) -> AppResult<(PrintBatch, Vec<u8>)> {
+    let b = get(app, actor, id).await?;
+    let sha = b.blob_sha256.clone().ok_or(AppError::NotFound)?;
+    let mut c = app.store.acquire().await?;
+    let (_, data) = crate::store::blobs::get(c.conn(), &sha)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((b, data))
+}

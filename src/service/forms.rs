@@ -278,3 +278,25 @@ pub async fn print(
     metrics::counter!("consentflow_forms_issued_total").increment(1);
     Ok((issued, rendered.pdf))
 }
+
+/// The newest stored form (or blank variant) of an enrollment the actor may see, with the
+/// enrollment code for the file name. Nothing is rendered or issued.
+pub async fn stored_pdf(
+    store: &crate::store::Store,
+    actor: &Actor,
+    id: i64,
+    blank: bool,
+) -> AppResult<(String, IssuedForm, Vec<u8>)> {
+    let mut c = store.acquire().await?;
+    let row = enrollments::get(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_see(c.conn(), actor, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let form = repo::newest(c.conn(), id, blank)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (form, pdf) = stored(c.conn(), form).await?;
+    Ok((row.code, form, pdf))
+}

@@ -110,52 +110,41 @@ async fn login(
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
+    // Every refusal shows the form again, with what was typed as login id and its own message.
+    let refuse = |jar, status, msg: &'static str| {
+        Ok(login_form(
+            &state,
+            jar,
+            status,
+            None,
+            Some(msg),
+            f.login.clone(),
+        ))
+    };
     if !session::login_csrf_ok(&state, &jar, &f.csrf) {
         let msg = "画面の有効期限が切れたため送信できませんでした。もう一度ログインしてください。";
-        return Ok(login_form(
-            &state,
-            jar,
-            StatusCode::FORBIDDEN,
-            None,
-            Some(msg),
-            f.login,
-        ));
+        return refuse(jar, StatusCode::FORBIDDEN, msg);
     }
     if f.login.trim().is_empty() || f.password.is_empty() {
-        let msg = "ログインIDとパスワードを入力してください。";
-        return Ok(login_form(
-            &state,
+        return refuse(
             jar,
             StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            Some(msg),
-            f.login,
-        ));
+            "ログインIDとパスワードを入力してください。",
+        );
     }
     let user = match accounts::authenticate(&state.store, &f.login, &f.password).await? {
         Ok(u) => u,
         Err(LoginRefused::BadCredentials) => {
             metrics::counter!("consentflow_logins_total", "result" => "refused").increment(1);
-            let msg = "ログインIDまたはパスワードが正しくありません。";
-            return Ok(login_form(
-                &state,
+            return refuse(
                 jar,
                 StatusCode::UNAUTHORIZED,
-                None,
-                Some(msg),
-                f.login,
-            ));
+                "ログインIDまたはパスワードが正しくありません。",
+            );
         }
         Err(LoginRefused::Suspended) => {
             let msg = "このアカウントは利用停止中です。市の担当者にお問い合わせください。";
-            return Ok(login_form(
-                &state,
-                jar,
-                StatusCode::FORBIDDEN,
-                None,
-                Some(msg),
-                f.login,
-            ));
+            return refuse(jar, StatusCode::FORBIDDEN, msg);
         }
     };
     metrics::counter!("consentflow_logins_total", "result" => "ok").increment(1);

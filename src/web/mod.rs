@@ -40,6 +40,22 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     res
 }
 
+/// A PDF shown in the browser (ready to print) rather than downloaded.
+pub fn inline_pdf(name: &str, data: Vec<u8>) -> Response {
+    let disposition = format!("inline; filename=\"{name}\"");
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        data,
+    )
+        .into_response()
+}
+
 /// Renders a template, or a plain error page if rendering itself fails.
 pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     match t.render() {

@@ -2,19 +2,19 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
 use super::session::CurrentUser;
-use super::{render, PageError};
+use super::{inline_pdf, render, PageError};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::service::{batches, forms};
-use crate::store::forms::{self as repo, PrintBatch};
-use crate::store::{blobs, enrollments};
+use crate::store::enrollments;
+use crate::store::forms::PrintBatch;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,18 +27,6 @@ pub fn router() -> Router<AppState> {
 
 fn id_of(s: &str) -> Result<i64, PageError> {
     s.parse().map_err(|_| PageError(AppError::NotFound))
-}
-
-fn inline_pdf(name: String, data: Vec<u8>) -> Response {
-    let disposition = format!("inline; filename=\"{name}\"");
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        data,
-    )
-        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -76,21 +64,10 @@ async fn pdf(
     Path(id): Path<String>,
     Query(q): Query<BlankQuery>,
 ) -> Result<Response, PageError> {
-    let id = id_of(&id)?;
-    let view = crate::service::enrollments::view(&state.store, &user.actor(), id).await?;
-    let mut c = state.store.acquire().await?;
-    let blank = q.blank.is_some();
-    let form = repo::newest(c.conn(), id, blank)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (_, data) = blobs::get(c.conn(), &form.blob_sha256)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (code, form, data) =
+        forms::stored_pdf(&state.store, &user.actor(), id_of(&id)?, q.blank.is_some()).await?;
     Ok(inline_pdf(
-        format!(
-            "consent-{}-v{}.pdf",
-            view.enrollment.code, form.form_version
-        ),
+        &format!("consent-{code}-v{}.pdf", form.form_version),
         data,
     ))
 }
@@ -166,11 +143,6 @@ async fn batch_pdf(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let b = batches::get(&state, &user.actor(), id_of(&id)?).await?;
-    let sha = b.blob_sha256.ok_or(AppError::NotFound)?;
-    let mut c = state.store.acquire().await?;
-    let (_, data) = blobs::get(c.conn(), &sha)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(inline_pdf(format!("consent-batch-{}.pdf", b.id), data))
+    let (b, data) = batches::pdf(&state, &user.actor(), id_of(&id)?).await?;
+    Ok(inline_pdf(&format!("consent-batch-{}.pdf", b.id), data))
 }

@@ -3,6 +3,9 @@
 //! tiff2pdf and img2pdf, turned 180° and sprinkled with noise. Every page must yield its code.
 //! Without the tools these skip with a notice; `CONSENTFLOW_REQUIRE_TOOLS=1` (CI) fails them.
 
+mod common;
+use common::tools;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -11,27 +14,6 @@ use consentflow_workers::fax::{self, Kind, Limits, Page};
 use consentflow_workers::form::{self, template, SigningKey};
 
 const KEY: &[u8] = b"corpus-key";
-
-fn tools(names: &[&str]) -> bool {
-    for name in names {
-        let ok = Command::new(name)
-            .arg("--version")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok();
-        if !ok {
-            let required = std::env::var("CONSENTFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-            assert!(
-                !required,
-                "CONSENTFLOW_REQUIRE_TOOLS=1 but {name} is not installed"
-            );
-            eprintln!("NOTICE: {name} not installed; skipping");
-            return false;
-        }
-    }
-    true
-}
 
 fn form_pdf(dir: &Path, team: usize) -> (PathBuf, usize) {
     let data = form::demo_data(7, team);

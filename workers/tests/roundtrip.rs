@@ -2,28 +2,14 @@
 //! reads both codes on every page, pdftotext finds the person, pdffonts sees one subset font.
 //! Without poppler-utils these skip with a notice; `CONSENTFLOW_REQUIRE_TOOLS=1` (CI) fails them.
 
+mod common;
+use common::tools;
+
 use std::process::Command;
 
 use consentflow_workers::form::{self, template, FormData, SigningKey};
 use consentflow_workers::Payload;
 use rxing::{BarcodeFormat, DecodeHints};
-
-fn tool(name: &str) -> bool {
-    let ok = Command::new(name)
-        .arg("-v")
-        .stderr(std::process::Stdio::null())
-        .output()
-        .is_ok();
-    if !ok {
-        let required = std::env::var("CONSENTFLOW_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "CONSENTFLOW_REQUIRE_TOOLS=1 but {name} is not installed"
-        );
-        eprintln!("NOTICE: {name} not installed (Debian poppler-utils); skipping");
-    }
-    ok
-}
 
 fn data(team: usize) -> FormData {
     // 昭和15年4月1日 (1940) is seed 10.
@@ -152,7 +138,7 @@ fn check(codes: Vec<[Option<String>; 2]>, r: &form::Rendered, what: &str) {
 
 #[test]
 fn both_codes_read_back_on_every_page_at_print_and_fax_resolutions() {
-    if !tool("pdftoppm") {
+    if !tools(&["pdftoppm"]) {
         return;
     }
     let (dir, pdf, r) = render(12);
@@ -176,7 +162,7 @@ fn both_codes_read_back_on_every_page_at_print_and_fax_resolutions() {
 
 #[test]
 fn text_and_font_are_real() {
-    if !tool("pdftotext") || !tool("pdffonts") {
+    if !tools(&["pdftotext", "pdffonts"]) {
         return;
     }
     let (_dir, pdf, r) = render(2);
@@ -216,7 +202,7 @@ fn text_and_font_are_real() {
 /// share of pixels to differ (anti-aliasing across poppler versions). `UPDATE_GOLDEN=1` rewrites it.
 #[test]
 fn demo_form_matches_the_golden_image() {
-    if !tool("pdftoppm") {
+    if !tools(&["pdftoppm"]) {
         return;
     }
     let (dir, pdf, _) = render(3);
@@ -272,7 +258,7 @@ fn decode_png(bytes: &[u8]) -> (Vec<u8>, u32, u32) {
 /// white are used.
 #[test]
 fn nothing_within_15_mm_of_an_edge_and_black_only() {
-    if !tool("pdftoppm") {
+    if !tools(&["pdftoppm"]) {
         return;
     }
     let (dir, pdf, _) = render(25);
