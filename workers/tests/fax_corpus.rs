@@ -306,10 +306,11 @@ fn hostile_documents_are_refused_with_a_reason() {
         fax::read(b"%PDF-1.4 garbage", None, &Limits::default()),
         Err(fax::DocError::Unreadable(_))
     ));
-    assert!(matches!(
-        fax::read(b"II*\0\x08\0\0\0\xff\xff", None, &Limits::default()),
-        Err(_) | Ok(_)
-    ));
+    // A TIFF whose first directory is cut off: refused whole, or its page refused.
+    match fax::read(b"II*\0\x08\0\0\0\xff\xff", None, &Limits::default()) {
+        Err(_) => {}
+        Ok(pages) => assert!(pages.iter().all(Result::is_err), "{pages:?}"),
+    }
     let page = fax::read(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0], None, &Limits::default()).unwrap();
     assert!(page[0].is_err(), "a broken JPEG is a page error");
 }

@@ -137,16 +137,61 @@ impl Gray {
         Gray::new(w as u32, h as u32, data)
     }
 
-    /// Encodes as an 8-bit greyscale PNG, for the page view in the UI.
+    /// Shrinks by a whole factor to at most `max_width` pixels wide (box average): thumbnails.
+    pub fn shrink_to(&self, max_width: u32) -> Gray {
+        let f = self.width.div_ceil(max_width.max(1)).max(1) as usize;
+        if f == 1 {
+            return self.clone();
+        }
+        let sw = self.width as usize;
+        let (w, h) = (sw / f, self.height as usize / f);
+        let mut data = Vec::with_capacity(w * h);
+        for y in 0..h {
+            for x in 0..w {
+                let mut sum = 0u32;
+                for row in y * f..(y + 1) * f {
+                    let start = row * sw + x * f;
+                    sum += self.data[start..start + f]
+                        .iter()
+                        .map(|&v| u32::from(v))
+                        .sum::<u32>();
+                }
+                data.push((sum / (f * f) as u32) as u8);
+            }
+        }
+        Gray::new(w as u32, h as u32, data)
+    }
+
+    /// Encodes as PNG, for the page view in the UI: one bit a pixel when the page is black and
+    /// white only (a FAX page, a sixth of the size), else eight.
     pub fn to_png(&self) -> Vec<u8> {
+        let bilevel = self.data.iter().all(|&v| v == 0 || v == 255);
         let mut out = Vec::new();
         {
             let mut enc = png::Encoder::new(&mut out, self.width, self.height);
             enc.set_color(png::ColorType::Grayscale);
-            enc.set_depth(png::BitDepth::Eight);
             enc.set_compression(png::Compression::Fast);
+            let packed;
+            let data = if bilevel {
+                enc.set_depth(png::BitDepth::One);
+                packed = self
+                    .data
+                    .chunks(self.width.max(1) as usize)
+                    .flat_map(|row| {
+                        row.chunks(8).map(|bits| {
+                            bits.iter()
+                                .enumerate()
+                                .fold(0u8, |b, (i, &v)| b | (u8::from(v != 0) << (7 - i)))
+                        })
+                    })
+                    .collect::<Vec<u8>>();
+                &packed
+            } else {
+                enc.set_depth(png::BitDepth::Eight);
+                &self.data
+            };
             if let Ok(mut w) = enc.write_header() {
-                let _ = w.write_image_data(&self.data);
+                let _ = w.write_image_data(data);
             }
         }
         out
@@ -181,6 +226,39 @@ mod tests {
         let mut i = g.clone();
         i.invert();
         assert_eq!(i.data[0], 254);
+    }
+
+    #[test]
+    fn png_round_trips_bilevel_and_grey_pages() {
+        let decode = |png: &[u8]| {
+            let mut r = png::Decoder::new(std::io::Cursor::new(png))
+                .read_info()
+                .unwrap();
+            let mut buf = vec![0; r.output_buffer_size().unwrap()];
+            let info = r.next_frame(&mut buf).unwrap();
+            (info.bit_depth, info.width, info.height, buf)
+        };
+        let page = Gray::new(
+            10,
+            2,
+            (0..20).map(|i| if i % 3 == 0 { 0 } else { 255 }).collect(),
+        );
+        let (depth, w, h, buf) = decode(&page.to_png());
+        assert_eq!((depth, w, h), (png::BitDepth::One, 10, 2));
+        // Row 0, pixels 0..8: black at 0, 3, 6 -> 0b0110_1101; rows are padded to whole bytes.
+        assert_eq!(buf[0], 0b0110_1101);
+        assert_eq!(buf.len(), 4);
+        let grey = Gray::new(3, 1, vec![0, 128, 255]);
+        let (depth, _, _, buf) = decode(&grey.to_png());
+        assert_eq!((depth, buf), (png::BitDepth::Eight, vec![0, 128, 255]));
+    }
+
+    #[test]
+    fn shrinking_averages_whole_blocks() {
+        let g = Gray::new(4, 2, vec![0, 255, 255, 255, 0, 255, 255, 255]);
+        let s = g.shrink_to(2);
+        assert_eq!((s.width, s.height, s.data), (2, 1, vec![127, 255]));
+        assert_eq!(g.shrink_to(10), g);
     }
 
     #[test]

@@ -9,14 +9,20 @@
 
 mod ccitt;
 pub mod gray;
+mod jbig2;
 mod pdf;
 mod raster;
+mod render;
+mod report;
 pub mod scan;
 mod tiff;
 
 use std::time::Duration;
 
 pub use gray::Gray;
+#[doc(hidden)]
+pub use jbig2::build as jbig2_build;
+pub use report::{read_document, PageReport, ReadPage, THUMB_WIDTH};
 pub use scan::{scan, Found, PageScan};
 
 /// Bounds on what one document may cost.
@@ -129,6 +135,19 @@ pub fn read(
     kind: Option<Kind>,
     limits: &Limits,
 ) -> Result<Vec<Result<Page, PageError>>, DocError> {
+    let mut pages = Vec::new();
+    read_each(bytes, kind, limits, &mut |p| pages.push(p))?;
+    Ok(pages)
+}
+
+/// Reads a document page by page, handing each page to `each` as soon as it is decoded, so
+/// that a long document never holds more than one decoded page.
+pub fn read_each(
+    bytes: &[u8],
+    kind: Option<Kind>,
+    limits: &Limits,
+    each: &mut dyn FnMut(Result<Page, PageError>),
+) -> Result<(), DocError> {
     if bytes.len() as u64 > limits.max_bytes {
         return Err(DocError::TooLarge(limits.max_bytes));
     }
@@ -136,15 +155,13 @@ pub fn read(
         .or_else(|| sniff(bytes))
         .ok_or(DocError::UnknownFormat)?
     {
-        Kind::Pdf => pdf::pages(bytes, limits),
-        Kind::Tiff => tiff::pages(bytes, limits),
-        Kind::Png => Ok(vec![raster::png(bytes, limits).map(|(g, dpi)| {
+        Kind::Pdf => return pdf::pages(bytes, limits, each),
+        Kind::Tiff => return tiff::pages(bytes, limits, each),
+        Kind::Png => each(raster::png(bytes, limits).map(|(g, dpi)| {
             let (x, y) = dpi.unwrap_or((200.0, 200.0));
             Page::new(g, x, y)
-        })]),
-        Kind::Jpeg => Ok(vec![
-            raster::jpeg(bytes, limits).map(|g| Page::new(g, 200.0, 200.0))
-        ]),
+        })),
+        Kind::Jpeg => each(raster::jpeg(bytes, limits).map(|g| Page::new(g, 200.0, 200.0))),
         Kind::RawG3 { fine } => {
             let p = ccitt::Params {
                 end_of_line: true,
@@ -152,9 +169,8 @@ pub fn read(
             };
             let max_rows = (limits.max_pixels / 1728) as u32;
             let ydpi = if fine { 196.0 } else { 98.0 };
-            Ok(vec![
-                ccitt::decode(bytes, &p, max_rows).map(|g| Page::new(g, 204.0, ydpi))
-            ])
+            each(ccitt::decode(bytes, &p, max_rows).map(|g| Page::new(g, 204.0, ydpi)))
         }
     }
+    Ok(())
 }

@@ -1,14 +1,25 @@
 //! PDF FAX documents: each page is usually one full-page image. The image is taken straight out
 //! of the file (no rasterising), and decoded by filter: CCITTFaxDecode (G3 1-D and 2-D, G4),
-//! DCTDecode, FlateDecode (with predictors), and Flate before DCT.
+//! JBIG2Decode, DCTDecode, FlateDecode (with predictors), and Flate before DCT. Other pages (no
+//! image, only a small one, or a filter we do not take out) are rasterised by hayro.
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use super::ccitt::{self, Params};
 use super::gray::Gray;
-use super::{raster, DocError, Limits, Page, PageError};
+use super::render::Rasteriser;
+use super::{jbig2, raster, DocError, Limits, Page, PageError};
 
-pub fn pages(bytes: &[u8], limits: &Limits) -> Result<Vec<Result<Page, PageError>>, DocError> {
+/// Below this resolution across the page, an image is a logo or a stamp rather than the scan of
+/// the page, and the page is rasterised instead.
+const MIN_SCAN_DPI: f32 = 90.0;
+
+/// Reads the pages one at a time, handing each to `each` (only one page is held at once).
+pub fn pages(
+    bytes: &[u8],
+    limits: &Limits,
+    each: &mut dyn FnMut(Result<Page, PageError>),
+) -> Result<(), DocError> {
     let doc = Document::load_mem(bytes).map_err(|e| DocError::Unreadable(format!("PDF: {e}")))?;
     if doc.is_encrypted() {
         return Err(DocError::Unreadable("the PDF is encrypted".into()));
@@ -17,7 +28,23 @@ pub fn pages(bytes: &[u8], limits: &Limits) -> Result<Vec<Result<Page, PageError
     if ids.len() > limits.max_pages as usize {
         return Err(DocError::TooManyPages(limits.max_pages));
     }
-    Ok(ids.into_iter().map(|id| page(&doc, id, limits)).collect())
+    // Parsed again by hayro only if some page needs drawing.
+    let mut rasteriser: Option<Result<Rasteriser, DocError>> = None;
+    for (index, id) in ids.into_iter().enumerate() {
+        let page = match image_page(&doc, id, limits) {
+            Err(PageError::Unsupported(_)) => {
+                match rasteriser.get_or_insert_with(|| Rasteriser::new(bytes)) {
+                    Ok(r) => r
+                        .page(index, limits)
+                        .map(|(gray, dpi)| Page::new(gray, dpi, dpi)),
+                    Err(e) => Err(PageError::Corrupt(e.to_string())),
+                }
+            }
+            other => other,
+        };
+        each(page);
+    }
+    Ok(())
 }
 
 fn number(o: &Object) -> Option<f32> {
@@ -51,16 +78,19 @@ fn media_box(doc: &Document, id: ObjectId) -> (f32, f32) {
     (595.0, 842.0)
 }
 
-fn page(doc: &Document, id: ObjectId, limits: &Limits) -> Result<Page, PageError> {
+/// The page's one scanned image, taken out directly. `Unsupported` means: draw the page instead.
+fn image_page(doc: &Document, id: ObjectId, limits: &Limits) -> Result<Page, PageError> {
     let images = doc.get_page_images(id).unwrap_or_default();
     let Some(img) = images
         .iter()
         .max_by_key(|i| i.width.saturating_mul(i.height))
     else {
-        return Err(PageError::Unsupported(
-            "a page without an image (a vector page needs rasterising)".into(),
-        ));
+        return Err(PageError::Unsupported("a page without an image".into()));
     };
+    let (pw, ph) = media_box(doc, id);
+    if (img.width as f32) < MIN_SCAN_DPI * pw.min(ph) / 72.0 {
+        return Err(PageError::Unsupported("no full-page image".into()));
+    }
     let (w, h) = (
         img.width.clamp(0, u32::MAX as i64) as u32,
         img.height.clamp(0, u32::MAX as i64) as u32,
@@ -80,6 +110,7 @@ fn page(doc: &Document, id: ObjectId, limits: &Limits) -> Result<Page, PageError
         .as_slice()
     {
         ["CCITTFaxDecode"] => ccitt_image(doc, dict, img.content, w, h)?,
+        ["JBIG2Decode"] => jbig2_image(doc, dict, img.content, limits)?,
         ["DCTDecode"] => raster::jpeg(img.content, limits)?,
         ["FlateDecode", "DCTDecode"] => raster::jpeg(&inflate(img.content, limits)?, limits)?,
         [] | ["FlateDecode"] => {
@@ -98,7 +129,6 @@ fn page(doc: &Document, id: ObjectId, limits: &Limits) -> Result<Page, PageError
         }
         other => return Err(PageError::Unsupported(format!("image filter {other:?}"))),
     };
-    let (pw, ph) = media_box(doc, id);
     let (xdpi, ydpi) = (
         gray.width as f32 / (pw / 72.0),
         gray.height as f32 / (ph / 72.0),
@@ -174,6 +204,37 @@ fn ccitt_image(
     ccitt::decode(data, &params, h.max(rows))
 }
 
+fn jbig2_image(
+    doc: &Document,
+    dict: &Dictionary,
+    data: &[u8],
+    limits: &Limits,
+) -> Result<Gray, PageError> {
+    let globals = params(doc, dict)
+        .and_then(|p| p.get(b"JBIG2Globals").ok().cloned())
+        .and_then(|o| {
+            doc.dereference(&o)
+                .ok()
+                .and_then(|(_, o)| o.as_stream().ok().cloned())
+        })
+        .map(|s| {
+            if s.dict.has(b"Filter") {
+                s.decompressed_content_with_limit(limits.max_bytes as usize)
+                    .map_err(|e| PageError::Corrupt(format!("JBIG2Globals: {e}")))
+            } else {
+                Ok(s.content)
+            }
+        })
+        .transpose()?;
+    // In JBIG2 a set bit is black; /Decode [1 0] swaps that.
+    jbig2::decode(
+        data,
+        globals.as_deref(),
+        decode_inverted(doc, dict),
+        limits.max_pixels,
+    )
+}
+
 /// Raw samples: 1 or 8 bits, grey or RGB (ICC-based profiles by their component count).
 fn samples(
     doc: &Document,
@@ -247,140 +308,5 @@ fn components(doc: &Document, dict: &Dictionary) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use lopdf::{dictionary, Stream};
-
-    /// A one-page PDF whose page is one 8×2 image with the given dictionary entries and data.
-    fn pdf_with_image(extra: Dictionary, data: Vec<u8>, flate: bool) -> Vec<u8> {
-        let mut doc = Document::with_version("1.5");
-        let pages_id = doc.new_object_id();
-        let mut dict =
-            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => 8, "Height" => 2 };
-        dict.extend(&extra);
-        let mut stream = Stream::new(dict, data);
-        if flate {
-            stream.compress().unwrap();
-        }
-        let img = doc.add_object(stream);
-        let content = doc.add_object(Stream::new(
-            dictionary! {},
-            b"q 576 0 0 144 0 0 cm /Im1 Do Q".to_vec(),
-        ));
-        let page = doc.add_object(dictionary! {
-            "Type" => "Page", "Parent" => pages_id, "Contents" => content,
-            "MediaBox" => vec![0.into(), 0.into(), 576.into(), 144.into()],
-            "Resources" => dictionary! { "XObject" => dictionary! { "Im1" => img } },
-        });
-        doc.objects.insert(
-            pages_id,
-            Object::Dictionary(
-                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
-            ),
-        );
-        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-        doc.trailer.set("Root", catalog);
-        let mut out = Vec::new();
-        doc.save_to(&mut out).unwrap();
-        out
-    }
-
-    fn first_row(pdf: &[u8]) -> Vec<u8> {
-        let pages = super::pages(pdf, &Limits::default()).unwrap();
-        let page = pages.into_iter().next().unwrap().unwrap();
-        page.image.data[..8].to_vec()
-    }
-
-    const BW: [u8; 8] = [0, 0, 255, 255, 0, 255, 0, 255];
-
-    #[test]
-    fn one_bit_grey_zero_is_black_and_decode_swaps_it() {
-        let gray = dictionary! { "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray" };
-        assert_eq!(
-            first_row(&pdf_with_image(gray.clone(), vec![0b0011_0101, 0], false)),
-            BW
-        );
-        let mut inverted = gray;
-        inverted.set("Decode", vec![1.into(), 0.into()]);
-        let swapped: Vec<u8> = BW.iter().map(|v| 255 - v).collect();
-        assert_eq!(
-            first_row(&pdf_with_image(inverted, vec![0b0011_0101, 0], true)),
-            swapped,
-            "with Flate too"
-        );
-    }
-
-    #[test]
-    fn stencil_masks_paint_zero_unless_decoded_otherwise() {
-        let mask = dictionary! { "ImageMask" => true, "BitsPerComponent" => 1 };
-        assert_eq!(
-            first_row(&pdf_with_image(mask.clone(), vec![0b0011_0101, 0], false)),
-            BW
-        );
-        let mut flipped = mask;
-        flipped.set("Decode", vec![1.into(), 0.into()]);
-        assert_eq!(
-            first_row(&pdf_with_image(flipped, vec![0b1100_1010, 0], false)),
-            BW
-        );
-    }
-
-    #[test]
-    fn eight_bit_grey_and_rgb_become_luma() {
-        let gray = dictionary! { "BitsPerComponent" => 8, "ColorSpace" => "DeviceGray" };
-        let data: Vec<u8> = BW.iter().chain(BW.iter()).copied().collect();
-        assert_eq!(first_row(&pdf_with_image(gray, data, true)), BW);
-        let rgb = dictionary! { "BitsPerComponent" => 8, "ColorSpace" => "DeviceRGB" };
-        let data: Vec<u8> = BW
-            .iter()
-            .chain(BW.iter())
-            .flat_map(|&v| [v, v, v])
-            .collect();
-        assert_eq!(first_row(&pdf_with_image(rgb, data, false)), BW);
-    }
-
-    /// Two all-white G4 rows (each one vertical-mode V0 code, bit 1). What shows depends on
-    /// BlackIs1 and /Decode [1 0] together: black exactly when one of them is set.
-    #[test]
-    fn ccitt_polarity_follows_black_is_1_xor_decode() {
-        for black_is_1 in [false, true] {
-            for decode in [false, true] {
-                let mut d = dictionary! {
-                    "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray", "Filter" => "CCITTFaxDecode",
-                    "DecodeParms" => dictionary! { "K" => -1, "Columns" => 8, "Rows" => 2, "BlackIs1" => black_is_1 },
-                };
-                if decode {
-                    d.set("Decode", vec![1.into(), 0.into()]);
-                }
-                let want = if black_is_1 != decode { 0 } else { 255 };
-                assert_eq!(
-                    first_row(&pdf_with_image(d, vec![0b1100_0000], false)),
-                    vec![want; 8],
-                    "BlackIs1 {black_is_1}, Decode inverted {decode}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn short_and_unsupported_images_are_page_errors() {
-        let gray = dictionary! { "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray" };
-        let pages =
-            super::pages(&pdf_with_image(gray, vec![0], false), &Limits::default()).unwrap();
-        assert!(matches!(pages[0], Err(PageError::Corrupt(_))));
-        let jbig2 = dictionary! { "BitsPerComponent" => 1, "Filter" => "JBIG2Decode" };
-        let pages = super::pages(
-            &pdf_with_image(jbig2, vec![0; 4], false),
-            &Limits::default(),
-        )
-        .unwrap();
-        assert!(matches!(pages[0], Err(PageError::Unsupported(_))));
-        let tiny = Limits {
-            max_pixels: 10,
-            ..Limits::default()
-        };
-        let gray = dictionary! { "BitsPerComponent" => 8, "ColorSpace" => "DeviceGray" };
-        let pages = super::pages(&pdf_with_image(gray, vec![0; 16], false), &tiny).unwrap();
-        assert!(matches!(pages[0], Err(PageError::TooLarge(_))));
-    }
-}
+#[path = "pdf_tests.rs"]
+mod tests;

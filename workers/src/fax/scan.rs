@@ -109,17 +109,22 @@ pub fn scan<'k>(
             v
         }),
     ];
+    let out_of_time = |found: Vec<Found>| PageScan {
+        found,
+        stage: None,
+        elapsed: start.elapsed(),
+        timed_out: true,
+    };
     for (name, images) in stages {
         if start.elapsed() > budget {
-            return PageScan {
-                found,
-                stage: None,
-                elapsed: start.elapsed(),
-                timed_out: true,
-            };
+            return out_of_time(found);
         }
         let before = found.len();
         for image in images() {
+            // Checked between images too: one decode is bounded, a whole stage may not be.
+            if start.elapsed() > budget {
+                return out_of_time(found);
+            }
             if let Some(text) = decode(&image) {
                 if !found.iter().any(|f| f.text == text) {
                     let verdict = Payload::verify(&text, key_for);

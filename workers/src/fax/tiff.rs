@@ -28,27 +28,33 @@ fn tiff_err(e: tiff::TiffError) -> PageError {
     }
 }
 
-pub fn pages(bytes: &[u8], limits: &Limits) -> Result<Vec<Result<Page, PageError>>, DocError> {
+/// Reads the pages one at a time, handing each to `each` (only one page is held at once).
+pub fn pages(
+    bytes: &[u8],
+    limits: &Limits,
+    each: &mut dyn FnMut(Result<Page, PageError>),
+) -> Result<(), DocError> {
     let mut tiff_limits = tiff::decoder::Limits::default();
     tiff_limits.decoding_buffer_size = limits.max_pixels as usize * 4;
     let mut dec = Decoder::new(Cursor::new(bytes))
         .map_err(|e| DocError::Unreadable(format!("TIFF: {e}")))?
         .with_limits(tiff_limits);
-    let mut out = Vec::new();
+    let mut count = 0;
     loop {
-        if out.len() >= limits.max_pages as usize {
+        if count >= limits.max_pages {
             return Err(DocError::TooManyPages(limits.max_pages));
         }
-        out.push(page(&mut dec, bytes, limits));
+        count += 1;
+        each(page(&mut dec, bytes, limits));
         if !dec.more_images() {
             break;
         }
         if let Err(e) = dec.next_image() {
-            out.push(Err(PageError::Corrupt(format!("next TIFF page: {e}"))));
+            each(Err(PageError::Corrupt(format!("next TIFF page: {e}"))));
             break;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn page(
