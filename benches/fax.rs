@@ -46,6 +46,8 @@ fn corpus() -> Option<Vec<(&'static str, Vec<u8>)>> {
         }
         out.push((name, std::fs::read(&tif).ok()?));
     }
+    // The vector form itself, mailed back: rasterised by hayro.
+    out.push(("vector_pdf", std::fs::read(&pdf).ok()?));
     Some(out)
 }
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-command -v gs >/dev/null || { echo "needs ghostscript (apt-get install ghostscript)"; exit 1; }
+for t in gs pdftoppm; do command -v $t >/dev/null || { echo "needs ghostscript and poppler-utils"; exit 1; }; done
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q zxing-cpp pillow numpy
 
@@ -27,6 +27,8 @@ for f in "$work"/form*.pdf; do
       -c "<</BeginPage{pop 297.64 420.945 translate $deg rotate -297.64 -420.945 translate}>> setpagedevice" -f "$f"
   done
   gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=jpeggray -r300 -sOutputFile="$work/jpeg300-$b-%d.jpg" "$f"
+  # The vector form mailed back as it was printed: we rasterise with hayro, the peer with pdftoppm.
+  cp "$f" "$work/vector-$b.pdf"
 done
 # Noise: flip 1 pixel in 150 of the fine G4 pages, written back as G4 by Pillow.
 "$work/venv/bin/python" - "$work" <<'PY'
@@ -47,12 +49,26 @@ for path in glob.glob(sys.argv[1] + "/fine-tiffg4-*.tif"):
     frames[0].save(out, compression="group4", save_all=True, append_images=frames[1:], dpi=(204, 196))
 PY
 
-cargo run -q --release -p consentflow-workers --example fax_scan -- "$key" "$work"/*.tif "$work"/*.jpg > "$work/ours.tsv"
+cargo run -q --release -p consentflow-workers --example fax_scan -- "$key" "$work"/*.tif "$work"/*.jpg "$work"/vector-*.pdf > "$work/ours.tsv"
 
 "$work/venv/bin/python" - "$work" > "$work/zxing.tsv" <<'PY'
-import sys, glob, time
+import sys, glob, time, subprocess, tempfile
 import zxingcpp
 from PIL import Image, ImageSequence
+def cf1(image):
+    return [r for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode) if r.text.startswith("CF1:")]
+# PDFs: pdftoppm at 200 dpi, then zxing; the rasterising counts, as it does in such a pipeline.
+for path in sorted(glob.glob(sys.argv[1] + "/vector-*.pdf")):
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        subprocess.run(["pdftoppm", "-r", "200", "-gray", path, d + "/p"], check=True)
+        pages = sorted(glob.glob(d + "/p*"))
+        raster_ms = (time.perf_counter() - t) * 1000 / len(pages)
+        for i, page in enumerate(pages):
+            t = time.perf_counter()
+            found = cf1(Image.open(page).convert("L"))
+            ms = raster_ms + (time.perf_counter() - t) * 1000
+            print(f"{path}\t{i+1}\t{'ok' if found else 'miss'}\t-\t{ms:.2f}")
 files = sorted(glob.glob(sys.argv[1] + "/*.tif") + glob.glob(sys.argv[1] + "/*.jpg"))
 for path in files:
     t0 = time.perf_counter()
@@ -60,7 +76,7 @@ for path in files:
     for i, frame in enumerate(ImageSequence.Iterator(im)):
         t = time.perf_counter()
         g = frame.convert("L")
-        found = [r for r in zxingcpp.read_barcodes(g, formats=zxingcpp.BarcodeFormat.QRCode) if r.text.startswith("CF1:")]
+        found = cf1(g)
         ms = (time.perf_counter() - t) * 1000
         print(f"{path}\t{i+1}\t{'ok' if found else 'miss'}\t-\t{ms:.2f}")
 PY

@@ -20,6 +20,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub keys: Arc<Keys>,
     pub forms: Arc<FormRegistry>,
+    /// Bounds CPU-heavy work (reading FAX pages) to the machine's cores.
+    pub cpu: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -38,6 +40,9 @@ impl AppState {
             config: Arc::new(config),
             keys: Arc::new(keys),
             forms: Arc::new(forms),
+            cpu: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
     }
 }

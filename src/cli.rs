@@ -1,4 +1,5 @@
-//! The command line: `serve`, `worker`, `migrate`, `token create`, `login-link`.
+//! The command line: `serve`, `worker`, `migrate`, `token create`, `login-link`, `intake`,
+//! `fetch`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +48,14 @@ enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Take FAX files or saved e-mails (PDF, TIFF, PNG, JPEG, .eml) into the intake, read them
+    /// now, and print each page's outcome.
+    Intake {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Poll the configured IMAP mailbox once, then read what was fetched.
+    Fetch,
 }
 
 #[derive(Subcommand)]
@@ -115,6 +124,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Intake { files } => crate::intake::cli::intake(config, &files).await,
+        Command::Fetch => crate::intake::cli::fetch(config).await,
         Command::LoginLink { user } => {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;

@@ -37,6 +37,8 @@ pub struct Config {
     /// wording without a rebuild. Issued versions must never change.
     pub forms_dir: Option<PathBuf>,
     pub centre: Centre,
+    /// FAX intake: the reader's limits, the IMAP mailbox, the hot folder.
+    pub intake: crate::intake::config::IntakeConfig,
 }
 
 /// The coordination centre, printed on the consent form.
@@ -76,6 +78,7 @@ impl Default for Config {
             city: "ひたちなか市".into(),
             forms_dir: None,
             centre: Centre::default(),
+            intake: Default::default(),
         }
     }
 }

@@ -24,11 +24,25 @@ pub struct PrintBatch {
     pub batch_id: i64,
 }
 
-/// The job queue, on whichever backend the store uses.
+/// Read a stored FAX message: documents, pages, matches (FAX intake).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProcessMessage {
+    pub message_id: i64,
+}
+
+const HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// The job queues, on whichever backend the store uses.
 #[derive(Clone)]
 pub enum Queue {
-    Sqlite(SqliteStorage<PrintBatch>),
-    Postgres(PostgresStorage<PrintBatch>),
+    Sqlite {
+        print: SqliteStorage<PrintBatch>,
+        intake: SqliteStorage<ProcessMessage>,
+    },
+    Postgres {
+        print: PostgresStorage<PrintBatch>,
+        intake: PostgresStorage<ProcessMessage>,
+    },
 }
 
 impl std::fmt::Debug for Queue {
@@ -39,25 +53,64 @@ impl std::fmt::Debug for Queue {
 
 impl Queue {
     pub fn new(store: &Store) -> Queue {
+        // A short heartbeat: apalis sometimes makes its first fetch only at the first heartbeat
+        // (30 s by default), and a job whose worker died is taken over after
+        // `missed_heartbeats` of them.
+        fn sqlite<T>(p: &sqlx::SqlitePool) -> SqliteStorage<T> {
+            let c = apalis_sqlite::Config::default()
+                .queue(std::any::type_name::<T>())
+                .heartbeat_interval(HEARTBEAT)
+                .missed_heartbeats(3);
+            SqliteStorage::new(p).with_config(c)
+        }
+        fn postgres<T>(p: &sqlx::PgPool) -> PostgresStorage<T> {
+            let c = apalis_postgres::Config::default()
+                .queue(std::any::type_name::<T>())
+                .heartbeat_interval(HEARTBEAT)
+                .missed_heartbeats(3);
+            PostgresStorage::new(p).with_config(c)
+        }
         match store {
-            Store::Sqlite(p) => Queue::Sqlite(SqliteStorage::new(p)),
-            Store::Postgres(p) => Queue::Postgres(PostgresStorage::new(p)),
+            Store::Sqlite(p) => Queue::Sqlite {
+                print: sqlite(p),
+                intake: sqlite(p),
+            },
+            Store::Postgres(p) => Queue::Postgres {
+                print: postgres(p),
+                intake: postgres(p),
+            },
         }
     }
 
     pub async fn print_batch(&self, job: PrintBatch) -> anyhow::Result<()> {
-        match self {
-            Queue::Sqlite(s) => s
-                .clone()
-                .push(job)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}")),
-            Queue::Postgres(s) => s
-                .clone()
-                .push(job)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}")),
-        }
+        let r = match self {
+            Queue::Sqlite { print, .. } => print.clone().push(job).await.map_err(|e| e.to_string()),
+            Queue::Postgres { print, .. } => {
+                print.clone().push(job).await.map_err(|e| e.to_string())
+            }
+        };
+        r.map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    pub async fn process_message(&self, job: ProcessMessage) -> anyhow::Result<()> {
+        let r = match self {
+            Queue::Sqlite { intake, .. } => {
+                intake.clone().push(job).await.map_err(|e| e.to_string())
+            }
+            Queue::Postgres { intake, .. } => {
+                intake.clone().push(job).await.map_err(|e| e.to_string())
+            }
+        };
+        r.map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+/// Reads one stored FAX message (see `intake::process`).
+#[tracing::instrument(skip(app), fields(message_id = job.message_id))]
+pub async fn process_message(job: ProcessMessage, app: Data<AppState>) -> Result<(), BoxDynError> {
+    match crate::intake::process::process_message(&app, job.message_id).await {
+        Ok(_) | Err(crate::error::AppError::NotFound) => Ok(()),
+        Err(e) => Err(e.to_string().into()),
     }
 }
 
@@ -129,24 +182,49 @@ pub async fn run<S>(app: AppState, poll: Duration, shutdown: S) -> anyhow::Resul
 where
     S: Future<Output = std::io::Result<()>> + Send,
 {
+    // Messages stored while no worker ran, or whose job was lost in a crash.
+    if let Err(e) = crate::intake::sweep(&app).await {
+        tracing::warn!(error = %e, "could not queue stored messages");
+    }
+    let a = app.clone();
+    let sources_app = app.clone();
     let monitor = match app.queue.clone() {
-        Queue::Sqlite(s) => Monitor::new().register(move |_| {
-            WorkerBuilder::new(worker_name("print-batch"))
-                .backend(s.clone().poll_with_interval(poll))
-                .data(app.clone())
-                .build(print_batch)
-        }),
-        Queue::Postgres(s) => Monitor::new().register(move |_| {
-            WorkerBuilder::new(worker_name("print-batch"))
-                .backend(s.clone().poll_with_interval(poll))
-                .data(app.clone())
-                .build(print_batch)
-        }),
+        Queue::Sqlite { print, intake } => Monitor::new()
+            .register(move |_| {
+                WorkerBuilder::new(worker_name("print-batch"))
+                    .backend(print.clone().poll_with_interval(poll))
+                    .data(app.clone())
+                    .build(print_batch)
+            })
+            .register(move |_| {
+                WorkerBuilder::new(worker_name("intake"))
+                    .backend(intake.clone().poll_with_interval(poll))
+                    .data(a.clone())
+                    .build(process_message)
+            }),
+        Queue::Postgres { print, intake } => Monitor::new()
+            .register(move |_| {
+                WorkerBuilder::new(worker_name("print-batch"))
+                    .backend(print.clone().poll_with_interval(poll))
+                    .data(app.clone())
+                    .build(print_batch)
+            })
+            .register(move |_| {
+                WorkerBuilder::new(worker_name("intake"))
+                    .backend(intake.clone().poll_with_interval(poll))
+                    .data(a.clone())
+                    .build(process_message)
+            }),
     };
-    monitor
+    let sources = crate::intake::spawn_sources(&sources_app);
+    let result = monitor
         .run_with_signal(shutdown)
         .await
-        .map_err(|e| anyhow::anyhow!("job monitor: {e}"))
+        .map_err(|e| anyhow::anyhow!("job monitor: {e}"));
+    for task in sources {
+        task.abort();
+    }
+    result
 }
 
 /// Worker names are registered in the queue's tables, so each process needs its own.

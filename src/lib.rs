@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod intake;
 pub mod jobs;
 pub mod secret;
 pub mod service;

@@ -3,6 +3,7 @@
 mod admin;
 mod batches;
 mod enrollments;
+pub mod fax;
 mod openapi;
 
 use axum::extract::{FromRequest, Request};
@@ -13,6 +14,9 @@ use serde::de::DeserializeOwned;
 use crate::app::AppState;
 use crate::domain::FieldError;
 use crate::error::AppError;
+
+/// Largest upload request: several FAX files at once.
+pub const UPLOAD_LIMIT: usize = 200 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,6 +47,16 @@ pub fn router() -> Router<AppState> {
         .route("/print-batches", post(batches::create))
         .route("/print-batches/{id}", get(batches::get))
         .route("/print-batches/{id}/pdf", get(batches::pdf))
+        .route("/fax/messages", get(fax::messages))
+        .route("/fax/messages/{id}", get(fax::message))
+        .route("/fax/pages", get(fax::pages))
+        .route("/fax/pages/{id}", get(fax::page))
+        .route("/fax/pages/{id}/image", get(fax::image))
+        .route(
+            "/fax/uploads",
+            post(fax::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/enrollments/{id}/copy", get(fax::copy))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound })
 }

@@ -22,6 +22,13 @@ use utoipa::{Modify, OpenApi};
         super::batches::create,
         super::batches::get,
         super::batches::pdf,
+        super::fax::messages,
+        super::fax::message,
+        super::fax::pages,
+        super::fax::page,
+        super::fax::image,
+        super::fax::upload,
+        super::fax::copy,
     ),
     modifiers(&Bearer)
 )]

@@ -233,7 +233,9 @@ fn target(from: State, cmd: &Command) -> Option<State> {
     Some(match (from, cmd) {
         (Draft | FormIssued, Command::IssueForm { .. }) => FormIssued,
         (FormIssued, Command::RecordConsent { .. }) => ConsentSigned,
-        (ConsentSigned | Returned, Command::ReceiveCopy { .. }) => CopyReceived,
+        // The signed copy is the proof of consent: it may arrive before the care manager records
+        // the consent on screen (the centre reads the date off the copy when verifying).
+        (FormIssued | ConsentSigned | Returned, Command::ReceiveCopy { .. }) => CopyReceived,
         (CopyReceived, Command::ReturnCopy { .. }) => Returned,
         (CopyReceived, Command::Verify) => Verified,
         (Verified, Command::RegisterTeam) => TeamRegistered,

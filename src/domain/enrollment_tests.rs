@@ -74,6 +74,8 @@ const ALLOWED: &[(State, &str, State, &[&str])] = {
         (Draft, "issue_form", FormIssued, OBT),
         (FormIssued, "issue_form", FormIssued, OBT),
         (FormIssued, "record_consent", ConsentSigned, OBT),
+        // A signed copy FAXed before the consent was recorded on screen still counts.
+        (FormIssued, "receive_copy", CopyReceived, RECEIVE),
         (ConsentSigned, "receive_copy", CopyReceived, RECEIVE),
         (Returned, "receive_copy", CopyReceived, RECEIVE),
         (CopyReceived, "return_copy", Returned, CENTRE),

@@ -250,8 +250,22 @@ pub async fn transition(
     if !may_see(tx.conn(), actor, id).await? {
         return Err(AppError::NotFound);
     }
+    apply_command(tx.conn(), actor, &row, cmd).await?;
+    let updated = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Decides `cmd` for the enrollment as read in `row` and records the decision, inside the
+/// caller's transaction. The caller has checked that `actor` may see the enrollment.
+pub(crate) async fn apply_command(
+    c: Conn<'_>,
+    actor: &Actor,
+    row: &EnrollmentRow,
+    cmd: Command,
+) -> AppResult<()> {
     let state = State::parse(&row.state)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown state in row {id}")))?;
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown state in row {}", row.id)))?;
     let facts = Facts {
         state,
         obtainer_office_id: row.obtainer_office_id,
@@ -259,10 +273,7 @@ pub async fn transition(
     };
     let d = enrollment::decide(&facts, actor, cmd, today_in_japan())?;
     let details = details(d.command());
-    record(tx.conn(), actor, id, row.revision, &d, details).await?;
-    let updated = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-    Ok(updated)
+    record(c, actor, row.id, row.revision, &d, details).await
 }
 
 /// Writes a decision of the state machine and its audit event (`enrollment.<command>`), inside

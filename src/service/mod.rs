@@ -4,4 +4,5 @@
 pub mod accounts;
 pub mod batches;
 pub mod enrollments;
+pub mod fax;
 pub mod forms;

@@ -20,6 +20,8 @@ pub struct EnrollmentRow {
     pub signer: Option<String>,
     pub proxy_relationship: Option<String>,
     pub revision: i64,
+    /// How many times the copy was returned: a resent copy must come back whole.
+    pub copy_round: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -59,7 +61,7 @@ pub struct ListItem {
 
 macro_rules! columns {
     () => {
-        "id, code, subject_id, obtainer_user_id, obtainer_office_id, state, form_version, consent_date, signer, proxy_relationship, revision, created_at, updated_at"
+        "id, code, subject_id, obtainer_user_id, obtainer_office_id, state, form_version, consent_date, signer, proxy_relationship, revision, copy_round, created_at, updated_at"
     };
 }
 
@@ -190,6 +192,17 @@ pub async fn office_involved(c: Conn<'_>, id: i64, office: i64) -> Result<bool, 
     Ok(n > 0)
 }
 
+/// Takes the enrollment's row lock until the transaction ends (PostgreSQL; SQLite's writer
+/// already holds the whole database). Changes nothing.
+pub async fn lock(c: Conn<'_>, id: i64) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE enrollments SET copy_round = copy_round WHERE id = $1";
+    db!(c, |c| sqlx::query(sql)
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
+}
+
 /// Applies a decision of the state machine. The row changes only if nobody changed it since it
 /// was read (`revision`); otherwise returns false and the caller reports a conflict.
 pub async fn apply(c: Conn<'_>, id: i64, revision: i64, d: &Decision) -> Result<bool, sqlx::Error> {
@@ -216,7 +229,7 @@ pub async fn apply(c: Conn<'_>, id: i64, revision: i64, d: &Decision) -> Result<
             consent_date = COALESCE($3, consent_date),
             signer = COALESCE($4, signer),
             proxy_relationship = COALESCE($5, proxy_relationship),
-            revision = revision + 1, updated_at = $6
+            revision = revision + 1, updated_at = $6, copy_round = copy_round + $10
         WHERE id = $7 AND revision = $8 AND state = $9";
     let n = db!(c, |c| sqlx::query(sql)
         .bind(d.to().as_str())
@@ -228,6 +241,7 @@ pub async fn apply(c: Conn<'_>, id: i64, revision: i64, d: &Decision) -> Result<
         .bind(id)
         .bind(revision)
         .bind(d.from().as_str())
+        .bind(i64::from(matches!(d.command(), Command::ReturnCopy { .. })))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;

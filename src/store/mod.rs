@@ -8,7 +8,10 @@ pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod enrollments;
+pub mod fax;
+pub mod fax_list;
 pub mod forms;
+pub mod leases;
 pub mod offices;
 pub mod users;
 

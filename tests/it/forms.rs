@@ -23,15 +23,15 @@ async fn printing_on_postgres() {
     printing(app).await;
 }
 
-struct City {
-    cm: String,
-    nurse: String,
-    pharma: String,
-    centre: String,
-    nursing: i64,
+pub struct City {
+    pub cm: String,
+    pub nurse: String,
+    pub pharma: String,
+    pub centre: String,
+    pub nursing: i64,
 }
 
-async fn city(a: &TestApp) -> City {
+pub async fn city(a: &TestApp) -> City {
     use consentflow::domain::Actor;
     use consentflow::service::accounts::{create_office, OfficeInput};
     let mut ids = Vec::new();
@@ -85,7 +85,12 @@ async fn enrollment(a: &TestApp, c: &City, name: &str) -> (i64, String) {
 }
 
 /// POSTs a print and returns status, form version header and body bytes.
-async fn print(a: &TestApp, token: &str, id: i64, blank: bool) -> (u16, Option<String>, Vec<u8>) {
+pub async fn print(
+    a: &TestApp,
+    token: &str,
+    id: i64,
+    blank: bool,
+) -> (u16, Option<String>, Vec<u8>) {
     let q = if blank { "?blank=true" } else { "" };
     let r = reqwest::Client::new()
         .post(a.url(&format!("/api/v1/enrollments/{id}/consent-form{q}")))

@@ -4,6 +4,8 @@
 mod cli;
 mod forms;
 mod helpers;
+mod intake;
+mod mail;
 mod print_pages;
 mod story;
 mod web;

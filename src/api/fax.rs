@@ -1,0 +1,181 @@
+//! The FAX intake over the API, so other systems can follow the centre's intake: messages,
+//! documents and pages with each page's outcome, reason and match; uploads; page images.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::parse_id;
+use crate::app::AppState;
+use crate::domain::FieldError;
+use crate::error::{AppError, AppResult};
+use crate::intake::Stored;
+use crate::service::fax::{self, CopyStatus, MessageView};
+use crate::store::fax::MessageRow;
+use crate::store::fax_list::{Filter, PageRow};
+use crate::web::session::ApiUser;
+
+/// Filters: `status` (a message's status, or a page's outcome), `since` and `until`
+/// (RFC 3339), `limit` (default 100, at most 1000).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+}
+
+impl From<ListQuery> for Filter {
+    fn from(q: ListQuery) -> Filter {
+        Filter {
+            status: q.status.filter(|s| !s.is_empty()),
+            since: q.since,
+            until: q.until,
+            limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        }
+    }
+}
+
+fn query(
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<Filter> {
+    q.map(|Query(q)| q.into()).map_err(|e| {
+        AppError::Invalid(FieldError::new(
+            "query",
+            format!("検索条件が正しくありません: {}", e.body_text()),
+        ))
+    })
+}
+
+/// Messages received, newest first. `status`: stored, processed or failed.
+#[utoipa::path(get, path = "/api/v1/fax/messages", params(ListQuery),
+    responses((status = 200, body = [MessageRow])), security(("bearer" = [])))]
+pub async fn messages(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<Json<Vec<MessageRow>>> {
+    Ok(Json(fax::messages(&state.store, &actor, &query(q)?).await?))
+}
+
+/// One message with its documents and pages.
+#[utoipa::path(get, path = "/api/v1/fax/messages/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = MessageView)), security(("bearer" = [])))]
+pub async fn message(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<MessageView>> {
+    Ok(Json(
+        fax::message(&state.store, &actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// Pages, newest first. `status`: matched, unreadable, invalid, duplicate or superseded.
+#[utoipa::path(get, path = "/api/v1/fax/pages", params(ListQuery),
+    responses((status = 200, body = [PageRow])), security(("bearer" = [])))]
+pub async fn pages(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<Json<Vec<PageRow>>> {
+    Ok(Json(fax::pages(&state.store, &actor, &query(q)?).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/fax/pages/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = PageRow)), security(("bearer" = [])))]
+pub async fn page(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<PageRow>> {
+    Ok(Json(fax::page(&state.store, &actor, parse_id(&id)?).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImageQuery {
+    /// The small image for lists.
+    #[serde(default)]
+    pub thumb: bool,
+}
+
+/// The page as the reader normalised it (square pixels), as PNG.
+#[utoipa::path(get, path = "/api/v1/fax/pages/{id}/image", params(("id" = i64, Path), ImageQuery),
+    responses((status = 200, content_type = "image/png")), security(("bearer" = [])))]
+pub async fn image(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    Query(q): Query<ImageQuery>,
+) -> AppResult<Response> {
+    let png = fax::page_image(&state.store, &actor, parse_id(&id)?, q.thumb).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        png,
+    )
+        .into_response())
+}
+
+/// Upload FAX files or saved e-mails (multipart, any number of `file` fields). Each is stored
+/// at once and read by a job; poll the message for its pages.
+#[utoipa::path(post, path = "/api/v1/fax/uploads", request_body(content_type = "multipart/form-data"),
+    responses((status = 202, body = [Stored]), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn upload(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> AppResult<(StatusCode, Json<Vec<Stored>>)> {
+    let files = read_files(multipart).await?;
+    let stored = fax::upload(&state, &actor, &files).await?;
+    Ok((StatusCode::ACCEPTED, Json(stored)))
+}
+
+/// The files of a multipart body; shared with the upload page.
+pub async fn read_files(
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> AppResult<Vec<(Option<String>, Vec<u8>)>> {
+    let bad = |e: String| {
+        AppError::Invalid(FieldError::new(
+            "files",
+            format!("ファイルを受け取れませんでした: {e}"),
+        ))
+    };
+    let mut multipart = multipart.map_err(|e| bad(e.body_text()))?;
+    let mut files = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(e.body_text()))?
+    {
+        if field.file_name().is_none() && field.name() != Some("file") {
+            continue; // the CSRF token and other form fields
+        }
+        let name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(|e| bad(e.body_text()))?;
+        if name.as_deref() == Some("") && bytes.is_empty() {
+            continue; // a file input left empty
+        }
+        files.push((name, bytes.to_vec()));
+    }
+    Ok(files)
+}
+
+/// Which pages of the enrollment's copy are in, and which are missing.
+#[utoipa::path(get, path = "/api/v1/enrollments/{id}/copy", params(("id" = i64, Path)),
+    responses((status = 200, body = CopyStatus)), security(("bearer" = [])))]
+pub async fn copy(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<CopyStatus>> {
+    Ok(Json(
+        fax::copy_status(&state.store, &actor, parse_id(&id)?).await?,
+    ))
+}

@@ -1,0 +1,102 @@
+//! Settings of the FAX intake: the reader's limits, the IMAP mailbox, the hot folder.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use consentflow_workers::fax::Limits;
+
+use crate::secret::Secret;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct IntakeConfig {
+    /// Largest document (attachment or file) read, in bytes.
+    pub max_bytes: u64,
+    pub max_pages: u32,
+    /// Largest page, in pixels (A4 at 600 dpi is 35 million).
+    pub max_pixels: u64,
+    /// Time the reader may spend looking for codes on one page.
+    pub page_seconds: u64,
+    /// The FAX mailbox. Absent: no IMAP intake.
+    pub imap: Option<ImapConfig>,
+    /// A folder scan-to-folder printers write into. Absent: none.
+    pub folder: Option<PathBuf>,
+    pub folder_poll_ms: u64,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        let l = Limits::default();
+        IntakeConfig {
+            max_bytes: l.max_bytes,
+            max_pages: l.max_pages,
+            max_pixels: l.max_pixels,
+            page_seconds: l.time_per_page.as_secs(),
+            imap: None,
+            folder: None,
+            folder_poll_ms: 2000,
+        }
+    }
+}
+
+impl IntakeConfig {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_bytes: self.max_bytes,
+            max_pages: self.max_pages,
+            max_pixels: self.max_pixels,
+            time_per_page: Duration::from_secs(self.page_seconds),
+        }
+    }
+}
+
+/// What happens to a message on the server once it is safely stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum After {
+    /// Set \Seen.
+    Seen,
+    /// Move to `move_to`.
+    Move,
+    /// Leave it as it is (the UID position alone tracks what was fetched).
+    Leave,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: u16,
+    /// TLS from the start (IMAPS). Plain text is allowed only to a loopback address.
+    pub tls: bool,
+    pub user: String,
+    pub password: Secret,
+    pub mailbox: String,
+    pub after: After,
+    pub move_to: String,
+    /// Messages fetched per round trip.
+    pub batch: u32,
+    /// Seconds between polls when the server has no IDLE (or `idle` is off).
+    pub poll_seconds: u64,
+    pub idle: bool,
+}
+
+impl Default for ImapConfig {
+    fn default() -> Self {
+        ImapConfig {
+            host: "127.0.0.1".into(),
+            port: 993,
+            tls: true,
+            user: String::new(),
+            password: Secret::new(""),
+            mailbox: "INBOX".into(),
+            after: After::Seen,
+            move_to: "Processed".into(),
+            batch: 50,
+            poll_seconds: 60,
+            idle: true,
+        }
+    }
+}

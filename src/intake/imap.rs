@@ -1,0 +1,301 @@
+//! The FAX mailbox over IMAP: poll on a schedule (IDLE where the server has it), fetch what is
+//! new by UID in bounded batches, store each message, and only then flag or move it.
+//!
+//! Exactly once: the position (UIDVALIDITY, last UID) and the stored messages are in the
+//! database; a message fetched but not committed is fetched again, and one committed is never
+//! stored twice (same bytes, or same Message-ID and body). The flag or move is remembered as
+//! pending until done, so a crash between commit and flag is mended on the next poll.
+//! One lease per mailbox keeps two nodes from polling at once.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_imap::{Client, Session};
+use futures::TryStreamExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use super::config::{After, ImapConfig};
+use super::{failpoint, Arrival, Source};
+use crate::app::AppState;
+use crate::store::leases;
+
+/// A plain or TLS connection.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Io for T {}
+
+pub type ImapSession = Session<Box<dyn Io>>;
+
+/// What one poll did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Polled {
+    pub fetched: usize,
+    pub stored: usize,
+    pub duplicates: usize,
+}
+
+/// Connects and logs in. Plain text is refused unless the server is on a loopback address.
+pub async fn connect(cfg: &ImapConfig) -> anyhow::Result<ImapSession> {
+    let addrs: Vec<_> = tokio::net::lookup_host((cfg.host.as_str(), cfg.port))
+        .await?
+        .collect();
+    if !cfg.tls && !addrs.iter().all(|a| is_loopback(a.ip())) {
+        anyhow::bail!("plain-text IMAP is allowed only to a loopback address; set tls = true");
+    }
+    let tcp = TcpStream::connect(&addrs[..]).await?;
+    let stream: Box<dyn Io> = if cfg.tls {
+        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let tls = tokio_rustls::rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = tokio_rustls::rustls::pki_types::ServerName::try_from(cfg.host.clone())?;
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(tls));
+        Box::new(connector.connect(name, tcp).await?)
+    } else {
+        Box::new(tcp)
+    };
+    let mut client = Client::new(stream);
+    client
+        .read_response()
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the IMAP server closed without a greeting"))?;
+    client
+        .login(&cfg.user, cfg.password.expose())
+        .await
+        .map_err(|(e, _)| anyhow::anyhow!("IMAP login: {e}"))
+}
+
+fn is_loopback(ip: IpAddr) -> bool {
+    ip.is_loopback()
+}
+
+/// A name for this process in leases.
+pub fn holder() -> String {
+    static HOLDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOLDER
+        .get_or_init(|| {
+            use rand::RngCore;
+            format!("{}-{:08x}", std::process::id(), rand::rng().next_u32())
+        })
+        .clone()
+}
+
+fn lease_name(cfg: &ImapConfig) -> String {
+    format!(
+        "imap:{}@{}:{}/{}",
+        cfg.user, cfg.host, cfg.port, cfg.mailbox
+    )
+}
+
+/// How long a poll may hold the mailbox without renewing.
+const LEASE: chrono::Duration = chrono::Duration::seconds(120);
+
+/// Takes (or renews) the mailbox's lease.
+async fn lease(app: &AppState, cfg: &ImapConfig) -> anyhow::Result<bool> {
+    let mut c = app.store.acquire().await?;
+    Ok(leases::acquire(c.conn(), &lease_name(cfg), &holder(), LEASE).await?)
+}
+
+/// Does the configured flag or move for these UIDs.
+async fn after(session: &mut ImapSession, cfg: &ImapConfig, uids: &[i64]) -> anyhow::Result<()> {
+    if uids.is_empty() || cfg.after == After::Leave {
+        return Ok(());
+    }
+    let set = uids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    match cfg.after {
+        After::Seen => {
+            let updates: Vec<_> = session
+                .uid_store(&set, "+FLAGS.SILENT (\\Seen)")
+                .await?
+                .try_collect()
+                .await?;
+            drop(updates);
+        }
+        After::Move => session.uid_mv(&set, &cfg.move_to).await?,
+        After::Leave => {}
+    }
+    Ok(())
+}
+
+/// One poll of the mailbox on an open session: finish pending flags, then fetch and store
+/// everything new, a batch at a time. Returns early (having stored what it had) if the lease is
+/// lost.
+#[tracing::instrument(skip_all, fields(mailbox = %cfg.mailbox))]
+pub async fn poll(
+    app: &AppState,
+    cfg: &ImapConfig,
+    session: &mut ImapSession,
+) -> anyhow::Result<Polled> {
+    let mut out = Polled::default();
+    if !lease(app, cfg).await? {
+        tracing::debug!("another node is polling this mailbox");
+        return Ok(out);
+    }
+    let mailbox = session.select(&cfg.mailbox).await?;
+    let validity = i64::from(mailbox.uid_validity.unwrap_or(0));
+    let mut c = app.store.acquire().await?;
+    let mut last = match leases::imap_position(c.conn(), &cfg.mailbox).await? {
+        Some((v, uid)) if v == validity => uid,
+        Some(_) => {
+            // The mailbox was rebuilt: UIDs mean nothing now. Fetch everything again; what is
+            // already stored is recognised and not stored twice.
+            tracing::warn!("UIDVALIDITY changed; re-reading the mailbox");
+            leases::imap_abandon_stale(c.conn(), &cfg.mailbox, validity).await?;
+            0
+        }
+        None => 0,
+    };
+    let pending = leases::imap_pending(c.conn(), &cfg.mailbox, validity).await?;
+    drop(c);
+    if !pending.is_empty() {
+        // Stored, but the process stopped before the flag or move. Only those still in the
+        // mailbox can be flagged (a move may have happened before the crash).
+        let set = pending
+            .iter()
+            .map(|(_, uid)| uid.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let present = session.uid_search(format!("UID {set}")).await?;
+        let uids: Vec<i64> = pending
+            .iter()
+            .map(|(_, uid)| *uid)
+            .filter(|u| u32::try_from(*u).is_ok_and(|u| present.contains(&u)))
+            .collect();
+        after(session, cfg, &uids).await?;
+        let ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
+        let mut c = app.store.acquire().await?;
+        leases::imap_done(c.conn(), &ids).await?;
+    }
+    loop {
+        let mut uids: Vec<i64> = session
+            .uid_search(format!("UID {}:*", last + 1))
+            .await?
+            .into_iter()
+            .map(i64::from)
+            // `n:*` always matches the newest message, even when its UID is below n.
+            .filter(|&u| u > last)
+            .collect();
+        uids.sort_unstable();
+        uids.truncate(cfg.batch.max(1) as usize);
+        let Some(&newest) = uids.last() else { break };
+        let set = uids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut fetched: Vec<(i64, Vec<u8>)> = session
+            .uid_fetch(&set, "(UID BODY.PEEK[])")
+            .await?
+            .try_filter_map(|f| async move { Ok(f.uid.zip(f.body().map(<[u8]>::to_vec))) })
+            .map_ok(|(uid, body)| (i64::from(uid), body))
+            .try_collect()
+            .await?;
+        fetched.sort_by_key(|(uid, _)| *uid);
+        out.fetched += fetched.len();
+        failpoint("imap-after-fetch");
+        let pending_flag = cfg.after != After::Leave;
+        let mut new_ids = Vec::new();
+        let mut done_ids = Vec::new();
+        let mut flag_now = Vec::new();
+        for (uid, raw) in &fetched {
+            let stored = super::store(
+                app,
+                &Arrival {
+                    source: Source::Imap,
+                    raw,
+                    file_name: None,
+                    uploaded_by: None,
+                    imap: Some((&cfg.mailbox, validity, *uid, pending_flag)),
+                },
+            )
+            .await?;
+            if stored.duplicate {
+                out.duplicates += 1;
+            } else {
+                out.stored += 1;
+                new_ids.push(stored.id);
+            }
+            done_ids.push(stored.id);
+            flag_now.push(*uid);
+        }
+        last = newest;
+        let mut c = app.store.acquire().await?;
+        leases::set_imap_position(c.conn(), &cfg.mailbox, validity, last).await?;
+        drop(c);
+        for id in &new_ids {
+            super::enqueue(app, *id).await;
+        }
+        failpoint("imap-before-flag");
+        after(session, cfg, &flag_now).await?;
+        let mut c = app.store.acquire().await?;
+        leases::imap_done(c.conn(), &done_ids).await?;
+        drop(c);
+        if !lease(app, cfg).await? {
+            tracing::warn!("lost the mailbox lease mid-poll; stopping");
+            break;
+        }
+    }
+    metrics::counter!("imap_fetched_total").increment(out.fetched as u64);
+    Ok(out)
+}
+
+/// Connects, polls once, and logs out (the `fetch` command, and tests).
+pub async fn poll_once(app: &AppState, cfg: &ImapConfig) -> anyhow::Result<Polled> {
+    let mut session = connect(cfg).await?;
+    let polled = poll(app, cfg, &mut session).await;
+    let _ = session.logout().await;
+    polled
+}
+
+/// Polls for as long as the process runs: after each poll, waits in IDLE where the server
+/// offers it (woken by new mail), or sleeps `poll_seconds`. Connection failures are retried
+/// with a growing pause; nothing is lost meanwhile, the mail stays on the server.
+pub async fn run(app: AppState, cfg: ImapConfig) {
+    let pause = Duration::from_secs(cfg.poll_seconds.max(1));
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let mut session = match connect(&cfg).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "IMAP connect failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(pause.max(Duration::from_secs(5)));
+                continue;
+            }
+        };
+        backoff = Duration::from_secs(1);
+        let idle = cfg.idle
+            && session
+                .capabilities()
+                .await
+                .map(|c| c.has_str("IDLE"))
+                .unwrap_or(false);
+        loop {
+            if let Err(e) = poll(&app, &cfg, &mut session).await {
+                tracing::warn!(error = %e, "IMAP poll failed; reconnecting");
+                break;
+            }
+            if !idle {
+                tokio::time::sleep(pause).await;
+                continue;
+            }
+            let mut handle = session.idle();
+            if handle.init().await.is_err() {
+                break;
+            }
+            let (wait, _stop) = handle.wait_with_timeout(pause);
+            let _ = wait.await;
+            match handle.done().await {
+                Ok(s) => session = s,
+                Err(_) => break,
+            }
+        }
+        tokio::time::sleep(backoff).await;
+    }
+}

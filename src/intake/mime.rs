@@ -1,0 +1,199 @@
+//! E-mail to documents: the attachments of a FAX gateway's message (nested multiparts and
+//! forwarded messages included), and the sender context (From, Subject, Date, the sending FAX
+//! number). mail-parser decodes ISO-2022-JP, Shift_JIS and EUC-JP and RFC 2231 file names.
+
+use chrono::{DateTime, Utc};
+use mail_parser::{Message, MessageParser, MimeHeaders};
+use unicode_normalization::UnicodeNormalization;
+
+use consentflow_workers::fax::{self, Kind};
+
+use crate::store::fax::Context;
+
+/// More attachments than this in one message are listed as not read (a hostile message).
+pub const MAX_DOCUMENTS: usize = 100;
+/// Forwarded inside forwarded inside…: deeper than this is not followed.
+const MAX_DEPTH: usize = 5;
+
+/// One attachment.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub file_name: Option<String>,
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+    /// What the reader takes it for; `None`: not a FAX document, listed and skipped.
+    pub kind: Option<Kind>,
+}
+
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub context: Context,
+    pub attachments: Vec<Attachment>,
+    /// Attachments beyond [`MAX_DOCUMENTS`], not read.
+    pub dropped: usize,
+}
+
+/// Parses a raw message. `None` when it is not a message at all.
+pub fn parse(raw: &[u8]) -> Option<Parsed> {
+    let message = MessageParser::default().parse(raw)?;
+    // Anything parses as some message; an e-mail has at least one of these headers.
+    let looks_like_mail = message.from().is_some()
+        || message.subject().is_some()
+        || message.message_id().is_some()
+        || message.date().is_some()
+        || message.content_type().is_some();
+    if !looks_like_mail {
+        return None;
+    }
+    let mut out = Parsed {
+        context: context(&message),
+        ..Parsed::default()
+    };
+    collect(&message, 0, &mut out);
+    if out.context.fax_number.is_none() {
+        // A forwarded FAX: the number is in the original's subject or body.
+        out.context.fax_number = forwarded_numbers(&message, 0);
+    }
+    Some(out)
+}
+
+fn context(m: &Message<'_>) -> Context {
+    let subject = m.subject().map(str::to_string);
+    let body = m.body_text(0).map(|b| b.into_owned());
+    let fax_number = subject
+        .as_deref()
+        .and_then(fax_number)
+        .or_else(|| body.as_deref().and_then(fax_number));
+    Context {
+        message_id: m.message_id().map(str::to_string),
+        sender: m
+            .from()
+            .and_then(|f| f.first())
+            .and_then(|a| a.address())
+            .map(str::to_string),
+        subject,
+        sent_at: m
+            .date()
+            .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0)),
+        fax_number,
+    }
+}
+
+fn forwarded_numbers(m: &Message<'_>, depth: usize) -> Option<String> {
+    if depth >= MAX_DEPTH {
+        return None;
+    }
+    m.attachments()
+        .filter_map(|p| p.message())
+        .find_map(|inner| {
+            context(inner)
+                .fax_number
+                .or_else(|| forwarded_numbers(inner, depth + 1))
+        })
+}
+
+fn collect(m: &Message<'_>, depth: usize, out: &mut Parsed) {
+    for part in m.attachments() {
+        if let Some(inner) = part.message() {
+            if depth < MAX_DEPTH {
+                collect(inner, depth + 1, out);
+            }
+            continue;
+        }
+        if out.attachments.len() >= MAX_DOCUMENTS {
+            out.dropped += 1;
+            continue;
+        }
+        let media_type = part
+            .content_type()
+            .map(|c| match c.subtype() {
+                Some(s) => format!("{}/{}", c.ctype(), s),
+                None => c.ctype().to_string(),
+            })
+            .unwrap_or_else(|| "application/octet-stream".into())
+            .to_ascii_lowercase();
+        let bytes = part.contents().to_vec();
+        let kind = fax::sniff(&bytes);
+        out.attachments.push(Attachment {
+            file_name: part.attachment_name().map(str::to_string),
+            media_type,
+            bytes,
+            kind,
+        });
+    }
+}
+
+/// The first telephone number in a text: Japanese numbers of 10 or 11 digits starting 0, or
+/// +81 followed by the number without its 0. Full-width digits and the usual separators are
+/// allowed; a following count ("1枚", "2 pages") is not taken as part of the number.
+pub fn fax_number(text: &str) -> Option<String> {
+    let text: String = text.nfkc().collect();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !(chars[i].is_ascii_digit() || chars[i] == '+') {
+            i += 1;
+            continue;
+        }
+        // The run of digit groups and separators starting here.
+        let mut groups: Vec<String> = vec![String::new()];
+        let mut j = i;
+        while j < chars.len()
+            && (chars[j].is_ascii_digit() || matches!(chars[j], '-' | ' ' | '(' | ')' | '+'))
+        {
+            if chars[j].is_ascii_digit() {
+                groups.last_mut().unwrap().push(chars[j]);
+            } else if !groups.last().unwrap().is_empty() {
+                groups.push(String::new());
+            }
+            j += 1;
+        }
+        groups.retain(|g| !g.is_empty());
+        let international = chars[i] == '+' && groups.first().is_some_and(|g| g.starts_with("81"));
+        let mut number = String::new();
+        for (k, g) in groups.iter().enumerate() {
+            number.push_str(g);
+            let candidate = if international {
+                format!("0{}", &number[2..])
+            } else {
+                number.clone()
+            };
+            let next = groups.get(k + 1).map_or(0, String::len);
+            if candidate.starts_with('0')
+                && (10..=11).contains(&candidate.len())
+                // "029-265-8332 1枚": a short group after ten digits is a count, not a digit.
+                && (next == 0 || candidate.len() + next > 11 || (candidate.len() == 10 && next < 3))
+            {
+                return Some(candidate);
+            }
+        }
+        i = j.max(i + 1);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fax_numbers_are_found_in_the_usual_spellings() {
+        for (text, want) in [
+            ("FAX受信: 029-212-3752 から 2ページ", Some("0292123752")),
+            ("FAX受信 029-265-8332 1枚", Some("0292658332")),
+            ("From ０２９（２１２）３７５２", Some("0292123752")),
+            ("+81 29 212 3752", Some("0292123752")),
+            ("携帯 090-1234-5678", Some("09012345678")),
+            ("受付番号 12345 / 2026-11-25", None),
+            ("no number", None),
+        ] {
+            assert_eq!(fax_number(text).as_deref(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_bare_file_is_not_a_message() {
+        assert!(parse(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj").is_none());
+        assert!(parse(b"").is_none());
+    }
+}

@@ -1,0 +1,192 @@
+//! FAX intake: messages arrive (IMAP, upload, hot folder, CLI), are stored raw and at once, and
+//! are then read by a job: message → documents → pages → match → enrollment event.
+//!
+//! Storing comes first and is cheap, so nothing that arrived is lost when reading fails or the
+//! process dies; reading is idempotent, so a message read twice is processed once.
+
+pub mod cli;
+pub mod config;
+pub mod folder;
+pub mod imap;
+pub mod mime;
+pub mod process;
+pub mod read;
+
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::jobs::ProcessMessage;
+use crate::store::blobs;
+use crate::store::fax::{self, NewMessage};
+
+/// Crash drills: `CONSENTFLOW_FAILPOINT=<name>` makes the process die at that point, as a
+/// power cut would (no unwinding, no cleanup). Used by the crash-safety tests.
+pub fn failpoint(name: &str) {
+    if std::env::var("CONSENTFLOW_FAILPOINT").is_ok_and(|v| v == name) {
+        eprintln!("failpoint {name}: aborting");
+        std::process::abort();
+    }
+}
+
+/// Where a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Imap,
+    Upload,
+    Folder,
+    Cli,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Imap => "imap",
+            Source::Upload => "upload",
+            Source::Folder => "folder",
+            Source::Cli => "cli",
+        }
+    }
+}
+
+/// A message as it arrived.
+#[derive(Debug)]
+pub struct Arrival<'a> {
+    pub source: Source,
+    pub raw: &'a [u8],
+    pub file_name: Option<&'a str>,
+    pub uploaded_by: Option<i64>,
+    /// (mailbox, UIDVALIDITY, UID) and whether the server still needs flagging.
+    pub imap: Option<(&'a str, i64, i64, bool)>,
+}
+
+/// The stored message, and whether it was there already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Stored {
+    pub id: i64,
+    pub duplicate: bool,
+}
+
+/// Whether the bytes are an e-mail or a bare document.
+pub fn kind_of(raw: &[u8]) -> &'static str {
+    if consentflow_workers::fax::sniff(raw).is_some() {
+        "file"
+    } else {
+        "mail"
+    }
+}
+
+/// The Message-ID header of a raw e-mail, without parsing the rest.
+pub fn message_id(raw: &[u8]) -> Option<String> {
+    let head = &raw[..raw.len().min(64 * 1024)];
+    mail_parser::MessageParser::new()
+        .parse_headers(head)
+        .and_then(|m| m.message_id().map(str::to_string))
+}
+
+/// What follows the header block of an e-mail (all of a bare file).
+fn body(raw: &[u8]) -> &[u8] {
+    for sep in [&b"\r\n\r\n"[..], b"\n\n"] {
+        if let Some(i) = raw.windows(sep.len()).position(|w| w == sep) {
+            return &raw[i + sep.len()..];
+        }
+    }
+    raw
+}
+
+/// Stores a message in one transaction (raw bytes and row). A message already stored (the
+/// same bytes, or for e-mail the same Message-ID and body) is not stored again.
+pub async fn store(app: &AppState, a: &Arrival<'_>) -> AppResult<Stored> {
+    let kind = kind_of(a.raw);
+    let sha = hex::encode(Sha256::digest(a.raw));
+    let message_id = (kind == "mail").then(|| message_id(a.raw)).flatten();
+    let body_sha = hex::encode(Sha256::digest(body(a.raw)));
+    let mut tx = app.store.begin().await?;
+    if let Some(id) = fax::existing(tx.conn(), &sha, message_id.as_deref(), &body_sha).await? {
+        return Ok(Stored {
+            id,
+            duplicate: true,
+        });
+    }
+    let media = if kind == "mail" {
+        "message/rfc822"
+    } else {
+        "application/octet-stream"
+    };
+    blobs::put(tx.conn(), media, a.raw).await?;
+    let id = fax::insert_message(
+        tx.conn(),
+        &NewMessage {
+            source: a.source.as_str(),
+            kind,
+            raw_sha256: &sha,
+            body_sha256: &body_sha,
+            message_id: message_id.as_deref(),
+            file_name: a.file_name,
+            imap: a.imap.map(|(b, v, u, _)| (b, v, u)),
+            imap_pending: a.imap.is_some_and(|(_, _, _, pending)| pending),
+            uploaded_by: a.uploaded_by,
+        },
+    )
+    .await?;
+    let Some(id) = id else {
+        // Stored by someone else between our look and our insert.
+        let id = fax::existing(tx.conn(), &sha, None, &body_sha)
+            .await?
+            .unwrap_or(0);
+        return Ok(Stored {
+            id,
+            duplicate: true,
+        });
+    };
+    tx.commit().await?;
+    metrics::counter!("intake_stored_total", "source" => a.source.as_str()).increment(1);
+    Ok(Stored {
+        id,
+        duplicate: false,
+    })
+}
+
+/// Stores a message and queues it for reading.
+pub async fn accept(app: &AppState, a: &Arrival<'_>) -> AppResult<Stored> {
+    let stored = store(app, a).await?;
+    if !stored.duplicate {
+        enqueue(app, stored.id).await;
+    }
+    Ok(stored)
+}
+
+/// Queues a stored message. A failure here loses nothing: [`sweep`] finds the message again.
+pub async fn enqueue(app: &AppState, id: i64) {
+    if let Err(e) = app
+        .queue
+        .process_message(ProcessMessage { message_id: id })
+        .await
+    {
+        tracing::warn!(message = id, error = %e, "could not queue a message; the sweep will");
+    }
+}
+
+/// Starts the configured intake sources (IMAP mailbox, hot folder) as background tasks.
+pub fn spawn_sources(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    if let Some(cfg) = app.config.intake.imap.clone() {
+        tasks.push(tokio::spawn(imap::run(app.clone(), cfg)));
+    }
+    if let Some(dir) = app.config.intake.folder.clone() {
+        tasks.push(tokio::spawn(folder::run(app.clone(), dir)));
+    }
+    tasks
+}
+
+/// Queues every message still `stored`: after a crash between storing and queueing, or for
+/// messages stored while no worker ran. Reading is idempotent, so queueing twice is harmless.
+pub async fn sweep(app: &AppState) -> AppResult<usize> {
+    let mut c = app.store.acquire().await?;
+    let ids = fax::stored_ids(c.conn()).await?;
+    drop(c);
+    for id in &ids {
+        enqueue(app, *id).await;
+    }
+    Ok(ids.len())
+}

@@ -1,0 +1,298 @@
+//! The database half of processing a message: documents and pages stored, each page given its
+//! outcome, and enrollments whose copy is complete moved to `copy_received`, all in one
+//! transaction. A crash before the commit leaves the message `stored`, to be read again; after
+//! it, the message is `processed` and a second run does nothing. So each page is processed once.
+
+use std::collections::BTreeSet;
+
+use sha2::{Digest, Sha256};
+
+use consentflow_workers::fax::{PageReport, ReadPage};
+use consentflow_workers::{FormKind, Payload, PayloadError};
+
+use super::read::{read_message, ReadDocument};
+use crate::app::AppState;
+use crate::domain::enrollment::{Command, CopyChannel, State};
+use crate::domain::Actor;
+use crate::error::{AppError, AppResult};
+use crate::service::enrollments::apply_command;
+use crate::store::fax::{self, NewDocument, NewPage};
+use crate::store::{blobs, enrollments, forms, Conn};
+
+/// What processing a message came to, for the CLI and the logs.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Summary {
+    pub message_id: i64,
+    pub status: String,
+    pub pages: Vec<(i64, String)>,
+    pub completed: Vec<i64>,
+}
+
+/// Reads and stores one stored message. Does nothing for a message already processed.
+#[tracing::instrument(skip(app))]
+pub async fn process_message(app: &AppState, id: i64) -> AppResult<Summary> {
+    let mut c = app.store.acquire().await?;
+    let msg = fax::message(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if msg.status != "stored" {
+        return Ok(Summary {
+            message_id: id,
+            status: msg.status,
+            ..Summary::default()
+        });
+    }
+    let (_, raw) = blobs::get(c.conn(), &msg.raw_sha256)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("raw message {id} missing")))?;
+    drop(c);
+    let limits = app.config.intake.limits();
+    let keys = app.keys.clone();
+    let (kind, name) = (msg.kind.clone(), msg.file_name.clone());
+    // Reading is CPU work: a bounded number at once, on the blocking pool.
+    let permit = app.cpu.clone().acquire_owned().await;
+    let read = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let key_id = keys.qr_key_id.chars().next().unwrap_or('A');
+        let key = keys.qr_key.expose().as_bytes();
+        read_message(&kind, name, raw, &limits, &|k| (k == key_id).then_some(key))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+
+    let mut tx = app.store.begin().await?;
+    let mut summary = Summary {
+        message_id: id,
+        status: if read.error.is_some() {
+            "failed"
+        } else {
+            "processed"
+        }
+        .into(),
+        ..Summary::default()
+    };
+    let mut touched = BTreeSet::new();
+    for (seq, doc) in read.documents.iter().enumerate() {
+        store_document(tx.conn(), id, seq as i64, doc, &mut touched, &mut summary).await?;
+    }
+    for enrollment_id in touched {
+        if complete_copy(tx.conn(), enrollment_id).await? {
+            summary.completed.push(enrollment_id);
+        }
+    }
+    fax::finish_message(tx.conn(), id, &read.context, read.error.as_deref()).await?;
+    tx.commit().await?;
+    metrics::counter!("intake_messages_total", "status" => summary.status.clone()).increment(1);
+    for (_, outcome) in &summary.pages {
+        metrics::counter!("intake_pages_total", "outcome" => outcome.clone()).increment(1);
+    }
+    tracing::info!(
+        pages = summary.pages.len(),
+        completed = summary.completed.len(),
+        status = %summary.status,
+        "message processed"
+    );
+    Ok(summary)
+}
+
+async fn store_document(
+    mut c: Conn<'_>,
+    message_id: i64,
+    seq: i64,
+    doc: &ReadDocument,
+    touched: &mut BTreeSet<i64>,
+    summary: &mut Summary,
+) -> AppResult<()> {
+    let sha = blobs::put(c.reborrow(), &doc.media_type, &doc.bytes).await?;
+    let document_id = fax::insert_document(
+        c.reborrow(),
+        &NewDocument {
+            message_id,
+            seq,
+            file_name: doc.file_name.as_deref(),
+            media_type: Some(&doc.media_type),
+            blob_sha256: Some(&sha),
+            status: doc.status,
+            reason: doc.reason.as_deref(),
+            pages: doc.pages.len() as i64,
+        },
+    )
+    .await?;
+    for page in &doc.pages {
+        let (page_id, outcome, enrollment) = store_page(c.reborrow(), document_id, page).await?;
+        if let Some(e) = enrollment {
+            touched.insert(e);
+        }
+        summary.pages.push((page_id, outcome.to_string()));
+    }
+    Ok(())
+}
+
+/// Japanese for the centre: why a code on the page was not accepted.
+fn invalid_reason(e: &PayloadError) -> &'static str {
+    match e {
+        PayloadError::Foreign => "当センターの同意書のQRコードではありません",
+        PayloadError::Malformed(_) => "QRコードの形式が正しくありません",
+        PayloadError::UnknownKey(_) => {
+            "登録されていない鍵で署名されたQRコードです（他の自治体の様式など）"
+        }
+        PayloadError::BadMac => "QRコードの署名が一致しません（改ざんまたは破損）",
+    }
+}
+
+async fn store_page(
+    mut c: Conn<'_>,
+    document_id: i64,
+    report: &PageReport,
+) -> AppResult<(i64, &'static str, Option<i64>)> {
+    let mut row = NewPage {
+        document_id,
+        number: i64::from(report.number),
+        ..NewPage::default()
+    };
+    let page = match &report.outcome {
+        Err(e) => {
+            let reason = format!("ページを読み取れません（{e}）");
+            row.outcome = "unreadable";
+            row.reason = &reason;
+            let id = fax::insert_page(c, &row).await?;
+            return Ok((id, "unreadable", None));
+        }
+        Ok(page) => page,
+    };
+    let content = hex::encode(Sha256::digest(&page.image_png));
+    let image = blobs::put(c.reborrow(), "image/png", &page.image_png).await?;
+    let thumb = blobs::put(c.reborrow(), "image/png", &page.thumb_png).await?;
+    row.content_sha256 = Some(&content);
+    row.image_sha256 = Some(&image);
+    row.thumb_sha256 = Some(&thumb);
+    row.width = Some(i64::from(page.width));
+    row.height = Some(i64::from(page.height));
+    row.stage = page.scan.stage;
+    row.scan_ms = Some(page.scan.elapsed.as_millis() as i64);
+    let text = page.scan.found.first().map(|f| f.text.clone());
+    row.payload = text.as_deref();
+    let (outcome, reason, enrollment) = decide_page(c.reborrow(), page, &content, &mut row).await?;
+    row.outcome = outcome;
+    row.reason = &reason;
+    let id = fax::insert_page(c, &row).await?;
+    Ok((id, outcome, enrollment))
+}
+
+/// The outcome of a readable page, filling in the match on `row`.
+async fn decide_page(
+    mut c: Conn<'_>,
+    page: &ReadPage,
+    content: &str,
+    row: &mut NewPage<'_>,
+) -> AppResult<(&'static str, String, Option<i64>)> {
+    let Some(payload) = page
+        .scan
+        .verified()
+        .find(|p| p.kind == FormKind::Bessi1)
+        .cloned()
+    else {
+        return Ok(match page.scan.found.first() {
+            None if page.scan.timed_out => (
+                "unreadable",
+                "時間内にQRコードを読み取れませんでした".into(),
+                None,
+            ),
+            None => ("unreadable", "QRコードが見つかりません".into(), None),
+            Some(f) => match &f.verdict {
+                Err(e) => ("invalid", invalid_reason(e).into(), None),
+                Ok(_) => ("invalid", "同意書以外の様式のQRコードです".into(), None),
+            },
+        });
+    };
+    row.form_page = Some(i64::from(payload.page));
+    row.form_pages = Some(i64::from(payload.pages));
+    row.form_version = Some(i64::from(payload.version));
+    let Some((enrollment_id, superseded)) = issued(c.reborrow(), &payload).await? else {
+        return Ok((
+            "invalid",
+            "この登録コードの同意書は発行されていません".into(),
+            None,
+        ));
+    };
+    row.enrollment_id = Some(enrollment_id);
+    // Hold the enrollment while its pages are counted, so two workers cannot both make a page
+    // primary (SQLite's write lock already does; this is PostgreSQL's row lock).
+    enrollments::lock(c.reborrow(), enrollment_id).await?;
+    let e = enrollments::get(c.reborrow(), enrollment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    row.copy_round = Some(e.copy_round);
+    if superseded {
+        return Ok((
+            "superseded",
+            format!(
+                "差し替え前の版（第{}版）の同意書です。確認してください",
+                payload.version
+            ),
+            Some(enrollment_id),
+        ));
+    }
+    if let Some(first) = fax::same_content(c.reborrow(), content).await? {
+        return Ok((
+            "duplicate",
+            format!("同じ内容のページを受信済みです（ページ番号 {first}）"),
+            Some(enrollment_id),
+        ));
+    }
+    let received = fax::received_pages(c.reborrow(), enrollment_id, e.copy_round).await?;
+    if received.contains(&i64::from(payload.page)) {
+        return Ok((
+            "duplicate",
+            format!("{}ページ目は受信済みです", payload.page),
+            Some(enrollment_id),
+        ));
+    }
+    row.is_primary = true;
+    Ok((
+        "matched",
+        format!(
+            "{}/{}ページ目として照合しました",
+            payload.page, payload.pages
+        ),
+        Some(enrollment_id),
+    ))
+}
+
+/// The enrollment a verified payload belongs to, and whether that form version is superseded.
+async fn issued(c: Conn<'_>, p: &Payload) -> AppResult<Option<(i64, bool)>> {
+    let rows = forms::by_code(c, &p.code.to_string(), i64::from(p.version)).await?;
+    Ok(rows
+        .iter()
+        .find(|(_, s)| s.is_none())
+        .or(rows.first())
+        .map(|(id, s)| (*id, s.is_some())))
+}
+
+/// Pages of the current copy round that are still missing, given the form's page count.
+pub fn missing(received: &[i64], pages: i64) -> Vec<i64> {
+    (1..=pages).filter(|p| !received.contains(p)).collect()
+}
+
+/// Moves the enrollment to `copy_received` when every page of its current copy is in.
+async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppResult<bool> {
+    let e = enrollments::get(c.reborrow(), enrollment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(pages) = fax::form_pages(c.reborrow(), enrollment_id, e.copy_round).await? else {
+        return Ok(false);
+    };
+    let received = fax::received_pages(c.reborrow(), enrollment_id, e.copy_round).await?;
+    let waiting = matches!(
+        State::parse(&e.state),
+        Some(State::FormIssued | State::ConsentSigned | State::Returned)
+    );
+    if !missing(&received, pages).is_empty() || !waiting {
+        return Ok(false);
+    }
+    let cmd = Command::ReceiveCopy {
+        channel: CopyChannel::Fax,
+    };
+    apply_command(c, &Actor::System, &e, cmd).await?;
+    Ok(true)
+}

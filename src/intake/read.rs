@@ -1,0 +1,128 @@
+//! The CPU half of processing a message, run off the async threads: MIME to documents, each
+//! document to pages through the reader. Nothing here touches the database.
+
+use consentflow_workers::fax::{self, DocError, Kind, Limits, PageReport};
+
+use super::mime;
+use crate::store::fax::Context;
+
+/// One document of a message, read.
+#[derive(Debug)]
+pub struct ReadDocument {
+    pub file_name: Option<String>,
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+    /// read, failed or skipped
+    pub status: &'static str,
+    pub reason: Option<String>,
+    pub pages: Vec<PageReport>,
+}
+
+#[derive(Debug, Default)]
+pub struct ReadMessage {
+    pub context: Context,
+    pub documents: Vec<ReadDocument>,
+    /// Why the message as a whole failed, if it did (not an e-mail, nothing to read…).
+    pub error: Option<String>,
+}
+
+/// Japanese for the centre: why a document could not be read.
+fn doc_reason(e: &DocError) -> String {
+    match e {
+        DocError::TooLarge(n) => format!("ファイルが大きすぎます（上限 {} MB）", n / 1_048_576),
+        DocError::TooManyPages(n) => format!("ページ数が多すぎます（上限 {n} ページ）"),
+        DocError::UnknownFormat => "PDF・TIFF・PNG・JPEG のいずれでもありません".into(),
+        DocError::Unreadable(why) => format!("ファイルが壊れているため読めません（{why}）"),
+    }
+}
+
+fn read_one<'k>(
+    file_name: Option<String>,
+    media_type: String,
+    bytes: Vec<u8>,
+    kind: Option<Kind>,
+    limits: &Limits,
+    key_for: &dyn Fn(char) -> Option<&'k [u8]>,
+) -> ReadDocument {
+    let Some(kind) = kind else {
+        return ReadDocument {
+            file_name,
+            media_type,
+            bytes,
+            status: "skipped",
+            reason: Some("FAX の文書ではないため読み取りませんでした".into()),
+            pages: vec![],
+        };
+    };
+    let (status, reason, pages) = match fax::read_document(&bytes, Some(kind), limits, key_for) {
+        Ok(pages) if pages.is_empty() => ("failed", Some("ページがありません".into()), pages),
+        Ok(pages) => ("read", None, pages),
+        Err(e) => ("failed", Some(doc_reason(&e)), vec![]),
+    };
+    ReadDocument {
+        file_name,
+        media_type,
+        bytes,
+        status,
+        reason,
+        pages,
+    }
+}
+
+/// Reads a stored message: an e-mail (`kind` "mail") or a bare file.
+pub fn read_message<'k>(
+    kind: &str,
+    file_name: Option<String>,
+    raw: Vec<u8>,
+    limits: &Limits,
+    key_for: &dyn Fn(char) -> Option<&'k [u8]>,
+) -> ReadMessage {
+    if kind == "file" {
+        let sniffed = fax::sniff(&raw);
+        let doc = read_one(
+            file_name,
+            "application/octet-stream".into(),
+            raw,
+            sniffed,
+            limits,
+            key_for,
+        );
+        let error = (doc.status != "read").then(|| doc.reason.clone().unwrap_or_default());
+        return ReadMessage {
+            context: Context::default(),
+            documents: vec![doc],
+            error,
+        };
+    }
+    let Some(parsed) = mime::parse(&raw) else {
+        return ReadMessage {
+            error: Some("メールとして読めません".into()),
+            ..ReadMessage::default()
+        };
+    };
+    let mut documents: Vec<ReadDocument> = parsed
+        .attachments
+        .into_iter()
+        .map(|a| read_one(a.file_name, a.media_type, a.bytes, a.kind, limits, key_for))
+        .collect();
+    let mut error = None;
+    if parsed.dropped > 0 {
+        error = Some(format!(
+            "添付ファイルが多すぎます：先頭の {} 件だけを読み、残り {} 件は読んでいません",
+            mime::MAX_DOCUMENTS,
+            parsed.dropped
+        ));
+    } else if documents.iter().all(|d| d.status != "read") {
+        error = Some(if documents.is_empty() {
+            "FAX の添付ファイルがありません".into()
+        } else {
+            "読み取れる添付ファイルがありません".into()
+        });
+    }
+    documents.truncate(mime::MAX_DOCUMENTS);
+    ReadMessage {
+        context: parsed.context,
+        documents,
+        error,
+    }
+}

@@ -1,0 +1,157 @@
+//! The intake as people see it: the centre's lists of messages and pages (the city reads them
+//! too), uploads by centre staff, and for everyone who may see an enrollment, which pages of its
+//! copy are in and which are missing.
+
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::domain::{Actor, FieldError, Role};
+use crate::error::{AppError, AppResult};
+use crate::intake::{self, process::missing, Arrival, Source, Stored};
+use crate::service::enrollments::may_see;
+use crate::store::fax::{self, DocumentRow, MessageRow};
+use crate::store::fax_list::{self, Filter, PageRow};
+use crate::store::{blobs, enrollments, Store};
+
+/// The centre works the intake; the city may read it.
+fn may_read(actor: &Actor) -> AppResult<()> {
+    match actor {
+        Actor::System
+        | Actor::User {
+            role: Role::Centre | Role::CityAdmin,
+            ..
+        } => Ok(()),
+        Actor::User { .. } => Err(AppError::Forbidden(
+            "FAX の受信状況はセンターの職員だけが見られます。".into(),
+        )),
+    }
+}
+
+fn may_upload(actor: &Actor) -> AppResult<i64> {
+    match actor {
+        Actor::User {
+            id,
+            role: Role::Centre,
+            ..
+        } => Ok(*id),
+        _ => Err(AppError::Forbidden(
+            "FAX の取り込みはセンターの職員だけが行えます。".into(),
+        )),
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MessageView {
+    pub message: MessageRow,
+    pub documents: Vec<DocumentRow>,
+    pub pages: Vec<PageRow>,
+}
+
+pub async fn messages(store: &Store, actor: &Actor, f: &Filter) -> AppResult<Vec<MessageRow>> {
+    may_read(actor)?;
+    let mut c = store.acquire().await?;
+    Ok(fax_list::messages(c.conn(), f).await?)
+}
+
+pub async fn message(store: &Store, actor: &Actor, id: i64) -> AppResult<MessageView> {
+    may_read(actor)?;
+    let mut c = store.acquire().await?;
+    let message = fax::message(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(MessageView {
+        documents: fax::documents(c.conn(), id).await?,
+        pages: fax_list::pages_of_message(c.conn(), id).await?,
+        message,
+    })
+}
+
+pub async fn pages(store: &Store, actor: &Actor, f: &Filter) -> AppResult<Vec<PageRow>> {
+    may_read(actor)?;
+    let mut c = store.acquire().await?;
+    Ok(fax_list::pages(c.conn(), f).await?)
+}
+
+pub async fn page(store: &Store, actor: &Actor, id: i64) -> AppResult<PageRow> {
+    may_read(actor)?;
+    let mut c = store.acquire().await?;
+    fax_list::page(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A page's PNG (the whole page, or its thumbnail).
+pub async fn page_image(store: &Store, actor: &Actor, id: i64, thumb: bool) -> AppResult<Vec<u8>> {
+    may_read(actor)?;
+    let mut c = store.acquire().await?;
+    let sha = fax_list::page_image(c.conn(), id, thumb)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (_, data) = blobs::get(c.conn(), &sha)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(data)
+}
+
+/// Files dropped on the upload page: each stored and queued. An empty file is refused.
+pub async fn upload(
+    app: &AppState,
+    actor: &Actor,
+    files: &[(Option<String>, Vec<u8>)],
+) -> AppResult<Vec<Stored>> {
+    let user = may_upload(actor)?;
+    if files.is_empty() || files.iter().any(|(_, b)| b.is_empty()) {
+        return Err(AppError::Invalid(FieldError::new(
+            "files",
+            "ファイルを選んでください（空のファイルは取り込めません）。",
+        )));
+    }
+    let mut out = Vec::new();
+    for (name, bytes) in files {
+        let arrival = Arrival {
+            source: Source::Upload,
+            raw: bytes,
+            file_name: name.as_deref(),
+            uploaded_by: Some(user),
+            imap: None,
+        };
+        out.push(intake::accept(app, &arrival).await?);
+    }
+    Ok(out)
+}
+
+/// Which pages of an enrollment's current copy are in.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CopyStatus {
+    /// 0 for the first copy; one more after each return (差戻し).
+    pub round: i64,
+    /// Pages of the form, once one page is in.
+    pub pages: Option<i64>,
+    pub received: Vec<i64>,
+    pub missing: Vec<i64>,
+    /// Every page matched to this enrollment, in any round, duplicates included.
+    pub fax_pages: Vec<PageRow>,
+}
+
+pub async fn copy_status(
+    store: &Store,
+    actor: &Actor,
+    enrollment_id: i64,
+) -> AppResult<CopyStatus> {
+    let mut c = store.acquire().await?;
+    let e = enrollments::get(c.conn(), enrollment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_see(c.conn(), actor, enrollment_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let pages = fax::form_pages(c.conn(), enrollment_id, e.copy_round).await?;
+    let received = fax::received_pages(c.conn(), enrollment_id, e.copy_round).await?;
+    Ok(CopyStatus {
+        round: e.copy_round,
+        pages,
+        missing: pages.map(|m| missing(&received, m)).unwrap_or_default(),
+        received,
+        fax_pages: fax_list::pages_of_enrollment(c.conn(), enrollment_id).await?,
+    })
+}

@@ -1,0 +1,145 @@
+//! Reading the intake back: messages and pages by status and time, for the API and the
+//! centre's screens.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::fax::MessageRow;
+use super::Conn;
+use crate::db;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PageRow {
+    pub id: i64,
+    pub document_id: i64,
+    pub message_id: i64,
+    /// Position in its document, from 1.
+    pub number: i64,
+    /// matched, unreadable, invalid, duplicate or superseded
+    pub outcome: String,
+    /// Why, in Japanese, for the centre's staff.
+    pub reason: String,
+    pub enrollment_id: Option<i64>,
+    pub enrollment_code: Option<String>,
+    pub copy_round: Option<i64>,
+    /// Page n of m of the form, from its code.
+    pub form_page: Option<i64>,
+    pub form_pages: Option<i64>,
+    pub form_version: Option<i64>,
+    pub is_primary: bool,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    /// The reader's stage that found the code (bands, half, page, despeckled…).
+    pub stage: Option<String>,
+    pub scan_ms: Option<i64>,
+    pub sender: Option<String>,
+    pub fax_number: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+macro_rules! page_select {
+    () => {
+        "SELECT p.id, p.document_id, d.message_id, p.number, p.outcome, p.reason,
+    p.enrollment_id, e.code AS enrollment_code, p.copy_round, p.form_page, p.form_pages,
+    p.form_version, p.is_primary, p.width, p.height, p.stage, p.scan_ms, m.sender, m.fax_number,
+    p.resolved_at, p.created_at
+    FROM fax_pages p JOIN fax_documents d ON d.id = p.document_id
+    JOIN fax_messages m ON m.id = d.message_id
+    LEFT JOIN enrollments e ON e.id = p.enrollment_id "
+    };
+}
+
+/// Filters shared by the lists. Absent fields do not filter.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub limit: i64,
+}
+
+pub async fn messages(c: Conn<'_>, f: &Filter) -> Result<Vec<MessageRow>, sqlx::Error> {
+    let sql = concat!(
+        "SELECT ",
+        super::fax::message_columns!(),
+        " FROM fax_messages WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR received_at >= $2)
+          AND ($3 IS NULL OR received_at < $3)
+        ORDER BY received_at DESC, id DESC LIMIT $4"
+    );
+    db!(c, |c| sqlx::query_as::<_, MessageRow>(sql)
+        .bind(f.status.as_deref())
+        .bind(f.since)
+        .bind(f.until)
+        .bind(f.limit)
+        .fetch_all(&mut *c)
+        .await)
+}
+
+pub async fn pages(c: Conn<'_>, f: &Filter) -> Result<Vec<PageRow>, sqlx::Error> {
+    let sql = concat!(
+        page_select!(),
+        "WHERE ($1 IS NULL OR p.outcome = $1) AND ($2 IS NULL OR p.created_at >= $2)
+           AND ($3 IS NULL OR p.created_at < $3)
+         ORDER BY p.created_at DESC, p.id DESC LIMIT $4"
+    );
+    db!(c, |c| sqlx::query_as::<_, PageRow>(sql)
+        .bind(f.status.as_deref())
+        .bind(f.since)
+        .bind(f.until)
+        .bind(f.limit)
+        .fetch_all(&mut *c)
+        .await)
+}
+
+pub async fn pages_of_message(c: Conn<'_>, message_id: i64) -> Result<Vec<PageRow>, sqlx::Error> {
+    let sql = concat!(
+        page_select!(),
+        "WHERE d.message_id = $1 ORDER BY d.seq, p.number"
+    );
+    db!(c, |c| sqlx::query_as::<_, PageRow>(sql)
+        .bind(message_id)
+        .fetch_all(&mut *c)
+        .await)
+}
+
+pub async fn pages_of_enrollment(
+    c: Conn<'_>,
+    enrollment_id: i64,
+) -> Result<Vec<PageRow>, sqlx::Error> {
+    let sql = concat!(page_select!(), "WHERE p.enrollment_id = $1 ORDER BY p.id");
+    db!(c, |c| sqlx::query_as::<_, PageRow>(sql)
+        .bind(enrollment_id)
+        .fetch_all(&mut *c)
+        .await)
+}
+
+pub async fn page(c: Conn<'_>, id: i64) -> Result<Option<PageRow>, sqlx::Error> {
+    let sql = concat!(page_select!(), "WHERE p.id = $1");
+    db!(c, |c| sqlx::query_as::<_, PageRow>(sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await)
+}
+
+/// The stored image of a page: the full page or its thumbnail.
+pub async fn page_image(c: Conn<'_>, id: i64, thumb: bool) -> Result<Option<String>, sqlx::Error> {
+    let sql = if thumb {
+        "SELECT thumb_sha256 FROM fax_pages WHERE id = $1"
+    } else {
+        "SELECT image_sha256 FROM fax_pages WHERE id = $1"
+    };
+    db!(c, |c| sqlx::query_scalar::<_, Option<String>>(sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await)
+    .map(Option::flatten)
+}
+
+/// Counts by outcome, for the inbox's tabs.
+pub async fn counts(c: Conn<'_>) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let sql = "SELECT outcome, COUNT(*) FROM fax_pages GROUP BY outcome ORDER BY outcome";
+    db!(c, |c| sqlx::query_as::<_, (String, i64)>(sql)
+        .fetch_all(&mut *c)
+        .await)
+}
