@@ -132,15 +132,22 @@ pub async fn upload(
     ApiUser(actor): ApiUser,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<(StatusCode, Json<Vec<Stored>>)> {
-    let files = read_files(multipart).await?;
-    let stored = fax::upload(&state, &actor, &files).await?;
+    let upload = read_upload(multipart).await?;
+    let stored = fax::upload(&state, &actor, &upload.files).await?;
     Ok((StatusCode::ACCEPTED, Json(stored)))
 }
 
-/// The files of a multipart body; shared with the upload page.
-pub async fn read_files(
+/// What a multipart upload holds: the files, and the CSRF token when a page posted it.
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub files: Vec<(Option<String>, Vec<u8>)>,
+    pub csrf: Option<String>,
+}
+
+/// Reads a multipart body; shared with the upload page.
+pub async fn read_upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> AppResult<Vec<(Option<String>, Vec<u8>)>> {
+) -> AppResult<Upload> {
     let bad = |e: String| {
         AppError::Invalid(FieldError::new(
             "files",
@@ -148,23 +155,27 @@ pub async fn read_files(
         ))
     };
     let mut multipart = multipart.map_err(|e| bad(e.body_text()))?;
-    let mut files = Vec::new();
+    let mut out = Upload::default();
     while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|e| bad(e.body_text()))?
     {
+        if field.name() == Some("csrf") {
+            out.csrf = Some(field.text().await.map_err(|e| bad(e.body_text()))?);
+            continue;
+        }
         if field.file_name().is_none() && field.name() != Some("file") {
-            continue; // the CSRF token and other form fields
+            continue;
         }
         let name = field.file_name().map(str::to_string);
         let bytes = field.bytes().await.map_err(|e| bad(e.body_text()))?;
         if name.as_deref() == Some("") && bytes.is_empty() {
             continue; // a file input left empty
         }
-        files.push((name, bytes.to_vec()));
+        out.files.push((name, bytes.to_vec()));
     }
-    Ok(files)
+    Ok(out)
 }
 
 /// Which pages of the enrollment's copy are in, and which are missing.

@@ -81,6 +81,9 @@ pub struct ImapConfig {
     /// Seconds between polls when the server has no IDLE (or `idle` is off).
     pub poll_seconds: u64,
     pub idle: bool,
+    /// How long a poll may hold the mailbox without renewing its lease. After a crash, other
+    /// nodes (and the restarted one) wait this long before polling.
+    pub lease_seconds: u64,
 }
 
 impl Default for ImapConfig {
@@ -97,6 +100,7 @@ impl Default for ImapConfig {
             batch: 50,
             poll_seconds: 60,
             idle: true,
+            lease_seconds: 60,
         }
     }
 }

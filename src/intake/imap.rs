@@ -89,13 +89,11 @@ fn lease_name(cfg: &ImapConfig) -> String {
     )
 }
 
-/// How long a poll may hold the mailbox without renewing.
-const LEASE: chrono::Duration = chrono::Duration::seconds(120);
-
 /// Takes (or renews) the mailbox's lease.
 async fn lease(app: &AppState, cfg: &ImapConfig) -> anyhow::Result<bool> {
+    let ttl = chrono::Duration::seconds(cfg.lease_seconds.clamp(1, 3600) as i64);
     let mut c = app.store.acquire().await?;
-    Ok(leases::acquire(c.conn(), &lease_name(cfg), &holder(), LEASE).await?)
+    Ok(leases::acquire(c.conn(), &lease_name(cfg), &holder(), ttl).await?)
 }
 
 /// Does the configured flag or move for these UIDs.
@@ -123,20 +121,33 @@ async fn after(session: &mut ImapSession, cfg: &ImapConfig, uids: &[i64]) -> any
     Ok(())
 }
 
-/// One poll of the mailbox on an open session: finish pending flags, then fetch and store
-/// everything new, a batch at a time. Returns early (having stored what it had) if the lease is
-/// lost.
-#[tracing::instrument(skip_all, fields(mailbox = %cfg.mailbox))]
+/// One poll of the mailbox on an open session, under the mailbox's lease (given back at the
+/// end, so whichever node polls next may).
 pub async fn poll(
     app: &AppState,
     cfg: &ImapConfig,
     session: &mut ImapSession,
 ) -> anyhow::Result<Polled> {
-    let mut out = Polled::default();
     if !lease(app, cfg).await? {
         tracing::debug!("another node is polling this mailbox");
-        return Ok(out);
+        return Ok(Polled::default());
     }
+    let polled = poll_leased(app, cfg, session).await;
+    let mut c = app.store.acquire().await?;
+    leases::release(c.conn(), &lease_name(cfg), &holder()).await?;
+    polled
+}
+
+/// One poll of the mailbox on an open session: finish pending flags, then fetch and store
+/// everything new, a batch at a time. Returns early (having stored what it had) if the lease is
+/// lost.
+#[tracing::instrument(skip_all, fields(mailbox = %cfg.mailbox))]
+async fn poll_leased(
+    app: &AppState,
+    cfg: &ImapConfig,
+    session: &mut ImapSession,
+) -> anyhow::Result<Polled> {
+    let mut out = Polled::default();
     let mailbox = session.select(&cfg.mailbox).await?;
     let validity = i64::from(mailbox.uid_validity.unwrap_or(0));
     let mut c = app.store.acquire().await?;

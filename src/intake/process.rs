@@ -81,6 +81,7 @@ pub async fn process_message(app: &AppState, id: i64) -> AppResult<Summary> {
         }
     }
     fax::finish_message(tx.conn(), id, &read.context, read.error.as_deref()).await?;
+    super::failpoint("process-before-commit");
     tx.commit().await?;
     metrics::counter!("intake_messages_total", "status" => summary.status.clone()).increment(1);
     for (_, outcome) in &summary.pages {

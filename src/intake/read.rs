@@ -96,7 +96,7 @@ pub fn read_message<'k>(
     }
     let Some(parsed) = mime::parse(&raw) else {
         return ReadMessage {
-            error: Some("メールとして読めません".into()),
+            error: Some("PDF・TIFF・PNG・JPEG・メールのいずれでもありません".into()),
             ..ReadMessage::default()
         };
     };

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod intake;
 pub mod pages;
 pub mod print;
 pub mod session;
@@ -19,6 +20,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(pages::router())
         .merge(print::router())
+        .merge(intake::router())
         .merge(health::router())
         .nest("/api/v1", crate::api::router())
         .layer(axum::middleware::from_fn(health::track))

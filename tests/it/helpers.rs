@@ -27,7 +27,7 @@ pub struct TestApp {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     pg_db: Option<String>,
-    config: Config,
+    pub config: Config,
     _dir: tempfile::TempDir,
 }
 

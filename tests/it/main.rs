@@ -5,6 +5,8 @@ mod cli;
 mod forms;
 mod helpers;
 mod intake;
+mod intake_drills;
+mod intake_sources;
 mod mail;
 mod print_pages;
 mod story;

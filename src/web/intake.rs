@@ -1,0 +1,97 @@
+//! The centre's upload page: drag and drop one or many FAX files (or saved e-mails); each is
+//! stored at once and read by a job. Below it, the latest messages and how they ended.
+
+use askama::Template;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::session::CurrentUser;
+use super::{render, PageError};
+use crate::api::fax::read_upload;
+use crate::app::AppState;
+use crate::service::fax;
+use crate::store::fax::MessageRow;
+use crate::store::fax_list::Filter;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/fax/upload",
+            get(page)
+                .post(upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::api::UPLOAD_LIMIT,
+                )),
+        )
+        .route("/static/upload.js", get(script))
+}
+
+#[derive(Template)]
+#[template(path = "upload.html")]
+struct UploadPage<'a> {
+    user: Option<&'a CurrentUser>,
+    done: Option<usize>,
+    messages: Vec<MessageRow>,
+}
+
+impl UploadPage<'_> {
+    fn status_ja(&self, s: &str) -> &'static str {
+        match s {
+            "stored" => "読み取り待ち",
+            "processed" => "読み取り済み",
+            "failed" => "要確認",
+            _ => "",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Done {
+    done: Option<usize>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<Done>,
+) -> Result<Response, PageError> {
+    let filter = Filter {
+        limit: 20,
+        ..Filter::default()
+    };
+    let messages = fax::messages(&state.store, &user.actor(), &filter).await?;
+    let page = UploadPage {
+        user: Some(&user),
+        done: q.done,
+        messages,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[tracing::instrument(skip_all)]
+async fn upload(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    let form = read_upload(multipart).await?;
+    user.check_csrf(form.csrf.as_deref().unwrap_or_default())?;
+    let stored = fax::upload(&state, &user.actor(), &form.files).await?;
+    Ok(Redirect::to(&format!("/fax/upload?done={}", stored.len())).into_response())
+}
+
+/// The drop zone's few lines of script, served from here: the pages allow no inline script.
+async fn script() -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/javascript; charset=utf-8",
+        )],
+        include_str!("upload.js"),
+    )
+        .into_response()
+}
