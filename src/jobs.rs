@@ -92,6 +92,26 @@ impl Queue {
         r.map_err(|e| anyhow::anyhow!("{e}"))
     }
 
+    /// Queues many messages in one insert (an IMAP batch).
+    pub async fn process_messages(&self, jobs: Vec<ProcessMessage>) -> anyhow::Result<()> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let r = match self {
+            Queue::Sqlite { intake, .. } => intake
+                .clone()
+                .push_bulk(jobs)
+                .await
+                .map_err(|e| e.to_string()),
+            Queue::Postgres { intake, .. } => intake
+                .clone()
+                .push_bulk(jobs)
+                .await
+                .map_err(|e| e.to_string()),
+        };
+        r.map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
     pub async fn process_message(&self, job: ProcessMessage) -> anyhow::Result<()> {
         let r = match self {
             Queue::Sqlite { intake, .. } => {

@@ -200,6 +200,7 @@ async fn poll_leased(
             .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(",");
+        let t = std::time::Instant::now();
         let mut fetched: Vec<(i64, Vec<u8>)> = session
             .uid_fetch(&set, "(UID BODY.PEEK[])")
             .await?
@@ -214,9 +215,12 @@ async fn poll_leased(
         let mut new_ids = Vec::new();
         let mut done_ids = Vec::new();
         let mut flag_now = Vec::new();
+        let fetch_time = t.elapsed();
+        // The batch is stored in one transaction: one commit (one disk flush) per batch.
+        let mut tx = app.store.begin().await?;
         for (uid, raw) in &fetched {
-            let stored = super::store(
-                app,
+            let stored = super::store_in(
+                tx.conn(),
                 &Arrival {
                     source: Source::Imap,
                     raw,
@@ -236,12 +240,15 @@ async fn poll_leased(
             flag_now.push(*uid);
         }
         last = newest;
-        let mut c = app.store.acquire().await?;
-        leases::set_imap_position(c.conn(), &cfg.mailbox, validity, last).await?;
-        drop(c);
-        for id in &new_ids {
-            super::enqueue(app, *id).await;
-        }
+        leases::set_imap_position(tx.conn(), &cfg.mailbox, validity, last).await?;
+        tx.commit().await?;
+        tracing::debug!(
+            messages = fetched.len(),
+            fetch_ms = fetch_time.as_millis() as u64,
+            store_ms = (t.elapsed() - fetch_time).as_millis() as u64,
+            "batch stored"
+        );
+        super::enqueue_all(app, &new_ids).await;
         failpoint("imap-before-flag");
         after(session, cfg, &flag_now).await?;
         let mut c = app.store.acquire().await?;

@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::jobs::ProcessMessage;
-use crate::store::blobs;
 use crate::store::fax::{self, NewMessage};
+use crate::store::{blobs, Conn};
 
 /// Crash drills: `CONSENTFLOW_FAILPOINT=<name>` makes the process die at that point, as a
 /// power cut would (no unwinding, no cleanup). Used by the crash-safety tests.
@@ -97,12 +97,19 @@ fn body(raw: &[u8]) -> &[u8] {
 /// Stores a message in one transaction (raw bytes and row). A message already stored (the
 /// same bytes, or for e-mail the same Message-ID and body) is not stored again.
 pub async fn store(app: &AppState, a: &Arrival<'_>) -> AppResult<Stored> {
+    let mut tx = app.store.begin().await?;
+    let stored = store_in(tx.conn(), a).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Stores a message inside the caller's transaction (the IMAP poll commits a batch at once).
+pub async fn store_in(mut c: Conn<'_>, a: &Arrival<'_>) -> AppResult<Stored> {
     let kind = kind_of(a.raw);
     let sha = hex::encode(Sha256::digest(a.raw));
     let message_id = (kind == "mail").then(|| message_id(a.raw)).flatten();
     let body_sha = hex::encode(Sha256::digest(body(a.raw)));
-    let mut tx = app.store.begin().await?;
-    if let Some(id) = fax::existing(tx.conn(), &sha, message_id.as_deref(), &body_sha).await? {
+    if let Some(id) = fax::existing(c.reborrow(), &sha, message_id.as_deref(), &body_sha).await? {
         return Ok(Stored {
             id,
             duplicate: true,
@@ -113,9 +120,9 @@ pub async fn store(app: &AppState, a: &Arrival<'_>) -> AppResult<Stored> {
     } else {
         "application/octet-stream"
     };
-    blobs::put(tx.conn(), media, a.raw).await?;
+    blobs::put(c.reborrow(), media, a.raw).await?;
     let id = fax::insert_message(
-        tx.conn(),
+        c.reborrow(),
         &NewMessage {
             source: a.source.as_str(),
             kind,
@@ -131,15 +138,12 @@ pub async fn store(app: &AppState, a: &Arrival<'_>) -> AppResult<Stored> {
     .await?;
     let Some(id) = id else {
         // Stored by someone else between our look and our insert.
-        let id = fax::existing(tx.conn(), &sha, None, &body_sha)
-            .await?
-            .unwrap_or(0);
+        let id = fax::existing(c, &sha, None, &body_sha).await?.unwrap_or(0);
         return Ok(Stored {
             id,
             duplicate: true,
         });
     };
-    tx.commit().await?;
     metrics::counter!("intake_stored_total", "source" => a.source.as_str()).increment(1);
     Ok(Stored {
         id,
@@ -179,14 +183,23 @@ pub fn spawn_sources(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     tasks
 }
 
+/// Queues many stored messages at once.
+pub async fn enqueue_all(app: &AppState, ids: &[i64]) {
+    let jobs = ids
+        .iter()
+        .map(|&message_id| ProcessMessage { message_id })
+        .collect();
+    if let Err(e) = app.queue.process_messages(jobs).await {
+        tracing::warn!(count = ids.len(), error = %e, "could not queue messages; the sweep will");
+    }
+}
+
 /// Queues every message still `stored`: after a crash between storing and queueing, or for
 /// messages stored while no worker ran. Reading is idempotent, so queueing twice is harmless.
 pub async fn sweep(app: &AppState) -> AppResult<usize> {
     let mut c = app.store.acquire().await?;
     let ids = fax::stored_ids(c.conn()).await?;
     drop(c);
-    for id in &ids {
-        enqueue(app, *id).await;
-    }
+    enqueue_all(app, &ids).await;
     Ok(ids.len())
 }
