@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::intake::Stored;
 use crate::service::fax::{self, CopyStatus, MessageView};
 use crate::store::fax::MessageRow;
-use crate::store::fax_list::{Filter, PageRow};
+use crate::store::fax_list::{Candidate, Filter, PageRow};
 use crate::web::session::ApiUser;
 
 /// Filters: `status` (a message's status, or a page's outcome), `since` and `until`
@@ -176,6 +176,26 @@ pub async fn read_upload(
         out.files.push((name, bytes.to_vec()));
     }
     Ok(out)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CandidateQuery {
+    /// Name, カナ or registration code.
+    pub q: Option<String>,
+}
+
+/// Enrollments waiting for a copy that this page may belong to: by the code on a damaged QR
+/// code, by the sender's FAX number, or by the search `q`.
+#[utoipa::path(get, path = "/api/v1/fax/pages/{id}/candidates", params(("id" = i64, Path), CandidateQuery),
+    responses((status = 200, body = [Candidate])), security(("bearer" = [])))]
+pub async fn candidates(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    Query(q): Query<CandidateQuery>,
+) -> AppResult<Json<Vec<Candidate>>> {
+    let list = fax::candidates(&state.store, &actor, parse_id(&id)?, q.q.as_deref()).await?;
+    Ok(Json(list))
 }
 
 /// Which pages of the enrollment's copy are in, and which are missing.

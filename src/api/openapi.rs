@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi};
         super::fax::pages,
         super::fax::page,
         super::fax::image,
+        super::fax::candidates,
         super::fax::upload,
         super::fax::copy,
     ),

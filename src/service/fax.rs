@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::intake::{self, process::missing, Arrival, Source, Stored};
 use crate::service::enrollments::may_see;
 use crate::store::fax::{self, DocumentRow, MessageRow};
-use crate::store::fax_list::{self, Filter, PageRow};
+use crate::store::fax_list::{self, Candidate, Filter, PageRow};
 use crate::store::{blobs, enrollments, Store};
 
 /// The centre works the intake; the city may read it.
@@ -91,6 +91,36 @@ pub async fn page_image(store: &Store, actor: &Actor, id: i64, thumb: bool) -> A
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(data)
+}
+
+/// Enrollments an unmatched page may belong to (see [`fax_list::candidates`]), plus those a
+/// search finds.
+pub async fn candidates(
+    store: &Store,
+    actor: &Actor,
+    page_id: i64,
+    search: Option<&str>,
+) -> AppResult<Vec<Candidate>> {
+    may_read(actor)?;
+    let mut c = store.acquire().await?;
+    let page = fax_list::page(c.conn(), page_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let payload = fax_list::page_payload(c.conn(), page_id).await?;
+    // A damaged or forged code still names a code: "CF1:B1:<code>:…".
+    let code = payload
+        .as_deref()
+        .and_then(|p| p.split(':').nth(2))
+        .and_then(|s| consentflow_workers::EnrollmentCode::try_from(s.to_string()).ok())
+        .map(|c| c.to_string());
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    Ok(fax_list::candidates(
+        c.conn(),
+        code.as_deref(),
+        page.fax_number.as_deref(),
+        search,
+    )
+    .await?)
 }
 
 /// Files dropped on the upload page: each stored and queued. An empty file is refused.

@@ -136,10 +136,58 @@ pub async fn page_image(c: Conn<'_>, id: i64, thumb: bool) -> Result<Option<Stri
     .map(Option::flatten)
 }
 
+/// The text of the code read on a page, if any.
+pub async fn page_payload(c: Conn<'_>, id: i64) -> Result<Option<String>, sqlx::Error> {
+    let sql = "SELECT payload FROM fax_pages WHERE id = $1";
+    db!(c, |c| sqlx::query_scalar::<_, Option<String>>(sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await)
+    .map(Option::flatten)
+}
+
 /// Counts by outcome, for the inbox's tabs.
 pub async fn counts(c: Conn<'_>) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let sql = "SELECT outcome, COUNT(*) FROM fax_pages GROUP BY outcome ORDER BY outcome";
     db!(c, |c| sqlx::query_as::<_, (String, i64)>(sql)
+        .fetch_all(&mut *c)
+        .await)
+}
+
+/// An enrollment an unmatched page may belong to.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Candidate {
+    pub id: i64,
+    pub code: String,
+    pub state: String,
+    pub subject_name: String,
+    pub subject_kana: String,
+    pub office_name: String,
+}
+
+/// Enrollments waiting for a copy that a page may belong to: the code read off a damaged QR
+/// code, the obtainer's office FAX number (digits only), or a search by name, カナ or code.
+pub async fn candidates(
+    c: Conn<'_>,
+    code: Option<&str>,
+    fax_digits: Option<&str>,
+    search: Option<&str>,
+) -> Result<Vec<Candidate>, sqlx::Error> {
+    let sql = "SELECT e.id, e.code, e.state, s.name AS subject_name, s.kana AS subject_kana,
+            o.name AS office_name
+        FROM enrollments e JOIN subjects s ON s.id = e.subject_id
+        JOIN offices o ON o.id = e.obtainer_office_id
+        WHERE e.state IN ('form_issued', 'consent_signed', 'returned') AND (
+            e.code = $1
+            OR REPLACE(REPLACE(REPLACE(o.fax, '-', ''), ' ', ''), '(', '') = $2
+            OR s.name LIKE $3 OR s.kana LIKE $3 OR e.code = $4)
+        ORDER BY e.updated_at DESC, e.id DESC LIMIT 50";
+    let like = search.map(|q| format!("%{}%", q.replace(['%', '_'], "")));
+    db!(c, |c| sqlx::query_as::<_, Candidate>(sql)
+        .bind(code)
+        .bind(fax_digits)
+        .bind(like.as_deref())
+        .bind(search)
         .fetch_all(&mut *c)
         .await)
 }

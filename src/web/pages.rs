@@ -69,6 +69,17 @@ struct DetailPage<'a> {
     user: Option<&'a CurrentUser>,
     v: EnrollmentView,
     forms: Vec<IssuedForm>,
+    copy: crate::service::fax::CopyStatus,
+}
+
+impl DetailPage<'_> {
+    fn pages_text(pages: &[i64]) -> String {
+        pages
+            .iter()
+            .map(|p| format!("{p}枚目"))
+            .collect::<Vec<_>>()
+            .join("・")
+    }
 }
 
 #[tracing::instrument(skip_all, fields(id))]
@@ -83,10 +94,13 @@ async fn detail(
     let v = enrollments::view(&state.store, &user.actor(), id).await?;
     let mut c = state.store.acquire().await?;
     let forms = crate::store::forms::all_for(c.conn(), id).await?;
+    drop(c);
+    let copy = crate::service::fax::copy_status(&state.store, &user.actor(), id).await?;
     let page = DetailPage {
         user: Some(&user),
         v,
         forms,
+        copy,
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use consentflow::intake::imap;
 
 use super::forms::{city, print, City};
-use super::helpers::{eventually, spawn_app, Backend, TestApp};
+use super::helpers::{eventually, get, login, spawn_app, Backend, TestApp, PASSWORD};
 use super::mail::{fax_of, forwarded, gateway_mail, pdf_of_tiff, tools, Dovecot};
 
 #[tokio::test]
@@ -115,15 +115,24 @@ async fn imap_story(app: TestApp) {
         "",
         &[("fax.pdf", "application/pdf", &page_one)],
     );
+    // A page nobody can read (a cover sheet), FAXed from the care manager's office.
+    let blank = consentflow_workers::fax::Gray::new(850, 1100, vec![255; 850 * 1100]).to_png();
+    let cover = gateway_mail(
+        "fax-0@gw.example.jp",
+        "FAX受信 029-265-8332",
+        "",
+        &[("cover.png", "image/png", &blank)],
+    );
     dovecot
         .append(&[
             first.clone(),
             forwarded("fwd-1@office.example.jp", &original),
+            cover,
         ])
         .await;
 
     let polled = imap::poll_once(&a.state, &cfg).await.unwrap();
-    assert_eq!((polled.fetched, polled.stored), (2, 2));
+    assert_eq!((polled.fetched, polled.stored), (3, 3));
     all_read(a, &c.centre).await;
     assert_eq!(state(a, &c, one).await, "copy_received");
     assert_eq!(
@@ -142,7 +151,33 @@ async fn imap_story(app: TestApp) {
         .api(Method::GET, "/api/v1/fax/messages", &c.centre, None)
         .await;
     let msgs = msgs.as_array().unwrap();
-    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs.len(), 3);
+
+    // The unreadable page waits in the queue with the enrollments its sender is waiting on.
+    let (_, queue) = a
+        .api(
+            Method::GET,
+            "/api/v1/fax/pages?status=unreadable",
+            &c.centre,
+            None,
+        )
+        .await;
+    let queue = queue.as_array().unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0]["reason"], "QRコードが見つかりません");
+    let path = format!("/api/v1/fax/pages/{}/candidates", queue[0]["id"]);
+    let (_, cands) = a.api(Method::GET, &path, &c.centre, None).await;
+    let ids: Vec<i64> = cands
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![two], "waiting for a copy from that FAX number");
+    let (_, found) = a
+        .api(Method::GET, &format!("{path}?q=佐藤"), &c.centre, None)
+        .await;
+    assert_eq!(found.as_array().unwrap().len(), 1);
     let m1 = msgs
         .iter()
         .find(|m| m["message_id"] == "fax-1@gw.example.jp")
@@ -252,7 +287,7 @@ async fn imap_story(app: TestApp) {
 
     // Every message is flagged on the server, and a further poll finds nothing new.
     assert_eq!(dovecot.count("UNSEEN").await, 0);
-    assert_eq!(dovecot.count("ALL").await, 5);
+    assert_eq!(dovecot.count("ALL").await, 6);
     let polled = imap::poll_once(&a.state, &cfg).await.unwrap();
     assert_eq!(polled.fetched, 0);
 
