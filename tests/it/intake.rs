@@ -145,6 +145,11 @@ async fn imap_story(app: TestApp) {
         (v["received"].clone(), v["missing"].clone()),
         (json!([1]), json!([2]))
     );
+    // The care manager sees the missing page on the enrollment's page.
+    login(a, "caremgr", PASSWORD).await;
+    let (_, html, _) = get(a, &format!("/enrollments/{two}")).await;
+    assert!(html.contains("全2枚中 1枚を受信"), "{html}");
+    assert!(html.contains("未着: 2枚目"));
 
     // The sender context, decoded from ISO-2022-JP; the FAX number found in the subject.
     let (_, msgs) = a
@@ -240,6 +245,8 @@ async fn imap_story(app: TestApp) {
         (v["received"].clone(), v["missing"].clone()),
         (json!([1, 2]), json!([]))
     );
+    let (_, html, _) = get(a, &format!("/enrollments/{two}")).await;
+    assert!(html.contains("すべてのページがそろいました"));
 
     let (_, pages) = a
         .api(Method::GET, "/api/v1/fax/pages", &c.centre, None)
