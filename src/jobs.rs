@@ -32,6 +32,25 @@ pub struct ProcessMessage {
 
 const HEARTBEAT: Duration = Duration::from_secs(2);
 
+/// Calls a push method on one of the queue's storages, whichever the backend.
+macro_rules! push {
+    ($queue:expr, $storage:ident, $method:ident($arg:expr)) => {{
+        let r = match $queue {
+            Queue::Sqlite { $storage, .. } => $storage
+                .clone()
+                .$method($arg)
+                .await
+                .map_err(|e| e.to_string()),
+            Queue::Postgres { $storage, .. } => $storage
+                .clone()
+                .$method($arg)
+                .await
+                .map_err(|e| e.to_string()),
+        };
+        r.map_err(|e| anyhow::anyhow!("{e}"))
+    }};
+}
+
 /// The job queues, on whichever backend the store uses.
 #[derive(Clone)]
 pub enum Queue {
@@ -83,13 +102,7 @@ impl Queue {
     }
 
     pub async fn print_batch(&self, job: PrintBatch) -> anyhow::Result<()> {
-        let r = match self {
-            Queue::Sqlite { print, .. } => print.clone().push(job).await.map_err(|e| e.to_string()),
-            Queue::Postgres { print, .. } => {
-                print.clone().push(job).await.map_err(|e| e.to_string())
-            }
-        };
-        r.map_err(|e| anyhow::anyhow!("{e}"))
+        push!(self, print, push(job))
     }
 
     /// Queues many messages in one insert (an IMAP batch).
@@ -97,31 +110,11 @@ impl Queue {
         if jobs.is_empty() {
             return Ok(());
         }
-        let r = match self {
-            Queue::Sqlite { intake, .. } => intake
-                .clone()
-                .push_bulk(jobs)
-                .await
-                .map_err(|e| e.to_string()),
-            Queue::Postgres { intake, .. } => intake
-                .clone()
-                .push_bulk(jobs)
-                .await
-                .map_err(|e| e.to_string()),
-        };
-        r.map_err(|e| anyhow::anyhow!("{e}"))
+        push!(self, intake, push_bulk(jobs))
     }
 
     pub async fn process_message(&self, job: ProcessMessage) -> anyhow::Result<()> {
-        let r = match self {
-            Queue::Sqlite { intake, .. } => {
-                intake.clone().push(job).await.map_err(|e| e.to_string())
-            }
-            Queue::Postgres { intake, .. } => {
-                intake.clone().push(job).await.map_err(|e| e.to_string())
-            }
-        };
-        r.map_err(|e| anyhow::anyhow!("{e}"))
+        push!(self, intake, push(job))
     }
 }
 
@@ -206,37 +199,30 @@ where
     if let Err(e) = crate::intake::sweep(&app).await {
         tracing::warn!(error = %e, "could not queue stored messages");
     }
-    let a = app.clone();
-    let sources_app = app.clone();
+    // The same workers on either backend: the storages differ in type, so a macro.
+    macro_rules! monitor {
+        ($print:expr, $intake:expr) => {{
+            let (print, intake, a, b) = ($print, $intake, app.clone(), app.clone());
+            Monitor::new()
+                .register(move |_| {
+                    WorkerBuilder::new(worker_name("print-batch"))
+                        .backend(print.clone().poll_with_interval(poll))
+                        .data(a.clone())
+                        .build(print_batch)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(worker_name("intake"))
+                        .backend(intake.clone().poll_with_interval(poll))
+                        .data(b.clone())
+                        .build(process_message)
+                })
+        }};
+    }
     let monitor = match app.queue.clone() {
-        Queue::Sqlite { print, intake } => Monitor::new()
-            .register(move |_| {
-                WorkerBuilder::new(worker_name("print-batch"))
-                    .backend(print.clone().poll_with_interval(poll))
-                    .data(app.clone())
-                    .build(print_batch)
-            })
-            .register(move |_| {
-                WorkerBuilder::new(worker_name("intake"))
-                    .backend(intake.clone().poll_with_interval(poll))
-                    .data(a.clone())
-                    .build(process_message)
-            }),
-        Queue::Postgres { print, intake } => Monitor::new()
-            .register(move |_| {
-                WorkerBuilder::new(worker_name("print-batch"))
-                    .backend(print.clone().poll_with_interval(poll))
-                    .data(app.clone())
-                    .build(print_batch)
-            })
-            .register(move |_| {
-                WorkerBuilder::new(worker_name("intake"))
-                    .backend(intake.clone().poll_with_interval(poll))
-                    .data(a.clone())
-                    .build(process_message)
-            }),
+        Queue::Sqlite { print, intake } => monitor!(print, intake),
+        Queue::Postgres { print, intake } => monitor!(print, intake),
     };
-    let sources = crate::intake::spawn_sources(&sources_app);
+    let sources = crate::intake::spawn_sources(&app);
     let result = monitor
         .run_with_signal(shutdown)
         .await
