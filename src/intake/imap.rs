@@ -317,3 +317,22 @@ pub async fn run(app: AppState, cfg: ImapConfig) {
         tokio::time::sleep(backoff).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn plain_text_is_refused_off_loopback() {
+        let cfg = ImapConfig {
+            host: "192.0.2.1".into(),
+            port: 143,
+            tls: false,
+            ..ImapConfig::default()
+        };
+        let Err(e) = connect(&cfg).await else {
+            panic!("plain text off loopback was allowed");
+        };
+        assert!(e.to_string().contains("loopback"), "{e}");
+    }
+}

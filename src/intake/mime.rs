@@ -191,6 +191,54 @@ mod tests {
         }
     }
 
+    fn encoded(enc: &'static encoding_rs::Encoding, text: &str) -> Vec<u8> {
+        enc.encode(text).0.into_owned()
+    }
+
+    #[test]
+    fn japanese_in_shift_jis_and_euc_jp_and_nested_parts_are_read() {
+        use base64::Engine;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let subject = b64(&encoded(
+            encoding_rs::SHIFT_JIS,
+            "FAX受信 送信元 029-212-3752",
+        ));
+        let raw = format!(
+            "From: =?Shift_JIS?B?{}?= <gw@example.jp>\r\nSubject: =?Shift_JIS?B?{subject}?=\r\n\
+             Message-ID: <sjis@gw>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n--o\r\n\
+             Content-Type: multipart/alternative; boundary=\"i\"\r\n\r\n--i\r\n\
+             Content-Type: text/plain; charset=EUC-JP\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+             --i--\r\n--o\r\nContent-Type: application/pdf\r\n\
+             Content-Disposition: attachment; filename*=ISO-2022-JP''{}\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--o--\r\n",
+            b64(&encoded(encoding_rs::SHIFT_JIS, "ゲートウェイ")),
+            b64(&encoded(encoding_rs::EUC_JP, "柴田介護保険事務所より")),
+            encoded(encoding_rs::ISO_2022_JP, "同意書.pdf")
+                .iter()
+                .map(|b| format!("%{b:02X}"))
+                .collect::<String>(),
+            b64(b"%PDF-1.4 not really"),
+        )
+        .into_bytes();
+        let p = parse(&raw).expect("a message");
+        assert_eq!(
+            p.context.subject.as_deref(),
+            Some("FAX受信 送信元 029-212-3752")
+        );
+        assert_eq!(p.context.fax_number.as_deref(), Some("0292123752"));
+        assert_eq!(p.context.sender.as_deref(), Some("gw@example.jp"));
+        assert_eq!(p.attachments.len(), 1, "the text body is not an attachment");
+        let a = &p.attachments[0];
+        assert_eq!(a.file_name.as_deref(), Some("同意書.pdf"));
+        assert_eq!(
+            (a.media_type.as_str(), a.kind),
+            ("application/pdf", Some(Kind::Pdf))
+        );
+        let m = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(m.body_text(0).as_deref(), Some("柴田介護保険事務所より"));
+    }
+
     #[test]
     fn a_bare_file_is_not_a_message() {
         assert!(parse(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj").is_none());

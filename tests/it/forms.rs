@@ -293,6 +293,40 @@ async fn printing(mut app: TestApp) {
         "the v1 code still resolves, marked superseded"
     );
     drop(conn);
+
+    // The old form comes back signed anyway (here the PDF itself, rasterised by the reader): its
+    // pages are matched to the enrollment but flagged, and do not count as the copy.
+    let before = state_of(a, &c, id).await["enrollment"]["state"].clone();
+    let r = reqwest::Client::new()
+        .post(a.url("/api/v1/fax/uploads"))
+        .bearer_auth(&c.centre)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(first.clone()).file_name("old.pdf"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    super::intake::all_read(a, &c.centre).await;
+    let (_, pages) = a
+        .api(
+            Method::GET,
+            "/api/v1/fax/pages?status=superseded",
+            &c.centre,
+            None,
+        )
+        .await;
+    let pages = pages.as_array().unwrap();
+    assert!(!pages.is_empty());
+    assert!(pages
+        .iter()
+        .all(|p| p["enrollment_id"] == id && !p["is_primary"].as_bool().unwrap()));
+    assert!(pages[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("差し替え前の版（第1版）"));
+    assert_eq!(state_of(a, &c, id).await["enrollment"]["state"], before);
     let history = state_of(a, &c, id).await["history"].clone();
     let issues = history
         .as_array()

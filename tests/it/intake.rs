@@ -157,6 +157,12 @@ async fn imap_story(app: TestApp) {
         .await;
     let msgs = msgs.as_array().unwrap();
     assert_eq!(msgs.len(), 3);
+    let later = "/api/v1/fax/messages?since=2099-01-01T00:00:00Z";
+    let (_, none) = a.api(Method::GET, later, &c.centre, None).await;
+    assert_eq!(none.as_array().unwrap().len(), 0, "filtered by time");
+    let earlier = "/api/v1/fax/pages?since=2000-01-01T00:00:00Z&until=2099-01-01T00:00:00Z";
+    let (_, all) = a.api(Method::GET, earlier, &c.centre, None).await;
+    assert_eq!(all.as_array().unwrap().len(), 3);
 
     // The unreadable page waits in the queue with the enrollments its sender is waiting on.
     let (_, queue) = a

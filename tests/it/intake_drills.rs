@@ -240,3 +240,92 @@ async fn crash_drill(app: TestApp) {
     assert_eq!(l.as_array().unwrap().len(), 2);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn new_mail_wakes_the_idle_poller() {
+    let Some(dovecot) = Dovecot::start() else {
+        return;
+    };
+    let mut cfg = dovecot.config();
+    // Polls only every ten minutes: only IDLE can bring the message in within the test.
+    cfg.poll_seconds = 600;
+    let app = spawn_app_with(Backend::Sqlite, |c| c.intake.imap = Some(cfg))
+        .await
+        .unwrap();
+    let a = &app;
+    // Let the poller make its first (empty) poll and enter IDLE.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    dovecot
+        .append(&[gateway_mail(
+            "idle-1@gw.example.jp",
+            "FAX受信",
+            "本文のみ",
+            &[],
+        )])
+        .await;
+    let arrived = super::helpers::eventually(30, || async {
+        (count(
+            a,
+            "SELECT COUNT(*) FROM fax_messages WHERE status = 'failed'",
+        )
+        .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+    assert!(arrived.is_some(), "IDLE did not wake the poller");
+    let mut c = a.store.acquire().await.unwrap();
+    let m = consentflow::store::fax::message(c.conn(), 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.error.as_deref(), Some("FAX の添付ファイルがありません"));
+    drop(c);
+    app.finish().await;
+}
+
+async fn lease_story(app: TestApp) {
+    let d = chrono::Duration::seconds(60);
+    let mut c = app.store.acquire().await.unwrap();
+    assert!(leases::acquire(c.conn(), "imap:x", "node-a", d)
+        .await
+        .unwrap());
+    assert!(
+        !leases::acquire(c.conn(), "imap:x", "node-b", d)
+            .await
+            .unwrap(),
+        "held by a"
+    );
+    assert!(
+        leases::acquire(c.conn(), "imap:x", "node-a", d)
+            .await
+            .unwrap(),
+        "a renews"
+    );
+    leases::release(c.conn(), "imap:x", "node-a").await.unwrap();
+    assert!(leases::acquire(c.conn(), "imap:x", "node-b", d)
+        .await
+        .unwrap());
+    // An expired lease is anyone's.
+    let gone = chrono::Duration::seconds(-1);
+    assert!(leases::acquire(c.conn(), "imap:y", "node-a", gone)
+        .await
+        .unwrap());
+    assert!(leases::acquire(c.conn(), "imap:y", "node-b", d)
+        .await
+        .unwrap());
+    drop(c);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn one_poller_at_a_time_on_sqlite() {
+    lease_story(spawn_app(Backend::Sqlite).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn one_poller_at_a_time_on_postgres() {
+    if let Some(app) = spawn_app(Backend::Postgres).await {
+        lease_story(app).await;
+    }
+}
