@@ -14,6 +14,7 @@ use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::intake::Stored;
 use crate::service::fax::{self, CopyStatus, MessageView};
+use crate::service::reconcile::{self, Assigned, Assignment};
 use crate::store::fax::MessageRow;
 use crate::store::fax_list::{Candidate, Filter, PageRow};
 use crate::web::session::ApiUser;
@@ -208,5 +209,23 @@ pub async fn copy(
 ) -> AppResult<Json<CopyStatus>> {
     Ok(Json(
         fax::copy_status(&state.store, &actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// Assign a page the reader could not match to an enrollment and page (centre staff). When
+/// that completes the copy, the enrollment moves to `copy_received`.
+#[utoipa::path(post, path = "/api/v1/fax/pages/{id}/assignment", params(("id" = i64, Path)),
+    request_body = Assignment,
+    responses((status = 200, body = Assigned), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn assign(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+    super::ApiJson(a): super::ApiJson<Assignment>,
+) -> AppResult<Json<Assigned>> {
+    Ok(Json(
+        reconcile::assign(&state, &actor, parse_id(&id)?, &a).await?,
     ))
 }

@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/fax/pages/{id}", get(fax::page))
         .route("/fax/pages/{id}/image", get(fax::image))
         .route("/fax/pages/{id}/candidates", get(fax::candidates))
+        .route("/fax/pages/{id}/assignment", post(fax::assign))
         .route(
             "/fax/uploads",
             post(fax::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),

@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         super::fax::page,
         super::fax::image,
         super::fax::candidates,
+        super::fax::assign,
         super::fax::upload,
         super::fax::copy,
     ),

@@ -276,7 +276,7 @@ pub fn missing(received: &[i64], pages: i64) -> Vec<i64> {
 }
 
 /// Moves the enrollment to `copy_received` when every page of its current copy is in.
-async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppResult<bool> {
+pub(crate) async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppResult<bool> {
     let e = enrollments::get(c.reborrow(), enrollment_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -66,6 +66,13 @@ pub async fn message(store: &Store, actor: &Actor, id: i64) -> AppResult<Message
     })
 }
 
+/// Pages by outcome, for the inbox's tabs.
+pub async fn counts(store: &Store, actor: &Actor) -> AppResult<Vec<(String, i64)>> {
+    may_read(actor)?;
+    let mut c = store.acquire().await?;
+    Ok(fax_list::counts(c.conn()).await?)
+}
+
 pub async fn pages(store: &Store, actor: &Actor, f: &Filter) -> AppResult<Vec<PageRow>> {
     may_read(actor)?;
     let mut c = store.acquire().await?;

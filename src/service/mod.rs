@@ -6,3 +6,4 @@ pub mod batches;
 pub mod enrollments;
 pub mod fax;
 pub mod forms;
+pub mod reconcile;

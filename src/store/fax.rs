@@ -297,3 +297,32 @@ pub async fn same_content(c: Conn<'_>, sha256: &str) -> Result<Option<i64>, sqlx
         .fetch_optional(&mut *c)
         .await)
 }
+
+/// Settles an unmatched page by hand: matched to an enrollment's page. Only a page still
+/// unmatched and unsettled changes; returns whether it did.
+pub async fn assign(
+    c: Conn<'_>,
+    page_id: i64,
+    m: &NewPage<'_>,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE fax_pages SET outcome = $1, reason = $2, enrollment_id = $3, copy_round = $4,
+                 form_page = $5, form_pages = $6, form_version = $7, is_primary = $8,
+                 resolved_by = $9, resolved_at = $10
+               WHERE id = $11 AND outcome IN ('unreadable', 'invalid') AND resolved_at IS NULL";
+    db!(c, |c| sqlx::query(sql)
+        .bind(m.outcome)
+        .bind(m.reason)
+        .bind(m.enrollment_id)
+        .bind(m.copy_round)
+        .bind(m.form_page)
+        .bind(m.form_pages)
+        .bind(m.form_version)
+        .bind(m.is_primary)
+        .bind(user_id)
+        .bind(Utc::now())
+        .bind(page_id)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}

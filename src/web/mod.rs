@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod inbox;
 pub mod intake;
 pub mod pages;
 pub mod print;
@@ -21,6 +22,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(print::router())
         .merge(intake::router())
+        .merge(inbox::router())
         .merge(health::router())
         .nest("/api/v1", crate::api::router())
         .layer(axum::middleware::from_fn(health::track))

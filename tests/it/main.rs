@@ -9,5 +9,6 @@ mod intake_drills;
 mod intake_sources;
 mod mail;
 mod print_pages;
+mod reconcile;
 mod story;
 mod web;

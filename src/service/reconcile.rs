@@ -1,0 +1,138 @@
+//! Reconciling by hand: centre staff assign a page the reader could not match to an enrollment
+//! and page. The page's change, its audit event and (when the copy is then complete) the
+//! enrollment's `receive_copy` are one transaction.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::domain::{Actor, FieldError, Role};
+use crate::error::{AppError, AppResult};
+use crate::intake::process::complete_copy;
+use crate::store::audit::{self, Event};
+use crate::store::fax::{self, NewPage};
+use crate::store::{enrollments, fax_list, forms};
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Assignment {
+    pub enrollment_id: i64,
+    /// Which page of the form this is (1 = the front page).
+    pub page: i64,
+}
+
+/// What an assignment came to.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Assigned {
+    /// matched, or duplicate when that page of the copy was in already
+    pub outcome: String,
+    /// The enrollment's copy is now complete and it moved to `copy_received`.
+    pub completed: bool,
+}
+
+fn centre_user(actor: &Actor) -> AppResult<i64> {
+    match actor {
+        Actor::User {
+            id,
+            role: Role::Centre,
+            ..
+        } => Ok(*id),
+        _ => Err(AppError::Forbidden(
+            "FAX の照合はセンターの職員だけが行えます。".into(),
+        )),
+    }
+}
+
+pub async fn assign(
+    app: &AppState,
+    actor: &Actor,
+    page_id: i64,
+    a: &Assignment,
+) -> AppResult<Assigned> {
+    let user = centre_user(actor)?;
+    let mut tx = app.store.begin().await?;
+    let page = fax_list::page(tx.conn(), page_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !matches!(page.outcome.as_str(), "unreadable" | "invalid") || page.resolved_at.is_some() {
+        return Err(AppError::Conflict(
+            "このページはすでに照合されています。画面を更新してください。".into(),
+        ));
+    }
+    enrollments::lock(tx.conn(), a.enrollment_id).await?;
+    let e = enrollments::get(tx.conn(), a.enrollment_id)
+        .await?
+        .ok_or_else(|| invalid("enrollment_id", "登録が見つかりません。"))?;
+    let issued = forms::all_for(tx.conn(), e.id).await?;
+    let Some(form) = issued
+        .iter()
+        .filter(|f| !f.blank && f.superseded_at.is_none())
+        .max_by_key(|f| f.form_version)
+        .or_else(|| issued.iter().max_by_key(|f| f.form_version))
+    else {
+        return Err(invalid(
+            "enrollment_id",
+            "この登録には同意書が発行されていません。",
+        ));
+    };
+    if a.page < 1 || a.page > form.pages {
+        return Err(invalid(
+            "page",
+            &format!("ページは 1〜{} で指定してください。", form.pages),
+        ));
+    }
+    let received = fax::received_pages(tx.conn(), e.id, e.copy_round).await?;
+    let duplicate = received.contains(&a.page);
+    let (outcome, reason) = if duplicate {
+        (
+            "duplicate",
+            format!("手作業で照合：{}ページ目は受信済みです", a.page),
+        )
+    } else {
+        (
+            "matched",
+            format!(
+                "手作業で {}/{}ページ目として照合しました",
+                a.page, form.pages
+            ),
+        )
+    };
+    let row = NewPage {
+        outcome,
+        reason: &reason,
+        enrollment_id: Some(e.id),
+        copy_round: Some(e.copy_round),
+        form_page: Some(a.page),
+        form_pages: Some(form.pages),
+        form_version: Some(form.form_version),
+        is_primary: !duplicate,
+        ..NewPage::default()
+    };
+    if !fax::assign(tx.conn(), page_id, &row, user).await? {
+        return Err(AppError::Conflict(
+            "このページはすでに照合されています。画面を更新してください。".into(),
+        ));
+    }
+    audit::append(
+        tx.conn(),
+        Event {
+            actor,
+            action: "fax_page.assign",
+            target_kind: "fax_page",
+            target_id: page_id,
+            from_state: Some(&page.outcome),
+            to_state: Some(outcome),
+            details: json!({ "enrollment_id": e.id, "page": a.page }),
+        },
+    )
+    .await?;
+    let completed = !duplicate && complete_copy(tx.conn(), e.id).await?;
+    tx.commit().await?;
+    Ok(Assigned {
+        outcome: outcome.into(),
+        completed,
+    })
+}
+
+fn invalid(field: &'static str, message: &str) -> AppError {
+    AppError::Invalid(FieldError::new(field, message))
+}

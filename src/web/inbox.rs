@@ -1,0 +1,180 @@
+//! The centre's FAX inbox: pages newest first with counts by outcome, and a page's view with
+//! its image, its automatic match, and for an unmatched page the candidates to assign it to.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use super::session::CurrentUser;
+use super::{render, PageError};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::service::fax;
+use crate::service::reconcile::{self, Assignment};
+use crate::store::fax_list::{Candidate, Filter, PageRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/fax", get(inbox))
+        .route("/fax/pages/{id}", get(page))
+        .route("/fax/pages/{id}/image", get(image))
+        .route("/fax/pages/{id}/assign", post(assign))
+}
+
+/// The inbox's tabs: outcome, and its label.
+const TABS: [(&str, &str); 5] = [
+    ("unreadable", "未照合"),
+    ("invalid", "無効"),
+    ("matched", "照合済"),
+    ("duplicate", "重複"),
+    ("superseded", "旧版"),
+];
+
+pub fn outcome_label(o: &str) -> &'static str {
+    TABS.iter()
+        .find(|(k, _)| *k == o)
+        .map_or("", |(_, label)| label)
+}
+
+fn id_of(s: &str) -> Result<i64, PageError> {
+    s.parse().map_err(|_| PageError(AppError::NotFound))
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage<'a> {
+    user: Option<&'a CurrentUser>,
+    tab: String,
+    tabs: Vec<(&'static str, &'static str, i64)>,
+    pages: Vec<PageRow>,
+}
+
+#[derive(Deserialize)]
+struct InboxQuery {
+    status: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+async fn inbox(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<InboxQuery>,
+) -> Result<Response, PageError> {
+    let tab = q
+        .status
+        .filter(|s| TABS.iter().any(|(k, _)| k == s))
+        .unwrap_or_else(|| "unreadable".into());
+    let counts = fax::counts(&state.store, &user.actor()).await?;
+    let tabs = TABS
+        .iter()
+        .map(|(k, label)| {
+            let n = counts.iter().find(|(o, _)| o == k).map_or(0, |(_, n)| *n);
+            (*k, *label, n)
+        })
+        .collect();
+    let filter = Filter {
+        status: Some(tab.clone()),
+        limit: 200,
+        ..Filter::default()
+    };
+    let pages = fax::pages(&state.store, &user.actor(), &filter).await?;
+    let page = InboxPage {
+        user: Some(&user),
+        tab,
+        tabs,
+        pages,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "fax_page.html")]
+struct PageView<'a> {
+    user: Option<&'a CurrentUser>,
+    p: PageRow,
+    q: String,
+    candidates: Vec<Candidate>,
+}
+
+impl PageView<'_> {
+    fn unmatched(&self) -> bool {
+        matches!(self.p.outcome.as_str(), "unreadable" | "invalid") && self.p.resolved_at.is_none()
+    }
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(id = %id))]
+async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(s): Query<SearchQuery>,
+) -> Result<Response, PageError> {
+    let id = id_of(&id)?;
+    let actor = user.actor();
+    let p = fax::page(&state.store, &actor, id).await?;
+    let q = s.q.unwrap_or_default();
+    let candidates = fax::candidates(&state.store, &actor, id, Some(&q)).await?;
+    let view = PageView {
+        user: Some(&user),
+        p,
+        q,
+        candidates,
+    };
+    Ok(render(StatusCode::OK, &view))
+}
+
+#[derive(Deserialize)]
+struct ImageQuery {
+    thumb: Option<String>,
+}
+
+async fn image(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<ImageQuery>,
+) -> Result<Response, PageError> {
+    let png = fax::page_image(&state.store, &user.actor(), id_of(&id)?, q.thumb.is_some()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        png,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    enrollment_id: i64,
+    page: i64,
+}
+
+#[tracing::instrument(skip_all, fields(id = %id))]
+async fn assign(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<AssignForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    let id = id_of(&id)?;
+    let a = Assignment {
+        enrollment_id: f.enrollment_id,
+        page: f.page,
+    };
+    reconcile::assign(&state, &user.actor(), id, &a).await?;
+    Ok(Redirect::to(&format!("/fax/pages/{id}")).into_response())
+}

@@ -1,0 +1,117 @@
+//! Reconciling by hand: a page nobody could read is assigned by centre staff, from the inbox's
+//! page view, to an enrollment and page; that completes the copy.
+
+use reqwest::Method;
+use serde_json::json;
+
+use super::forms::city;
+use super::helpers::{csrf_of, get, login, post, spawn_app, Backend, PASSWORD};
+use super::intake::{all_read, printed, state};
+
+#[tokio::test]
+async fn an_unreadable_page_is_assigned_by_hand() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let (id, _) = printed(a, &c, "山田 花子", 1).await;
+    // A page the reader cannot match (say the code was torn off).
+    let blank = consentflow_workers::fax::Gray::new(850, 1100, vec![255; 850 * 1100]).to_png();
+    let r = reqwest::Client::new()
+        .post(a.url("/api/v1/fax/uploads"))
+        .bearer_auth(&c.centre)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(blank).file_name("scan.png"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    all_read(a, &c.centre).await;
+
+    login(a, "centre", PASSWORD).await;
+    let (s, inbox, _) = get(a, "/fax").await;
+    assert_eq!(s, 200);
+    assert!(inbox.contains("未照合（1）"), "{inbox}");
+    let (_, pages) = a
+        .api(
+            Method::GET,
+            "/api/v1/fax/pages?status=unreadable",
+            &c.centre,
+            None,
+        )
+        .await;
+    let page = pages[0]["id"].as_i64().unwrap();
+    assert!(inbox.contains(&format!("/fax/pages/{page}/image?thumb=1")));
+    let (s, view, _) = get(a, &format!("/fax/pages/{page}?q=山田")).await;
+    assert_eq!(s, 200);
+    assert!(
+        view.contains("割り当てる") && view.contains("山田 花子"),
+        "{view}"
+    );
+    let (s, png, _) = get(a, &format!("/fax/pages/{page}/image")).await;
+    assert_eq!(s, 200);
+    assert!(png.contains("PNG"), "the page image is a PNG");
+
+    // A care manager may not assign; page 2 of a one-page form is refused.
+    let (s, _) = a
+        .api(
+            Method::POST,
+            &format!("/api/v1/fax/pages/{page}/assignment"),
+            &c.cm,
+            Some(json!({ "enrollment_id": id, "page": 1 })),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, e) = a
+        .api(
+            Method::POST,
+            &format!("/api/v1/fax/pages/{page}/assignment"),
+            &c.centre,
+            Some(json!({ "enrollment_id": id, "page": 2 })),
+        )
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("page")));
+
+    // Assigned from the page view: matched, and the one-page copy is complete.
+    let csrf = csrf_of(&view);
+    let (s, _, location) = post(
+        a,
+        &format!("/fax/pages/{page}/assign"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("enrollment_id", &id.to_string()),
+            ("page", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (s, location.as_deref()),
+        (303, Some(format!("/fax/pages/{page}").as_str()))
+    );
+    assert_eq!(state(a, &c, id).await, "copy_received");
+    let (_, p) = a
+        .api(
+            Method::GET,
+            &format!("/api/v1/fax/pages/{page}"),
+            &c.centre,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (p["outcome"].as_str(), p["enrollment_id"].as_i64()),
+        (Some("matched"), Some(id))
+    );
+    assert!(p["resolved_at"].is_string());
+    // Twice is a conflict, not a second match.
+    let (s, _) = a
+        .api(
+            Method::POST,
+            &format!("/api/v1/fax/pages/{page}/assignment"),
+            &c.centre,
+            Some(json!({ "enrollment_id": id, "page": 1 })),
+        )
+        .await;
+    assert_eq!(s, 409);
+    app.finish().await;
+}
