@@ -7,6 +7,7 @@ pub mod intake;
 pub mod pages;
 pub mod print;
 pub mod session;
+pub mod steps;
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -23,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .merge(print::router())
         .merge(intake::router())
         .merge(inbox::router())
+        .merge(steps::router())
         .merge(health::router())
         .nest("/api/v1", crate::api::router())
         .layer(axum::middleware::from_fn(health::track))

@@ -70,6 +70,8 @@ struct DetailPage<'a> {
     v: EnrollmentView,
     forms: Vec<IssuedForm>,
     copy: crate::service::fax::CopyStatus,
+    steps: Vec<(&'static str, &'static str)>,
+    today: String,
 }
 
 impl DetailPage<'_> {
@@ -96,11 +98,14 @@ async fn detail(
     let forms = crate::store::forms::all_for(c.conn(), id).await?;
     drop(c);
     let copy = crate::service::fax::copy_status(&state.store, &user.actor(), id).await?;
+    let steps = super::steps::offered(&v.enrollment, &user.actor());
     let page = DetailPage {
         user: Some(&user),
         v,
         forms,
         copy,
+        steps,
+        today: enrollments::today_in_japan().to_string(),
     };
     Ok(render(StatusCode::OK, &page))
 }

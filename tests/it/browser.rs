@@ -157,6 +157,10 @@ async fn centre_uploads_a_fax_and_assigns_an_unreadable_page_by_hand() {
     all_read(a, &c.centre).await;
 
     w.goto(&a.url("/fax")).await.unwrap();
+    w.wait()
+        .for_element(Locator::Id("tab-unreadable"))
+        .await
+        .unwrap();
     assert_eq!(b.text("#tab-unreadable").await, "未照合（1）");
     b.shot("inbox").await;
     w.find(Locator::Css("a.page-link"))
@@ -165,7 +169,8 @@ async fn centre_uploads_a_fax_and_assigns_an_unreadable_page_by_hand() {
         .click()
         .await
         .unwrap();
-    w.find(Locator::Id("q"))
+    w.wait()
+        .for_element(Locator::Id("q"))
         .await
         .unwrap()
         .send_keys("山田")
@@ -175,6 +180,22 @@ async fn centre_uploads_a_fax_and_assigns_an_unreadable_page_by_hand() {
         .await
         .unwrap()
         .click()
+        .await
+        .unwrap();
+    // The search reloads the page with `?q=`: wait for it before reading.
+    for _ in 0..100 {
+        if w.current_url()
+            .await
+            .unwrap()
+            .query()
+            .is_some_and(|q| q.contains("q="))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    w.wait()
+        .for_element(Locator::Css("button.assign"))
         .await
         .unwrap();
     assert!(w.source().await.unwrap().contains("山田 花子"));

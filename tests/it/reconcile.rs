@@ -113,5 +113,39 @@ async fn an_unreadable_page_is_assigned_by_hand() {
         )
         .await;
     assert_eq!(s, 409);
+
+    // On to activation from the enrollment's page: the buttons offered are those the state
+    // machine allows this person now.
+    let step = |action: &'static str| {
+        let path = format!("/enrollments/{id}");
+        async move {
+            let (_, html, _) = get(a, &path).await;
+            assert!(
+                html.contains(&format!("id=\"step-{action}\"")),
+                "{action} offered:\n{html}"
+            );
+            let csrf = csrf_of(&html);
+            let (s, _, _) = post(
+                a,
+                &format!("{path}/steps"),
+                &[("csrf", csrf.as_str()), ("action", action)],
+            )
+            .await;
+            assert_eq!(s, 303, "{action}");
+        }
+    };
+    let (_, html, _) = get(a, &format!("/enrollments/{id}")).await;
+    assert!(
+        !html.contains("step-register_team"),
+        "not the centre's step"
+    );
+    step("verify").await;
+    login(a, "caremgr", PASSWORD).await;
+    let (_, html, _) = get(a, &format!("/enrollments/{id}")).await;
+    assert!(!html.contains("step-activate") && !html.contains("step-verify"));
+    step("register_team").await;
+    login(a, "centre", PASSWORD).await;
+    step("activate").await;
+    assert_eq!(state(a, &c, id).await, "active");
     app.finish().await;
 }

@@ -1,0 +1,141 @@
+//! The steps on an enrollment's page (record consent, copy brought in person, return, verify,
+//! register the team, activate, withdraw, close). Which are offered is asked of the state
+//! machine itself, so a button is shown exactly when the step would be allowed.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::Router;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::session::CurrentUser;
+use super::PageError;
+use crate::app::AppState;
+use crate::domain::enrollment::{
+    self, Command, CopyChannel, Facts, Signer, State as EState, TransitionError,
+};
+use crate::domain::{Actor, FieldError};
+use crate::error::AppError;
+use crate::service::enrollments::{self as service, today_in_japan};
+use crate::store::enrollments::EnrollmentRow;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/enrollments/{id}/steps", post(step))
+}
+
+/// The steps `actor` may take now: (action, label in Japanese).
+pub fn offered(row: &EnrollmentRow, actor: &Actor) -> Vec<(&'static str, &'static str)> {
+    let Some(state) = EState::parse(&row.state) else {
+        return vec![];
+    };
+    let facts = Facts {
+        state,
+        obtainer_office_id: row.obtainer_office_id,
+        issued_version: row.form_version,
+    };
+    let today = today_in_japan();
+    let reason = || "-".to_string();
+    let samples = [
+        (
+            "record_consent",
+            "同意を記録する",
+            Command::RecordConsent {
+                date: today,
+                signer: Signer::Subject,
+            },
+        ),
+        (
+            "receive_copy",
+            "写しを受領した（持参）",
+            Command::ReceiveCopy {
+                channel: CopyChannel::InPerson,
+            },
+        ),
+        ("verify", "写しを確認した", Command::Verify),
+        (
+            "return_copy",
+            "差し戻す",
+            Command::ReturnCopy { reason: reason() },
+        ),
+        ("register_team", "チームを登録する", Command::RegisterTeam),
+        ("activate", "利用を開始する", Command::Activate),
+        (
+            "withdraw",
+            "撤回する",
+            Command::Withdraw { reason: reason() },
+        ),
+        ("close", "終了する", Command::Close { reason: reason() }),
+    ];
+    samples
+        .into_iter()
+        .filter(|(_, _, cmd)| {
+            matches!(
+                enrollment::decide(&facts, actor, cmd.clone(), today),
+                Ok(_) | Err(TransitionError::Invalid { .. })
+            )
+        })
+        .map(|(a, l, _)| (a, l))
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct StepForm {
+    #[serde(default)]
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    signer: String,
+    #[serde(default)]
+    relationship: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn command(f: &StepForm) -> Result<Command, AppError> {
+    let invalid = |field, m: &str| AppError::Invalid(FieldError::new(field, m));
+    Ok(match f.action.as_str() {
+        "record_consent" => Command::RecordConsent {
+            date: NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
+                .map_err(|_| invalid("date", "同意日を正しく入力してください。"))?,
+            signer: if f.signer == "proxy" {
+                Signer::Proxy {
+                    relationship: f.relationship.clone(),
+                }
+            } else {
+                Signer::Subject
+            },
+        },
+        "receive_copy" => Command::ReceiveCopy {
+            channel: CopyChannel::InPerson,
+        },
+        "verify" => Command::Verify,
+        "return_copy" => Command::ReturnCopy {
+            reason: f.reason.clone(),
+        },
+        "register_team" => Command::RegisterTeam,
+        "activate" => Command::Activate,
+        "withdraw" => Command::Withdraw {
+            reason: f.reason.clone(),
+        },
+        "close" => Command::Close {
+            reason: f.reason.clone(),
+        },
+        _ => return Err(invalid("action", "操作が正しくありません。")),
+    })
+}
+
+#[tracing::instrument(skip_all, fields(id = %id))]
+async fn step(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<StepForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    let id: i64 = id.parse().map_err(|_| PageError(AppError::NotFound))?;
+    service::transition(&state.store, &user.actor(), id, command(&f)?).await?;
+    Ok(Redirect::to(&format!("/enrollments/{id}")).into_response())
+}
