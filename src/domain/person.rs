@@ -120,6 +120,39 @@ impl Sex {
     }
 }
 
+/// A date in the Japanese calendar: 昭和15年4月1日, 昭和15/4/1, S15.4.1, 平成元年… (明治 to 令和).
+/// The date must fall within the era.
+pub fn parse_wareki(input: &str) -> Option<NaiveDate> {
+    const ERAS: [(&str, char, (i32, u32, u32)); 5] = [
+        ("明治", 'm', (1868, 1, 25)),
+        ("大正", 't', (1912, 7, 30)),
+        ("昭和", 's', (1926, 12, 25)),
+        ("平成", 'h', (1989, 1, 8)),
+        ("令和", 'r', (2019, 5, 1)),
+    ];
+    let s = input.trim().to_lowercase();
+    let (i, rest) = ERAS.iter().enumerate().find_map(|(i, (name, letter, _))| {
+        s.strip_prefix(name)
+            .or_else(|| s.strip_prefix(*letter))
+            .map(|rest| (i, rest.replace('元', "1")))
+    })?;
+    let n: Vec<u32> = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [year, month, day] = n[..] else {
+        return None;
+    };
+    let (y0, m0, d0) = ERAS[i].2;
+    let date = NaiveDate::from_ymd_opt(y0 + year as i32 - 1, month, day)?;
+    let starts = NaiveDate::from_ymd_opt(y0, m0, d0)?;
+    let ends = ERAS
+        .get(i + 1)
+        .and_then(|(_, _, (y, m, d))| NaiveDate::from_ymd_opt(*y, *m, *d));
+    (year >= 1 && date >= starts && ends.is_none_or(|e| date < e)).then_some(date)
+}
+
 /// A birth date that is plausible for a person alive today.
 pub fn parse_birth_date(
     field: &'static str,
@@ -127,9 +160,16 @@ pub fn parse_birth_date(
     today: NaiveDate,
 ) -> Result<NaiveDate, FieldError> {
     let s = ascii_digits(input);
-    let d = NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(&s, "%Y/%m/%d"))
-        .map_err(|_| FieldError::new(field, "生年月日は 1940-04-01 の形で入力してください。"))?;
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s.trim(), "%Y/%m/%d"))
+        .ok()
+        .or_else(|| parse_wareki(&s))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                "生年月日は 1940-04-01 または 昭和15年4月1日（S15.4.1）の形で入力してください。",
+            )
+        })?;
     let earliest = NaiveDate::from_ymd_opt(1890, 1, 1).expect("valid date");
     if d > today || d < earliest {
         return Err(FieldError::new(field, "生年月日が正しくありません。"));
@@ -274,6 +314,25 @@ mod tests {
         assert!(parse_birth_date("b", "１９４０/０４/０１", today).is_ok());
         assert!(parse_birth_date("b", "2027-01-01", today).is_err());
         assert!(parse_birth_date("b", "1940-02-30", today).is_err());
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd);
+        for (input, want) in [
+            ("昭和15年4月1日", d(1940, 4, 1)),
+            ("昭和１５年４月１日", d(1940, 4, 1)),
+            ("S15.4.1", d(1940, 4, 1)),
+            ("s15/04/01", d(1940, 4, 1)),
+            ("平成元年1月8日", d(1989, 1, 8)),
+            ("大正10年5月3日", d(1921, 5, 3)),
+            ("昭和64年1月8日", None), // 平成 had begun
+            ("平成31年5月1日", None), // 令和 had begun
+            ("昭和15年", None),
+            ("X15.4.1", None),
+        ] {
+            assert_eq!(parse_wareki(&ascii_digits(input)), want, "{input}");
+        }
+        assert_eq!(
+            parse_birth_date("b", "昭和15年4月1日", today).ok(),
+            d(1940, 4, 1)
+        );
     }
 
     #[test]

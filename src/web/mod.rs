@@ -4,6 +4,7 @@ pub mod auth;
 pub mod health;
 pub mod inbox;
 pub mod intake;
+pub mod new_enrollment;
 pub mod pages;
 pub mod print;
 pub mod session;
@@ -20,6 +21,7 @@ use crate::error::AppError;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router())
+        .merge(new_enrollment::router())
         .merge(pages::router())
         .merge(print::router())
         .merge(intake::router())

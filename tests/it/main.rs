@@ -9,6 +9,7 @@ mod intake;
 mod intake_drills;
 mod intake_sources;
 mod mail;
+mod new_enrollment;
 mod print_pages;
 mod reconcile;
 mod story;
