@@ -133,6 +133,38 @@ pub async fn assign(
     })
 }
 
+/// Settles an unmatched page as not a consent form, with a reason (kept, never deleted).
+pub async fn discard(app: &AppState, actor: &Actor, page_id: i64, reason: &str) -> AppResult<()> {
+    let user = centre_user(actor)?;
+    let reason = reason.trim();
+    let n = reason.chars().count();
+    if n == 0 || n > 200 {
+        return Err(invalid("reason", "理由を200文字以内で入力してください。"));
+    }
+    let mut tx = app.store.begin().await?;
+    let text = format!("同意書ではないため処理対象外：{reason}");
+    if !fax::discard(tx.conn(), page_id, &text, user).await? {
+        return Err(AppError::Conflict(
+            "このページはすでに処理されています。画面を更新してください。".into(),
+        ));
+    }
+    audit::append(
+        tx.conn(),
+        Event {
+            actor,
+            action: "fax_page.discard",
+            target_kind: "fax_page",
+            target_id: page_id,
+            from_state: None,
+            to_state: Some("discarded"),
+            details: json!({ "reason": reason }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 fn invalid(field: &'static str, message: &str) -> AppError {
     AppError::Invalid(FieldError::new(field, message))
 }

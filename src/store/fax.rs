@@ -326,3 +326,23 @@ pub async fn assign(
         .await
         .map(|r| r.rows_affected() == 1))
 }
+
+/// Settles an unmatched page as not a form (a cover sheet, an advertisement), with the reason.
+pub async fn discard(
+    c: Conn<'_>,
+    page_id: i64,
+    reason: &str,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE fax_pages SET outcome = 'discarded', reason = $1, resolved_by = $2,
+                 resolved_at = $3
+               WHERE id = $4 AND outcome IN ('unreadable', 'invalid') AND resolved_at IS NULL";
+    db!(c, |c| sqlx::query(sql)
+        .bind(reason)
+        .bind(user_id)
+        .bind(Utc::now())
+        .bind(page_id)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}

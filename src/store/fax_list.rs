@@ -15,7 +15,8 @@ pub struct PageRow {
     pub message_id: i64,
     /// Position in its document, from 1.
     pub number: i64,
-    /// matched, unreadable, invalid, duplicate or superseded
+    /// matched, unreadable, invalid, duplicate, superseded, or discarded (settled by hand as
+    /// not a form)
     pub outcome: String,
     /// Why, in Japanese, for the centre's staff.
     pub reason: String,

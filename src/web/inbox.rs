@@ -23,15 +23,17 @@ pub fn router() -> Router<AppState> {
         .route("/fax/pages/{id}", get(page))
         .route("/fax/pages/{id}/image", get(image))
         .route("/fax/pages/{id}/assign", post(assign))
+        .route("/fax/pages/{id}/discard", post(discard))
 }
 
 /// The inbox's tabs: outcome, and its label.
-const TABS: [(&str, &str); 5] = [
+const TABS: [(&str, &str); 6] = [
     ("unreadable", "未照合"),
     ("invalid", "無効"),
     ("matched", "照合済"),
     ("duplicate", "重複"),
     ("superseded", "旧版"),
+    ("discarded", "対象外"),
 ];
 
 pub fn outcome_label(o: &str) -> &'static str {
@@ -176,5 +178,26 @@ async fn assign(
         page: f.page,
     };
     reconcile::assign(&state, &user.actor(), id, &a).await?;
+    Ok(Redirect::to(&format!("/fax/pages/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct DiscardForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[tracing::instrument(skip_all, fields(id = %id))]
+async fn discard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<DiscardForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    let id = id_of(&id)?;
+    reconcile::discard(&state, &user.actor(), id, &f.reason).await?;
     Ok(Redirect::to(&format!("/fax/pages/{id}")).into_response())
 }

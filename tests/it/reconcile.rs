@@ -53,6 +53,67 @@ async fn an_unreadable_page_is_assigned_by_hand() {
     assert_eq!(s, 200);
     assert!(png.contains("PNG"), "the page image is a PNG");
 
+    // A second page, a cover sheet: set aside by hand with a reason, kept.
+    let cover = consentflow_workers::fax::Gray::new(850, 1100, vec![250; 850 * 1100]).to_png();
+    let r = reqwest::Client::new()
+        .post(a.url("/api/v1/fax/uploads"))
+        .bearer_auth(&c.centre)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(cover).file_name("cover.png"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    all_read(a, &c.centre).await;
+    let (_, pages) = a
+        .api(
+            Method::GET,
+            "/api/v1/fax/pages?status=unreadable",
+            &c.centre,
+            None,
+        )
+        .await;
+    let other = pages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .find(|&p| p != page)
+        .unwrap();
+    let (_, html, _) = get(a, &format!("/fax/pages/{other}")).await;
+    let token = csrf_of(&html);
+    let (s, _, _) = post(
+        a,
+        &format!("/fax/pages/{other}/discard"),
+        &[("csrf", token.as_str()), ("reason", "")],
+    )
+    .await;
+    assert_eq!(s, 422, "a reason is required");
+    let (s, _, _) = post(
+        a,
+        &format!("/fax/pages/{other}/discard"),
+        &[("csrf", token.as_str()), ("reason", "送付状のため")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (_, p) = a
+        .api(
+            Method::GET,
+            &format!("/api/v1/fax/pages/{other}"),
+            &c.centre,
+            None,
+        )
+        .await;
+    assert_eq!(p["outcome"], "discarded");
+    assert!(p["reason"].as_str().unwrap().contains("送付状のため"));
+    let (_, inbox, _) = get(a, "/fax?status=discarded").await;
+    assert!(
+        inbox.contains("対象外（1）") && inbox.contains("未照合（1）"),
+        "{inbox}"
+    );
+
     // A care manager may not assign; page 2 of a one-page form is refused.
     let (s, _) = a
         .api(
