@@ -2,8 +2,8 @@
 //! documents and pages with each page's outcome, reason and match; uploads; page images.
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -112,15 +112,8 @@ pub async fn image(
     Path(id): Path<String>,
     Query(q): Query<ImageQuery>,
 ) -> AppResult<Response> {
-    let png = fax::page_image(&state.store, &actor, parse_id(&id)?, q.thumb).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/png"),
-            (header::CACHE_CONTROL, "private, max-age=3600"),
-        ],
-        png,
-    )
-        .into_response())
+    let data = fax::page_image(&state.store, &actor, parse_id(&id)?, q.thumb).await?;
+    Ok(crate::web::png(data))
 }
 
 /// Upload FAX files or saved e-mails (multipart, any number of `file` fields). Each is stored

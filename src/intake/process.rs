@@ -5,8 +5,6 @@
 
 use std::collections::BTreeSet;
 
-use sha2::{Digest, Sha256};
-
 use consentflow_workers::fax::{PageReport, ReadPage};
 use consentflow_workers::{FormKind, Payload, PayloadError};
 
@@ -161,8 +159,9 @@ async fn store_page(
         }
         Ok(page) => page,
     };
-    let content = hex::encode(Sha256::digest(&page.image_png));
+    // The image blob is content-addressed: its digest is the page's content hash.
     let image = blobs::put(c.reborrow(), "image/png", &page.image_png).await?;
+    let content = image.clone();
     let thumb = blobs::put(c.reborrow(), "image/png", &page.thumb_png).await?;
     row.content_sha256 = Some(&content);
     row.image_sha256 = Some(&image);

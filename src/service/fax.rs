@@ -27,16 +27,15 @@ fn may_read(actor: &Actor) -> AppResult<()> {
     }
 }
 
-fn may_upload(actor: &Actor) -> AppResult<i64> {
+/// Work only centre staff do (uploading, reconciling): their user id, or `refusal`.
+pub(crate) fn centre_only(actor: &Actor, refusal: &str) -> AppResult<i64> {
     match actor {
         Actor::User {
             id,
             role: Role::Centre,
             ..
         } => Ok(*id),
-        _ => Err(AppError::Forbidden(
-            "FAX の取り込みはセンターの職員だけが行えます。".into(),
-        )),
+        _ => Err(AppError::Forbidden(refusal.into())),
     }
 }
 
@@ -136,7 +135,7 @@ pub async fn upload(
     actor: &Actor,
     files: &[(Option<String>, Vec<u8>)],
 ) -> AppResult<Vec<Stored>> {
-    let user = may_upload(actor)?;
+    let user = centre_only(actor, "FAX の取り込みはセンターの職員だけが行えます。")?;
     if files.is_empty() || files.iter().any(|(_, b)| b.is_empty()) {
         return Err(AppError::Invalid(FieldError::new(
             "files",

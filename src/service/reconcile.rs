@@ -6,9 +6,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::domain::{Actor, FieldError, Role};
+use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::intake::process::complete_copy;
+use crate::service::fax::centre_only;
 use crate::store::audit::{self, Event};
 use crate::store::fax::{self, NewPage};
 use crate::store::{enrollments, fax_list, forms};
@@ -30,16 +31,7 @@ pub struct Assigned {
 }
 
 fn centre_user(actor: &Actor) -> AppResult<i64> {
-    match actor {
-        Actor::User {
-            id,
-            role: Role::Centre,
-            ..
-        } => Ok(*id),
-        _ => Err(AppError::Forbidden(
-            "FAX の照合はセンターの職員だけが行えます。".into(),
-        )),
-    }
+    centre_only(actor, "FAX の照合はセンターの職員だけが行えます。")
 }
 
 pub async fn assign(

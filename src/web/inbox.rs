@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -145,15 +145,8 @@ async fn image(
     Path(id): Path<String>,
     Query(q): Query<ImageQuery>,
 ) -> Result<Response, PageError> {
-    let png = fax::page_image(&state.store, &user.actor(), id_of(&id)?, q.thumb.is_some()).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/png"),
-            (header::CACHE_CONTROL, "private, max-age=3600"),
-        ],
-        png,
-    )
-        .into_response())
+    let data = fax::page_image(&state.store, &user.actor(), id_of(&id)?, q.thumb.is_some()).await?;
+    Ok(super::png(data))
 }
 
 #[derive(Deserialize)]

@@ -64,6 +64,18 @@ pub fn inline_pdf(name: &str, data: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A page image for the browser or an API client, cached privately (it holds personal data).
+pub fn png(data: Vec<u8>) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/png"),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        data,
+    )
+        .into_response()
+}
+
 /// Renders a template, or a plain error page if rendering itself fails.
 pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     match t.render() {

@@ -6,12 +6,13 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use super::forms::city;
 use super::helpers::{spawn_app, Backend, TestApp, PASSWORD};
-use super::intake::{all_read, printed, state};
+use super::intake::{all_read, blank_page, printed, state};
 use super::mail::tools;
 
 /// A headless Chromium session; the driver is stopped on drop.
@@ -74,44 +75,45 @@ impl Browser {
         std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
     }
 
-    pub async fn text(&self, css: &str) -> String {
+    /// The element `css` selects, waiting for it to appear (the page may still be loading).
+    pub async fn element(&self, css: &str) -> Element {
         self.client
-            .find(Locator::Css(css))
+            .wait()
+            .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .text()
-            .await
-            .unwrap()
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.element(css).await.text().await.unwrap()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.element(css).await.click().await.unwrap();
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.element(css).await.send_keys(text).await.unwrap();
+    }
+
+    /// Waits until the address satisfies `done` (a form posted, a page reloaded).
+    pub async fn until_url(&self, done: impl Fn(&str) -> bool) {
+        for _ in 0..100 {
+            let url = self.client.current_url().await.unwrap();
+            if done(url.as_str()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("still at {}", self.client.current_url().await.unwrap());
     }
 
     pub async fn login(&self, app: &TestApp, login: &str) {
-        let c = &self.client;
-        c.goto(&app.url("/login")).await.unwrap();
-        c.find(Locator::Id("login"))
-            .await
-            .unwrap()
-            .send_keys(login)
-            .await
-            .unwrap();
-        c.find(Locator::Id("password"))
-            .await
-            .unwrap()
-            .send_keys(PASSWORD)
-            .await
-            .unwrap();
-        c.find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        for _ in 0..100 {
-            if c.current_url().await.unwrap().path() == "/enrollments" {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("not signed in: {}", c.source().await.unwrap());
+        self.client.goto(&app.url("/login")).await.unwrap();
+        self.type_into("#login", login).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("button[type=submit]").await;
+        self.until_url(|u| u.ends_with("/enrollments")).await;
     }
 }
 
@@ -126,30 +128,19 @@ async fn centre_uploads_a_fax_and_assigns_an_unreadable_page_by_hand() {
     let (id, _) = printed(a, &c, "山田 花子", 1).await;
     let dir = tempfile::tempdir().unwrap();
     let scan = dir.path().join("scan.png");
-    let blank = consentflow_workers::fax::Gray::new(850, 1100, vec![255; 850 * 1100]).to_png();
-    std::fs::write(&scan, blank).unwrap();
+    std::fs::write(&scan, blank_page(255)).unwrap();
 
     b.login(a, "centre").await;
     let w = &b.client;
     w.goto(&a.url("/fax/upload")).await.unwrap();
-    w.find(Locator::Id("files"))
-        .await
-        .unwrap()
-        .send_keys(scan.to_str().unwrap())
-        .await
-        .unwrap();
+    b.type_into("#files", scan.to_str().unwrap()).await;
     assert_eq!(
         b.text("#chosen").await,
         "scan.png",
         "the chosen file is listed"
     );
     b.shot("upload").await;
-    w.find(Locator::Id("upload"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("#upload").await;
     assert!(b
         .text("p.notice")
         .await
@@ -157,59 +148,18 @@ async fn centre_uploads_a_fax_and_assigns_an_unreadable_page_by_hand() {
     all_read(a, &c.centre).await;
 
     w.goto(&a.url("/fax")).await.unwrap();
-    w.wait()
-        .for_element(Locator::Id("tab-unreadable"))
-        .await
-        .unwrap();
     assert_eq!(b.text("#tab-unreadable").await, "未照合（1）");
     b.shot("inbox").await;
-    w.find(Locator::Css("a.page-link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    w.wait()
-        .for_element(Locator::Id("q"))
-        .await
-        .unwrap()
-        .send_keys("山田")
-        .await
-        .unwrap();
-    w.find(Locator::Css("form[method=get] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("a.page-link").await;
+    b.type_into("#q", "山田").await;
+    b.click("form[method=get] button").await;
     // The search reloads the page with `?q=`: wait for it before reading.
-    for _ in 0..100 {
-        if w.current_url()
-            .await
-            .unwrap()
-            .query()
-            .is_some_and(|q| q.contains("q="))
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    w.wait()
-        .for_element(Locator::Css("button.assign"))
-        .await
-        .unwrap();
+    b.until_url(|u| u.contains("?q=")).await;
+    b.element("button.assign").await;
     assert!(w.source().await.unwrap().contains("山田 花子"));
     b.shot("page-candidates").await;
-    w.find(Locator::Css("button.assign"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    w.wait()
-        .for_element(Locator::Id("enrollment"))
-        .await
-        .unwrap();
+    b.click("button.assign").await;
+    b.element("#enrollment").await;
     assert_eq!(b.text("#outcome").await, "照合済");
     b.shot("page-assigned").await;
     assert_eq!(state(a, &c, id).await, "copy_received");

@@ -297,16 +297,7 @@ async fn printing(mut app: TestApp) {
     // The old form comes back signed anyway (here the PDF itself, rasterised by the reader): its
     // pages are matched to the enrollment but flagged, and do not count as the copy.
     let before = state_of(a, &c, id).await["enrollment"]["state"].clone();
-    let r = reqwest::Client::new()
-        .post(a.url("/api/v1/fax/uploads"))
-        .bearer_auth(&c.centre)
-        .multipart(reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(first.clone()).file_name("old.pdf"),
-        ))
-        .send()
-        .await
-        .unwrap();
+    let r = super::intake::upload(a, &c.centre, &[("old.pdf", &first)]).await;
     assert_eq!(r.status(), 202);
     super::intake::all_read(a, &c.centre).await;
     let (_, pages) = a

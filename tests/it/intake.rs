@@ -57,6 +57,34 @@ pub async fn state(a: &TestApp, c: &City, id: i64) -> String {
     e["enrollment"]["state"].as_str().unwrap_or("?").to_string()
 }
 
+/// A multipart body of files, as the upload page and the API take them.
+pub fn files_form(files: &[(&str, &[u8])]) -> reqwest::multipart::Form {
+    files
+        .iter()
+        .fold(reqwest::multipart::Form::new(), |f, (name, bytes)| {
+            f.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+            )
+        })
+}
+
+/// Uploads files over the API as the holder of `token`.
+pub async fn upload(a: &TestApp, token: &str, files: &[(&str, &[u8])]) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(a.url("/api/v1/fax/uploads"))
+        .bearer_auth(token)
+        .multipart(files_form(files))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A page with no code on it (a cover sheet) as PNG, in the grey `shade`.
+pub fn blank_page(shade: u8) -> Vec<u8> {
+    consentflow_workers::fax::Gray::new(850, 1100, vec![shade; 850 * 1100]).to_png()
+}
+
 /// Waits until no message is left unread.
 pub async fn all_read(a: &TestApp, token: &str) {
     let done = eventually(120, || async {
@@ -116,7 +144,7 @@ async fn imap_story(app: TestApp) {
         &[("fax.pdf", "application/pdf", &page_one)],
     );
     // A page nobody can read (a cover sheet), FAXed from the care manager's office.
-    let blank = consentflow_workers::fax::Gray::new(850, 1100, vec![255; 850 * 1100]).to_png();
+    let blank = blank_page(255);
     let cover = gateway_mail(
         "fax-0@gw.example.jp",
         "FAX受信 029-265-8332",

@@ -4,22 +4,12 @@
 use std::process::Command;
 use std::time::Duration;
 
-use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 
 use super::forms::city;
 use super::helpers::{eventually, get, login, spawn_app_with, Backend, PASSWORD};
-use super::intake::{all_read, printed, state};
+use super::intake::{all_read, files_form, printed, state, upload};
 use super::mail::{fax_of, tools};
-
-fn form(files: &[(&str, &[u8])]) -> Form {
-    files.iter().fold(Form::new(), |f, (name, bytes)| {
-        f.part(
-            "file",
-            Part::bytes(bytes.to_vec()).file_name(name.to_string()),
-        )
-    })
-}
 
 #[tokio::test]
 async fn upload_hot_folder_and_command_line() {
@@ -43,23 +33,11 @@ async fn upload_hot_folder_and_command_line() {
     // Upload over the API: a FAX and a text file. Care managers may not upload.
     let tiff = fax_of(&pdf_one, "tiffg4", "204x196", None);
     let files: [(&str, &[u8]); 2] = [("fax.tif", &tiff), ("memo.txt", b"not a fax")];
-    let r = reqwest::Client::new()
-        .post(a.url("/api/v1/fax/uploads"))
-        .bearer_auth(&c.centre)
-        .multipart(form(&files))
-        .send()
-        .await
-        .unwrap();
+    let r = upload(a, &c.centre, &files).await;
     assert_eq!(r.status(), 202);
     let stored: serde_json::Value = r.json().await.unwrap();
     assert_eq!(stored.as_array().unwrap().len(), 2);
-    let r = reqwest::Client::new()
-        .post(a.url("/api/v1/fax/uploads"))
-        .bearer_auth(&c.cm)
-        .multipart(form(&files))
-        .send()
-        .await
-        .unwrap();
+    let r = upload(a, &c.cm, &files).await;
     assert_eq!(r.status(), 403);
     all_read(a, &c.centre).await;
     assert_eq!(state(a, &c, one).await, "copy_received");
@@ -86,7 +64,7 @@ async fn upload_hot_folder_and_command_line() {
     let r = a
         .client
         .post(a.url("/fax/upload"))
-        .multipart(form(&[("scan.tif", &page_fax)]).text("csrf", csrf))
+        .multipart(files_form(&[("scan.tif", &page_fax)]).text("csrf", csrf))
         .send()
         .await
         .unwrap();

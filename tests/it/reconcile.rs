@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::forms::city;
 use super::helpers::{csrf_of, get, login, post, spawn_app, Backend, PASSWORD};
-use super::intake::{all_read, printed, state};
+use super::intake::{all_read, blank_page, printed, state, upload};
 
 #[tokio::test]
 async fn an_unreadable_page_is_assigned_by_hand() {
@@ -15,17 +15,7 @@ async fn an_unreadable_page_is_assigned_by_hand() {
     let c = city(a).await;
     let (id, _) = printed(a, &c, "山田 花子", 1).await;
     // A page the reader cannot match (say the code was torn off).
-    let blank = consentflow_workers::fax::Gray::new(850, 1100, vec![255; 850 * 1100]).to_png();
-    let r = reqwest::Client::new()
-        .post(a.url("/api/v1/fax/uploads"))
-        .bearer_auth(&c.centre)
-        .multipart(reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(blank).file_name("scan.png"),
-        ))
-        .send()
-        .await
-        .unwrap();
+    let r = upload(a, &c.centre, &[("scan.png", &blank_page(255))]).await;
     assert_eq!(r.status(), 202);
     all_read(a, &c.centre).await;
 
@@ -54,17 +44,7 @@ async fn an_unreadable_page_is_assigned_by_hand() {
     assert!(png.contains("PNG"), "the page image is a PNG");
 
     // A second page, a cover sheet: set aside by hand with a reason, kept.
-    let cover = consentflow_workers::fax::Gray::new(850, 1100, vec![250; 850 * 1100]).to_png();
-    let r = reqwest::Client::new()
-        .post(a.url("/api/v1/fax/uploads"))
-        .bearer_auth(&c.centre)
-        .multipart(reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(cover).file_name("cover.png"),
-        ))
-        .send()
-        .await
-        .unwrap();
+    let r = upload(a, &c.centre, &[("cover.png", &blank_page(250))]).await;
     assert_eq!(r.status(), 202);
     all_read(a, &c.centre).await;
     let (_, pages) = a
