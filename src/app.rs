@@ -20,6 +20,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub keys: Arc<Keys>,
     pub forms: Arc<FormRegistry>,
+    /// Sends the outbox's e-mails (SMTP or files).
+    pub mailer: Arc<crate::outbox::Mailer>,
     /// Bounds CPU-heavy work (reading FAX pages) to the machine's cores.
     pub cpu: Arc<tokio::sync::Semaphore>,
 }
@@ -34,7 +36,9 @@ impl AppState {
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         let queue = Queue::new(&store);
+        let mailer = crate::outbox::Mailer::build(&config.mail, &config.data_dir)?;
         Ok(AppState {
+            mailer: Arc::new(mailer),
             store,
             queue,
             config: Arc::new(config),

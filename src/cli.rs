@@ -1,5 +1,5 @@
 //! The command line: `serve`, `worker`, `migrate`, `token create`, `login-link`, `intake`,
-//! `fetch`.
+//! `fetch`, `seed`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +56,14 @@ enum Command {
     },
     /// Poll the configured IMAP mailbox once, then read what was fetched.
     Fetch,
+    /// Fill the database with a city's worth of test data for load runs (on top of the demo
+    /// city, whose logins then work): enrollments in every state and FAX pages over a year.
+    Seed {
+        #[arg(long, default_value_t = 100_000)]
+        enrollments: usize,
+        #[arg(long, default_value_t = 300_000)]
+        pages: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -126,6 +134,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Intake { files } => crate::intake::cli::intake(config, &files).await,
         Command::Fetch => crate::intake::cli::fetch(config).await,
+        Command::Seed { enrollments, pages } => {
+            let app = AppState::build(config).await?;
+            let started = std::time::Instant::now();
+            let r = crate::seed::run(&app, crate::seed::Plan { enrollments, pages }).await?;
+            println!(
+                "seeded {} offices, {} enrollments, {} FAX pages in {:.1} s",
+                r.offices,
+                r.enrollments,
+                r.pages,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::LoginLink { user } => {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;

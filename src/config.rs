@@ -39,6 +39,10 @@ pub struct Config {
     pub centre: Centre,
     /// FAX intake: the reader's limits, the IMAP mailbox, the hot folder.
     pub intake: crate::intake::config::IntakeConfig,
+    /// Days an enrollment may wait in each state before it shows as overdue (and is reminded).
+    pub deadlines: crate::domain::deadline::Deadlines,
+    /// Outbound e-mail: sender, transport (file or SMTP), templates.
+    pub mail: crate::outbox::config::MailConfig,
 }
 
 /// The coordination centre, printed on the consent form.
@@ -79,6 +83,8 @@ impl Default for Config {
             forms_dir: None,
             centre: Centre::default(),
             intake: Default::default(),
+            deadlines: Default::default(),
+            mail: Default::default(),
         }
     }
 }

@@ -187,7 +187,7 @@ pub async fn load(app: &AppState) -> AppResult<bool> {
             if let Command::IssueForm { .. } = cmd {
                 forms::print(app, who, e.id, false).await?;
             } else {
-                enrollments::transition(store, who, e.id, cmd).await?;
+                enrollments::transition(app, who, e.id, cmd).await?;
             }
         }
     }

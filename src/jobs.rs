@@ -30,6 +30,12 @@ pub struct ProcessMessage {
     pub message_id: i64,
 }
 
+/// Send one outbox e-mail (see `outbox::send`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendMail {
+    pub outbox_id: i64,
+}
+
 const HEARTBEAT: Duration = Duration::from_secs(2);
 
 /// Calls a push method on one of the queue's storages, whichever the backend.
@@ -57,10 +63,12 @@ pub enum Queue {
     Sqlite {
         print: SqliteStorage<PrintBatch>,
         intake: SqliteStorage<ProcessMessage>,
+        mail: SqliteStorage<SendMail>,
     },
     Postgres {
         print: PostgresStorage<PrintBatch>,
         intake: PostgresStorage<ProcessMessage>,
+        mail: PostgresStorage<SendMail>,
     },
 }
 
@@ -93,10 +101,12 @@ impl Queue {
             Store::Sqlite(p) => Queue::Sqlite {
                 print: sqlite(p),
                 intake: sqlite(p),
+                mail: sqlite(p),
             },
             Store::Postgres(p) => Queue::Postgres {
                 print: postgres(p),
                 intake: postgres(p),
+                mail: postgres(p),
             },
         }
     }
@@ -115,6 +125,24 @@ impl Queue {
 
     pub async fn process_message(&self, job: ProcessMessage) -> anyhow::Result<()> {
         push!(self, intake, push(job))
+    }
+
+    pub async fn send_mails(&self, ids: Vec<i64>) -> anyhow::Result<()> {
+        let jobs: Vec<SendMail> = ids
+            .into_iter()
+            .map(|outbox_id| SendMail { outbox_id })
+            .collect();
+        push!(self, mail, push_bulk(jobs))
+    }
+}
+
+/// Sends one e-mail. Failures are recorded on the outbox row and retried by the dispatcher,
+/// not by apalis, so the job itself succeeds unless the database is unreachable.
+#[tracing::instrument(skip(app), fields(outbox_id = job.outbox_id))]
+pub async fn send_mail(job: SendMail, app: Data<AppState>) -> Result<(), BoxDynError> {
+    match crate::outbox::send(&app, job.outbox_id).await {
+        Ok(_) | Err(crate::error::AppError::NotFound) => Ok(()),
+        Err(e) => Err(e.to_string().into()),
     }
 }
 
@@ -201,8 +229,9 @@ where
     }
     // The same workers on either backend: the storages differ in type, so a macro.
     macro_rules! monitor {
-        ($print:expr, $intake:expr) => {{
-            let (print, intake, a, b) = ($print, $intake, app.clone(), app.clone());
+        ($print:expr, $intake:expr, $mail:expr) => {{
+            let (print, intake, mail) = ($print, $intake, $mail);
+            let (a, b, m) = (app.clone(), app.clone(), app.clone());
             Monitor::new()
                 .register(move |_| {
                     WorkerBuilder::new(worker_name("print-batch"))
@@ -216,13 +245,28 @@ where
                         .data(b.clone())
                         .build(process_message)
                 })
+                .register(move |_| {
+                    WorkerBuilder::new(worker_name("mail"))
+                        .backend(mail.clone().poll_with_interval(poll))
+                        .data(m.clone())
+                        .build(send_mail)
+                })
         }};
     }
     let monitor = match app.queue.clone() {
-        Queue::Sqlite { print, intake } => monitor!(print, intake),
-        Queue::Postgres { print, intake } => monitor!(print, intake),
+        Queue::Sqlite {
+            print,
+            intake,
+            mail,
+        } => monitor!(print, intake, mail),
+        Queue::Postgres {
+            print,
+            intake,
+            mail,
+        } => monitor!(print, intake, mail),
     };
-    let sources = crate::intake::spawn_sources(&app);
+    let mut sources = crate::intake::spawn_sources(&app);
+    sources.push(crate::outbox::spawn_dispatcher(&app));
     let result = monitor
         .run_with_signal(shutdown)
         .await

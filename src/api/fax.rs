@@ -193,7 +193,7 @@ pub async fn candidates(
 }
 
 /// Which pages of the enrollment's copy are in, and which are missing.
-#[utoipa::path(get, path = "/api/v1/enrollments/{id}/copy", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/enrollments/{code}/copy", params(("code" = String, Path)),
     responses((status = 200, body = CopyStatus)), security(("bearer" = [])))]
 pub async fn copy(
     State(state): State<AppState>,
@@ -201,7 +201,12 @@ pub async fn copy(
     Path(id): Path<String>,
 ) -> AppResult<Json<CopyStatus>> {
     Ok(Json(
-        fax::copy_status(&state.store, &actor, parse_id(&id)?).await?,
+        fax::copy_status(
+            &state.store,
+            &actor,
+            crate::service::enrollments::resolve(&state.store, &actor, &id).await?,
+        )
+        .await?,
     ))
 }
 

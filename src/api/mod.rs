@@ -30,20 +30,24 @@ pub fn router() -> Router<AppState> {
             "/enrollments",
             get(enrollments::list).post(enrollments::create),
         )
-        .route("/enrollments/{id}", get(enrollments::get))
+        .route("/enrollments/{code}", get(enrollments::get))
         .route(
-            "/enrollments/{id}/transitions",
+            "/enrollments/{code}/transitions",
             post(enrollments::transition),
         )
         .route(
-            "/enrollments/{id}/consent-form",
+            "/enrollments/{code}/consent-form",
             post(enrollments::print_form),
         )
         .route(
-            "/enrollments/{id}/consent-form.pdf",
+            "/enrollments/{code}/consent-form.pdf",
             get(enrollments::consent_form),
         )
-        .route("/enrollments/{id}/forms", get(enrollments::issued_forms))
+        .route("/enrollments/{code}/forms", get(enrollments::issued_forms))
+        .route(
+            "/enrollments/{code}/resend-requests",
+            post(enrollments::resend),
+        )
         .route("/print-batches", post(batches::create))
         .route("/print-batches/{id}", get(batches::get))
         .route("/print-batches/{id}/pdf", get(batches::pdf))
@@ -58,7 +62,8 @@ pub fn router() -> Router<AppState> {
             "/fax/uploads",
             post(fax::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
-        .route("/enrollments/{id}/copy", get(fax::copy))
+        .route("/enrollments/{code}/copy", get(fax::copy))
+        .route("/dashboard", get(enrollments::dashboard))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound })
 }

@@ -19,6 +19,8 @@ use utoipa::{Modify, OpenApi};
         super::enrollments::print_form,
         super::enrollments::consent_form,
         super::enrollments::issued_forms,
+        super::enrollments::dashboard,
+        super::enrollments::resend,
         super::batches::create,
         super::batches::get,
         super::batches::pdf,

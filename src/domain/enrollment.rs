@@ -207,8 +207,8 @@ fn parties(cmd: &Command) -> &'static [Party] {
         }
         Command::ReceiveCopy { .. } => &[Centre, System],
         Command::ReturnCopy { .. } | Command::Verify | Command::Activate => &[Centre],
-        Command::Withdraw { .. } => &[ObtainerOffice, Centre, CityAdmin],
-        Command::Close { .. } => &[ObtainerOffice, CityAdmin],
+        // The city looks and does not act on enrollments (#6): it approves offices and people.
+        Command::Withdraw { .. } | Command::Close { .. } => &[ObtainerOffice, Centre],
     }
 }
 

@@ -68,8 +68,8 @@ const ALLOWED: &[(State, &str, State, &[&str])] = {
     const OBT: &[&str] = &["obtainer_staff", "obtainer_admin"];
     const CENTRE: &[&str] = &["centre"];
     const RECEIVE: &[&str] = &["centre", "system"];
-    const WITHDRAW: &[&str] = &["obtainer_staff", "obtainer_admin", "centre", "city"];
-    const CLOSE: &[&str] = &["obtainer_staff", "obtainer_admin", "city"];
+    const WITHDRAW: &[&str] = &["obtainer_staff", "obtainer_admin", "centre"];
+    const CLOSE: &[&str] = &["obtainer_staff", "obtainer_admin", "centre"];
     &[
         (Draft, "issue_form", FormIssued, OBT),
         (FormIssued, "issue_form", FormIssued, OBT),

@@ -1,9 +1,11 @@
 //! The domain: pure types and rules, no I/O. Inputs are parsed into newtypes here, so a value
 //! that reaches storage is already valid.
 
+pub mod deadline;
 pub mod enrollment;
 pub mod office;
 pub mod person;
+pub mod search;
 
 use serde::{Deserialize, Serialize};
 

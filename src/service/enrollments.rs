@@ -8,20 +8,26 @@ use serde_json::json;
 
 use consentflow_workers::EnrollmentCode;
 
+use crate::app::AppState;
 use crate::domain::enrollment::{self, Command, Facts, State};
 use crate::domain::person::{
     bounded_text, parse_birth_date, InsuranceNumber, Kana, PersonName, Phone, Sex,
 };
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};
+use crate::outbox;
 use crate::store::audit::{self, AuditEntry, Event};
-use crate::store::enrollments::{self as repo, EnrollmentRow, ListItem, SubjectRow, TeamMemberRow};
+use crate::store::enrollments::{self as repo, EnrollmentRow, SubjectRow, TeamMemberRow};
 use crate::store::{is_unique_violation, offices, users, Conn, Store};
 
 /// Dates are the city's dates: Asia/Tokyo (UTC+9, no daylight saving).
 pub fn today_in_japan() -> NaiveDate {
-    let jst = FixedOffset::east_opt(9 * 3600).expect("valid offset");
-    Utc::now().with_timezone(&jst).date_naive()
+    Utc::now().with_timezone(&japan()).date_naive()
+}
+
+/// Japan Standard Time.
+pub fn japan() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("valid offset")
 }
 
 /// A validated subject (支援対象者).
@@ -199,6 +205,21 @@ pub(crate) async fn may_see(c: Conn<'_>, actor: &Actor, id: i64) -> AppResult<bo
     })
 }
 
+/// The enrollment a URL names. URLs carry the random enrollment code, never the row id, so
+/// nobody can walk through other teams' enrollments by counting; an unknown or malformed code
+/// and an enrollment the actor may not see are the same 404.
+pub async fn resolve(store: &Store, actor: &Actor, code: &str) -> AppResult<i64> {
+    let code = EnrollmentCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let mut c = store.acquire().await?;
+    let id = repo::id_by_code(c.conn(), code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_see(c.conn(), actor, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(id)
+}
+
 pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<EnrollmentView> {
     let mut c = store.acquire().await?;
     let enrollment = repo::get(c.conn(), id).await?.ok_or(AppError::NotFound)?;
@@ -217,42 +238,35 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<Enrollment
     })
 }
 
-pub async fn list(store: &Store, actor: &Actor, state: Option<State>) -> AppResult<Vec<ListItem>> {
-    let office = match actor {
-        Actor::System => None,
-        Actor::User {
-            role: Role::Centre | Role::CityAdmin,
-            ..
-        } => None,
-        Actor::User {
-            office_id: Some(o), ..
-        } => Some(*o),
-        Actor::User { .. } => return Ok(vec![]),
-    };
-    let mut c = store.acquire().await?;
-    Ok(repo::list(c.conn(), office, state.map(State::as_str)).await?)
-}
-
 fn details(cmd: &Command) -> serde_json::Value {
     // Reasons and dates go in the audit log; nothing else about the person does.
     serde_json::to_value(cmd).unwrap_or_else(|_| json!({}))
 }
 
 /// Applies `cmd` through the state machine: the change and its audit event in one transaction.
+/// Activation tells the team by e-mail, written in the same transaction.
 pub async fn transition(
-    store: &Store,
+    app: &AppState,
     actor: &Actor,
     id: i64,
     cmd: Command,
 ) -> AppResult<EnrollmentRow> {
-    let mut tx = store.begin().await?;
+    let mut tx = app.store.begin().await?;
     let row = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
     if !may_see(tx.conn(), actor, id).await? {
         return Err(AppError::NotFound);
     }
+    let activate = matches!(cmd, Command::Activate);
     apply_command(tx.conn(), actor, &row, cmd).await?;
     let updated = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let mut mails = Vec::new();
+    if activate {
+        for m in outbox::notify::team_activated(tx.conn(), app, &updated).await? {
+            mails.extend(outbox::enqueue(tx.conn(), app, &m).await?);
+        }
+    }
     tx.commit().await?;
+    outbox::kick(app, mails).await;
     Ok(updated)
 }
 

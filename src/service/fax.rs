@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::app::AppState;
+use crate::domain::search::SearchTerm;
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};
 use crate::intake::{self, process::missing, Arrival, Source, Stored};
@@ -119,12 +120,12 @@ pub async fn candidates(
         .and_then(|p| p.split(':').nth(2))
         .and_then(|s| consentflow_workers::EnrollmentCode::try_from(s.to_string()).ok())
         .map(|c| c.to_string());
-    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    let search = search.and_then(SearchTerm::parse);
     Ok(fax_list::candidates(
         c.conn(),
         code.as_deref(),
         page.fax_number.as_deref(),
-        search,
+        search.as_ref(),
     )
     .await?)
 }

@@ -6,4 +6,6 @@ pub mod batches;
 pub mod enrollments;
 pub mod fax;
 pub mod forms;
+pub mod overview;
 pub mod reconcile;
+pub mod resend;

@@ -42,7 +42,76 @@ pub async fn assign(
 ) -> AppResult<Assigned> {
     let user = centre_user(actor)?;
     let mut tx = app.store.begin().await?;
-    let page = fax_list::page(tx.conn(), page_id)
+    let done = assign_in(tx.conn(), actor, user, page_id, a).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// One page of a split: the page, and the enrollment code and form page typed for it.
+#[derive(Debug, Clone)]
+pub struct SplitPart {
+    pub page_id: i64,
+    pub code: String,
+    pub page: i64,
+}
+
+/// Splits a FAX that holds several forms: each listed page of the message is assigned to the
+/// enrollment its code names, all in one transaction, so a mistake on one page changes nothing.
+/// Errors name the page (「3枚目: …」).
+pub async fn split(
+    app: &AppState,
+    actor: &Actor,
+    message_id: i64,
+    parts: &[SplitPart],
+) -> AppResult<Vec<Assigned>> {
+    let user = centre_user(actor)?;
+    if parts.is_empty() {
+        return Err(invalid(
+            "parts",
+            "割り当てるページの登録コードを入力してください。",
+        ));
+    }
+    let mut tx = app.store.begin().await?;
+    let pages = fax_list::pages_of_message(tx.conn(), message_id).await?;
+    let mut done = Vec::new();
+    for part in parts {
+        // Pages are numbered as the FAX runs, across its documents.
+        let Some(n) = pages.iter().position(|p| p.id == part.page_id) else {
+            return Err(AppError::NotFound);
+        };
+        let at = |e: AppError| match e {
+            AppError::Invalid(f) => invalid(f.field, &format!("{}枚目: {}", n + 1, f.message)),
+            AppError::Conflict(m) => AppError::Conflict(format!("{}枚目: {m}", n + 1)),
+            other => other,
+        };
+        let code = consentflow_workers::EnrollmentCode::parse(&part.code)
+            .map_err(|_| at(invalid("code", "登録コードが正しくありません。")))?;
+        let id = enrollments::id_by_code(tx.conn(), code.as_str())
+            .await?
+            .ok_or_else(|| at(invalid("code", "登録コードの登録が見つかりません。")))?;
+        let a = Assignment {
+            enrollment_id: id,
+            page: part.page,
+        };
+        done.push(
+            assign_in(tx.conn(), actor, user, part.page_id, &a)
+                .await
+                .map_err(at)?,
+        );
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Assigns inside the caller's transaction.
+async fn assign_in(
+    mut c: crate::store::Conn<'_>,
+    actor: &Actor,
+    user: i64,
+    page_id: i64,
+    a: &Assignment,
+) -> AppResult<Assigned> {
+    let page = fax_list::page(c.reborrow(), page_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !matches!(page.outcome.as_str(), "unreadable" | "invalid") || page.resolved_at.is_some() {
@@ -50,11 +119,11 @@ pub async fn assign(
             "このページはすでに照合されています。画面を更新してください。".into(),
         ));
     }
-    enrollments::lock(tx.conn(), a.enrollment_id).await?;
-    let e = enrollments::get(tx.conn(), a.enrollment_id)
+    enrollments::lock(c.reborrow(), a.enrollment_id).await?;
+    let e = enrollments::get(c.reborrow(), a.enrollment_id)
         .await?
         .ok_or_else(|| invalid("enrollment_id", "登録が見つかりません。"))?;
-    let issued = forms::all_for(tx.conn(), e.id).await?;
+    let issued = forms::all_for(c.reborrow(), e.id).await?;
     let Some(form) = issued
         .iter()
         .filter(|f| !f.blank && f.superseded_at.is_none())
@@ -72,7 +141,7 @@ pub async fn assign(
             &format!("ページは 1〜{} で指定してください。", form.pages),
         ));
     }
-    let received = fax::received_pages(tx.conn(), e.id, e.copy_round).await?;
+    let received = fax::received_pages(c.reborrow(), e.id, e.copy_round).await?;
     let duplicate = received.contains(&a.page);
     let (outcome, reason) = if duplicate {
         (
@@ -99,13 +168,13 @@ pub async fn assign(
         is_primary: !duplicate,
         ..NewPage::default()
     };
-    if !fax::assign(tx.conn(), page_id, &row, user).await? {
+    if !fax::assign(c.reborrow(), page_id, &row, user).await? {
         return Err(AppError::Conflict(
             "このページはすでに照合されています。画面を更新してください。".into(),
         ));
     }
     audit::append(
-        tx.conn(),
+        c.reborrow(),
         Event {
             actor,
             action: "fax_page.assign",
@@ -117,8 +186,7 @@ pub async fn assign(
         },
     )
     .await?;
-    let completed = !duplicate && complete_copy(tx.conn(), e.id).await?;
-    tx.commit().await?;
+    let completed = !duplicate && complete_copy(c, e.id).await?;
     Ok(Assigned {
         outcome: outcome.into(),
         completed,

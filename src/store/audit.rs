@@ -32,12 +32,13 @@ pub struct Event<'a> {
     pub details: serde_json::Value,
 }
 
-pub async fn append(c: Conn<'_>, e: Event<'_>) -> Result<(), sqlx::Error> {
+/// Appends an event; returns its id (unique, so it can key what the event causes).
+pub async fn append(c: Conn<'_>, e: Event<'_>) -> Result<i64, sqlx::Error> {
     let sql = "INSERT INTO audit_log
         (at, actor_user_id, actor_role, action, target_kind, target_id, from_state, to_state, details)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
     let details = e.details.to_string();
-    db!(c, |c| sqlx::query(sql)
+    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
         .bind(Utc::now())
         .bind(e.actor.user_id())
         .bind(e.actor.role_str())
@@ -47,10 +48,8 @@ pub async fn append(c: Conn<'_>, e: Event<'_>) -> Result<(), sqlx::Error> {
         .bind(e.from_state)
         .bind(e.to_state)
         .bind(&details)
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(())
+        .fetch_one(&mut *c)
+        .await)
 }
 
 pub async fn for_target(c: Conn<'_>, kind: &str, id: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {

@@ -47,18 +47,6 @@ pub struct TeamMemberRow {
     pub phone: String,
 }
 
-/// An enrollment as lists show it: with the subject's name and kana.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct ListItem {
-    pub id: i64,
-    pub code: String,
-    pub state: String,
-    pub subject_name: String,
-    pub subject_kana: String,
-    pub obtainer_office_id: i64,
-    pub updated_at: DateTime<Utc>,
-}
-
 macro_rules! columns {
     () => {
         "id, code, subject_id, obtainer_user_id, obtainer_office_id, state, form_version, consent_date, signer, proxy_relationship, revision, copy_round, created_at, updated_at"
@@ -140,6 +128,15 @@ pub async fn get(c: Conn<'_>, id: i64) -> Result<Option<EnrollmentRow>, sqlx::Er
         .await)
 }
 
+/// The enrollment a code names (codes are stored normalised).
+pub async fn id_by_code(c: Conn<'_>, code: &str) -> Result<Option<i64>, sqlx::Error> {
+    let sql = "SELECT id FROM enrollments WHERE code = $1";
+    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
+        .bind(code)
+        .fetch_optional(&mut *c)
+        .await)
+}
+
 pub async fn subject(c: Conn<'_>, id: i64) -> Result<SubjectRow, sqlx::Error> {
     let sql = "SELECT id, name, kana, birth_date, sex, address, phone, insurance_number
                FROM subjects WHERE id = $1";
@@ -154,28 +151,6 @@ pub async fn team(c: Conn<'_>, enrollment_id: i64) -> Result<Vec<TeamMemberRow>,
                WHERE enrollment_id = $1 ORDER BY position";
     db!(c, |c| sqlx::query_as::<_, TeamMemberRow>(sql)
         .bind(enrollment_id)
-        .fetch_all(&mut *c)
-        .await)
-}
-
-/// Enrollments visible to an office (as obtainer or team member), or all when `office` is None.
-pub async fn list(
-    c: Conn<'_>,
-    office: Option<i64>,
-    state: Option<&str>,
-) -> Result<Vec<ListItem>, sqlx::Error> {
-    let sql = "SELECT e.id, e.code, e.state, s.name AS subject_name, s.kana AS subject_kana,
-               e.obtainer_office_id, e.updated_at
-        FROM enrollments e JOIN subjects s ON s.id = e.subject_id
-        WHERE ($1 IS NULL OR e.obtainer_office_id = $1
-               OR EXISTS (SELECT 1 FROM team_members t
-                          WHERE t.enrollment_id = e.id AND t.office_id = $1))
-          AND ($2 IS NULL OR e.state = $2)
-        ORDER BY e.updated_at DESC, e.id DESC
-        LIMIT 500";
-    db!(c, |c| sqlx::query_as::<_, ListItem>(sql)
-        .bind(office)
-        .bind(state)
         .fetch_all(&mut *c)
         .await)
 }

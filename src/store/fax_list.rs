@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::fax::MessageRow;
 use super::Conn;
 use crate::db;
+use crate::domain::search::SearchTerm;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PageRow {
@@ -172,7 +173,7 @@ pub async fn candidates(
     c: Conn<'_>,
     code: Option<&str>,
     fax_digits: Option<&str>,
-    search: Option<&str>,
+    search: Option<&SearchTerm>,
 ) -> Result<Vec<Candidate>, sqlx::Error> {
     let sql = "SELECT e.id, e.code, e.state, s.name AS subject_name, s.kana AS subject_kana,
             o.name AS office_name
@@ -181,14 +182,15 @@ pub async fn candidates(
         WHERE e.state IN ('form_issued', 'consent_signed', 'returned') AND (
             e.code = $1
             OR REPLACE(REPLACE(REPLACE(o.fax, '-', ''), ' ', ''), '(', '') = $2
-            OR s.name LIKE $3 OR s.kana LIKE $3 OR e.code = $4)
+            OR REPLACE(REPLACE(s.name, ' ', ''), '　', '') LIKE $3
+            OR REPLACE(REPLACE(s.kana, ' ', ''), '　', '') LIKE $4 OR e.code = $5)
         ORDER BY e.updated_at DESC, e.id DESC LIMIT 50";
-    let like = search.map(|q| format!("%{}%", q.replace(['%', '_'], "")));
     db!(c, |c| sqlx::query_as::<_, Candidate>(sql)
         .bind(code)
         .bind(fax_digits)
-        .bind(like.as_deref())
-        .bind(search)
+        .bind(search.map(|s| s.name_like.as_str()))
+        .bind(search.map(|s| s.kana_like.as_str()))
+        .bind(search.and_then(|s| s.code.as_deref()))
         .fetch_all(&mut *c)
         .await)
 }

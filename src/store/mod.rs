@@ -7,12 +7,14 @@
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod enrollment_list;
 pub mod enrollments;
 pub mod fax;
 pub mod fax_list;
 pub mod forms;
 pub mod leases;
 pub mod offices;
+pub mod outbox;
 pub mod users;
 
 use std::str::FromStr;

@@ -104,7 +104,13 @@ struct PageView<'a> {
 
 impl PageView<'_> {
     fn unmatched(&self) -> bool {
-        matches!(self.p.outcome.as_str(), "unreadable" | "invalid") && self.p.resolved_at.is_none()
+        super::fax_message::open(&self.p)
+    }
+
+    /// The city looks; only the centre reconciles.
+    fn can_reconcile(&self) -> bool {
+        self.user
+            .is_some_and(|u| u.role == crate::domain::Role::Centre)
     }
 }
 

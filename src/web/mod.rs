@@ -1,12 +1,16 @@
 //! The web: Japanese server-rendered pages, the JSON API, health and metrics.
 
 pub mod auth;
+pub mod dashboard;
+pub mod fax_message;
 pub mod health;
 pub mod inbox;
 pub mod intake;
 pub mod new_enrollment;
+pub mod outbox;
 pub mod pages;
 pub mod print;
+pub mod resend;
 pub mod session;
 pub mod steps;
 
@@ -21,12 +25,16 @@ use crate::error::AppError;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router())
+        .merge(dashboard::router())
         .merge(new_enrollment::router())
         .merge(pages::router())
         .merge(print::router())
         .merge(intake::router())
         .merge(inbox::router())
+        .merge(fax_message::router())
         .merge(steps::router())
+        .merge(resend::router())
+        .merge(outbox::router())
         .merge(health::router())
         .nest("/api/v1", crate::api::router())
         .layer(axum::middleware::from_fn(health::track))
@@ -74,6 +82,13 @@ pub fn png(data: Vec<u8>) -> Response {
         data,
     )
         .into_response()
+}
+
+/// A moment as people here read it: Japan time, to the minute.
+pub fn local_time(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&crate::service::enrollments::japan())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// Renders a template, or a plain error page if rendering itself fails.

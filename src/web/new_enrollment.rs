@@ -126,7 +126,7 @@ async fn create(
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
     match enrollments::create(&state.store, &user.actor(), &input(&f)).await {
-        Ok(e) => Ok(Redirect::to(&format!("/enrollments/{}", e.id)).into_response()),
+        Ok(e) => Ok(Redirect::to(&format!("/enrollments/{}", e.code)).into_response()),
         Err(AppError::Invalid(e)) => {
             page(
                 &state,

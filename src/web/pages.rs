@@ -6,21 +6,68 @@ use axum::http::StatusCode;
 use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use serde::Deserialize;
 
 use super::session::CurrentUser;
 use super::{render, PageError};
 use crate::app::AppState;
 use crate::domain::enrollment::State as EState;
 use crate::service::enrollments::{self, EnrollmentView};
-use crate::store::enrollments::ListItem;
+use crate::service::overview::{self, ListQuery};
 use crate::store::forms::IssuedForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/enrollments") }))
         .route("/enrollments", get(list))
-        .route("/enrollments/{id}", get(detail))
+        .route("/enrollments/{code}", get(detail))
+}
+
+/// What happened, in Japanese, for an audit action on an enrollment's timeline.
+pub fn action_label(action: &str) -> &'static str {
+    match action {
+        "enrollment.created" => "登録（事前確認）",
+        "enrollment.issue_form" => "同意書を発行",
+        "enrollment.record_consent" => "同意を記録",
+        "enrollment.receive_copy" => "同意書の写しを受信",
+        "enrollment.return_copy" => "写しを差戻し",
+        "enrollment.verify" => "写しを確認",
+        "enrollment.register_team" => "チームを登録",
+        "enrollment.activate" => "利用開始",
+        "enrollment.withdraw" => "同意の撤回",
+        "enrollment.close" => "終了",
+        "enrollment.resend_requested" => "再送を依頼",
+        _ => "その他の操作",
+    }
+}
+
+/// The detail worth showing on the timeline: a reason, a consent date and signer, how the copy
+/// came in.
+pub fn action_note(details: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(details).unwrap_or_default();
+    let mut parts = Vec::new();
+    if let Some(d) = v.get("date").and_then(|d| d.as_str()) {
+        parts.push(format!("同意日 {d}"));
+    }
+    if v.pointer("/signer/kind").and_then(|k| k.as_str()) == Some("subject") {
+        parts.push("本人の署名".into());
+    }
+    if let Some(r) = v.pointer("/signer/relationship").and_then(|r| r.as_str()) {
+        parts.push(format!("代理人（{r}）の署名"));
+    }
+    match v.get("channel").and_then(|c| c.as_str()) {
+        Some("fax") => parts.push("FAX".into()),
+        Some("in_person") => parts.push("持参".into()),
+        _ => {}
+    }
+    if let Some(r) = v.get("reason").and_then(|r| r.as_str()) {
+        parts.push(format!("理由：{r}"));
+    }
+    parts.join("、")
+}
+
+/// Japanese label of a stored role name.
+pub fn role_label(s: &str) -> &'static str {
+    crate::domain::Role::parse(s).map_or("システム", crate::domain::Role::label_ja)
 }
 
 /// Japanese label of a stored state name.
@@ -32,14 +79,13 @@ pub fn state_label(s: &str) -> &'static str {
 #[template(path = "enrollments.html")]
 struct ListPage<'a> {
     user: Option<&'a CurrentUser>,
-    items: Vec<ListItem>,
+    list: overview::ListPage,
     states: Vec<(&'static str, &'static str)>,
     selected: String,
-}
-
-#[derive(Deserialize)]
-pub struct ListQuery {
-    state: Option<String>,
+    q: String,
+    overdue: bool,
+    /// The query string without the page, for the paging links.
+    query: String,
 }
 
 #[tracing::instrument(skip_all)]
@@ -50,15 +96,33 @@ async fn list(
 ) -> Result<Response, PageError> {
     // An unknown filter value shows everything rather than an error: it came from a stale link.
     let filter = q.state.as_deref().and_then(EState::parse);
-    let items = enrollments::list(&state.store, &user.actor(), filter).await?;
+    let list = overview::list(
+        &state.store,
+        &user.actor(),
+        &state.config.deadlines,
+        &q,
+        filter,
+    )
+    .await?;
+    let text = q.q.clone().unwrap_or_default();
+    let selected = filter.map(|s| s.as_str().to_string()).unwrap_or_default();
+    let query = serde_urlencoded::to_string([
+        ("state", selected.as_str()),
+        ("q", text.as_str()),
+        ("overdue", if q.only_overdue() { "1" } else { "" }),
+    ])
+    .unwrap_or_default();
     let page = ListPage {
         user: Some(&user),
-        items,
+        list,
         states: EState::ALL
             .iter()
             .map(|s| (s.as_str(), s.label_ja()))
             .collect(),
-        selected: filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        selected,
+        q: text,
+        overdue: q.only_overdue(),
+        query,
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -72,6 +136,10 @@ struct DetailPage<'a> {
     copy: crate::service::fax::CopyStatus,
     steps: Vec<(&'static str, &'static str)>,
     today: String,
+    may_request_resend: bool,
+    resent: bool,
+    /// E-mails about this enrollment (the centre and the city).
+    mails: Vec<crate::store::outbox::OutboxRow>,
 }
 
 impl DetailPage<'_> {
@@ -84,23 +152,41 @@ impl DetailPage<'_> {
     }
 }
 
+#[derive(serde::Deserialize)]
+struct DetailQuery {
+    /// Set after a resend request, to confirm it.
+    resend: Option<String>,
+}
+
 #[tracing::instrument(skip_all, fields(id))]
 async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
 ) -> Result<Response, PageError> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(PageError(crate::error::AppError::NotFound));
-    };
+    let id = enrollments::resolve(&state.store, &user.actor(), &id).await?;
     let v = enrollments::view(&state.store, &user.actor(), id).await?;
     let mut c = state.store.acquire().await?;
     let forms = crate::store::forms::all_for(c.conn(), id).await?;
     drop(c);
     let copy = crate::service::fax::copy_status(&state.store, &user.actor(), id).await?;
     let steps = super::steps::offered(&v.enrollment, &user.actor());
+    let waiting = matches!(
+        EState::parse(&v.enrollment.state),
+        Some(EState::FormIssued | EState::ConsentSigned | EState::Returned)
+    );
+    let mails = if user.sees_all() {
+        let mut c = state.store.acquire().await?;
+        crate::store::outbox::list(c.conn(), None, Some(("enrollment", id)), 50).await?
+    } else {
+        vec![]
+    };
     let page = DetailPage {
         user: Some(&user),
+        may_request_resend: waiting && user.role == crate::domain::Role::Centre,
+        resent: q.resend.is_some(),
+        mails,
         v,
         forms,
         copy,

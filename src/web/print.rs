@@ -18,8 +18,8 @@ use crate::store::forms::PrintBatch;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/enrollments/{id}/print", post(print))
-        .route("/enrollments/{id}/consent-form.pdf", get(pdf))
+        .route("/enrollments/{code}/print", post(print))
+        .route("/enrollments/{code}/consent-form.pdf", get(pdf))
         .route("/print-batches", post(create_batch))
         .route("/print-batches/{id}", get(batch_page))
         .route("/print-batches/{id}/pdf", get(batch_pdf))
@@ -46,11 +46,12 @@ async fn print(
     axum::Form(f): axum::Form<PrintForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
-    let id = id_of(&id)?;
+    let code = id;
+    let id = crate::service::enrollments::resolve(&state.store, &user.actor(), &code).await?;
     let blank = f.blank.is_some();
     forms::print(&state, &user.actor(), id, blank).await?;
     let q = if blank { "?blank=1" } else { "" };
-    Ok(Redirect::to(&format!("/enrollments/{id}/consent-form.pdf{q}")).into_response())
+    Ok(Redirect::to(&format!("/enrollments/{code}/consent-form.pdf{q}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -64,8 +65,9 @@ async fn pdf(
     Path(id): Path<String>,
     Query(q): Query<BlankQuery>,
 ) -> Result<Response, PageError> {
+    let id = crate::service::enrollments::resolve(&state.store, &user.actor(), &id).await?;
     let (code, form, data) =
-        forms::stored_pdf(&state.store, &user.actor(), id_of(&id)?, q.blank.is_some()).await?;
+        forms::stored_pdf(&state.store, &user.actor(), id, q.blank.is_some()).await?;
     Ok(inline_pdf(
         &format!("consent-{code}-v{}.pdf", form.form_version),
         data,

@@ -37,6 +37,11 @@ impl CurrentUser {
         }
     }
 
+    /// The centre and the city see every enrollment and the FAX inbox.
+    pub fn sees_all(&self) -> bool {
+        matches!(self.role, Role::Centre | Role::CityAdmin)
+    }
+
     /// Checks a submitted form's CSRF token against the session's.
     pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
         if bool::from(self.csrf.as_bytes().ct_eq(submitted.as_bytes())) {

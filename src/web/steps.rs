@@ -21,7 +21,7 @@ use crate::service::enrollments::{self as service, today_in_japan};
 use crate::store::enrollments::EnrollmentRow;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/enrollments/{id}/steps", post(step))
+    Router::new().route("/enrollments/{code}/steps", post(step))
 }
 
 /// The steps `actor` may take now: (action, label in Japanese).
@@ -135,7 +135,7 @@ async fn step(
     axum::Form(f): axum::Form<StepForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
-    let id: i64 = id.parse().map_err(|_| PageError(AppError::NotFound))?;
-    service::transition(&state.store, &user.actor(), id, command(&f)?).await?;
-    Ok(Redirect::to(&format!("/enrollments/{id}")).into_response())
+    let id = service::resolve(&state.store, &user.actor(), &id).await?;
+    let row = service::transition(&state, &user.actor(), id, command(&f)?).await?;
+    Ok(Redirect::to(&format!("/enrollments/{}", row.code)).into_response())
 }

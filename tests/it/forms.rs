@@ -92,8 +92,9 @@ pub async fn print(
     blank: bool,
 ) -> (u16, Option<String>, Vec<u8>) {
     let q = if blank { "?blank=true" } else { "" };
+    let code = a.code(id).await;
     let r = reqwest::Client::new()
-        .post(a.url(&format!("/api/v1/enrollments/{id}/consent-form{q}")))
+        .post(a.url(&format!("/api/v1/enrollments/{code}/consent-form{q}")))
         .bearer_auth(token)
         .send()
         .await
@@ -108,7 +109,7 @@ pub async fn print(
 async fn state_of(a: &TestApp, c: &City, id: i64) -> Value {
     a.api(
         Method::GET,
-        &format!("/api/v1/enrollments/{id}"),
+        &format!("/api/v1/enrollments/{}", a.code(id).await),
         &c.centre,
         None,
     )
@@ -137,7 +138,7 @@ async fn printing(mut app: TestApp) {
     let (s, stored) = a
         .api(
             Method::GET,
-            &format!("/api/v1/enrollments/{id}/forms"),
+            &format!("/api/v1/enrollments/{code}/forms"),
             &c.cm,
             None,
         )
@@ -151,7 +152,7 @@ async fn printing(mut app: TestApp) {
         history_len
     );
     let got = reqwest::Client::new()
-        .get(a.url(&format!("/api/v1/enrollments/{id}/consent-form.pdf")))
+        .get(a.url(&format!("/api/v1/enrollments/{code}/consent-form.pdf")))
         .bearer_auth(&c.nurse)
         .send()
         .await
@@ -267,7 +268,7 @@ async fn printing(mut app: TestApp) {
     let (_, stored) = a
         .api(
             Method::GET,
-            &format!("/api/v1/enrollments/{id}/forms"),
+            &format!("/api/v1/enrollments/{code}/forms"),
             &c.cm,
             None,
         )

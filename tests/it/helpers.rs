@@ -150,6 +150,16 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The code of enrollment row `id`: URLs name enrollments by their code, never by row id.
+    pub async fn code(&self, id: i64) -> String {
+        let mut c = self.store.acquire().await.unwrap();
+        consentflow::store::enrollments::get(c.conn(), id)
+            .await
+            .unwrap()
+            .expect("enrollment exists")
+            .code
+    }
+
     /// Creates a user directly (as the CLI would) with [`PASSWORD`].
     pub async fn user(&self, login: &str, role: Role, office_id: Option<i64>) -> i64 {
         let input = UserInput {

@@ -49,7 +49,7 @@ pub async fn state(a: &TestApp, c: &City, id: i64) -> String {
     let (_, e) = a
         .api(
             Method::GET,
-            &format!("/api/v1/enrollments/{id}"),
+            &format!("/api/v1/enrollments/{}", a.code(id).await),
             &c.centre,
             None,
         )
@@ -103,7 +103,7 @@ pub async fn all_read(a: &TestApp, token: &str) {
 }
 
 async fn copy(a: &TestApp, c: &City, id: i64) -> Value {
-    let path = format!("/api/v1/enrollments/{id}/copy");
+    let path = format!("/api/v1/enrollments/{}/copy", a.code(id).await);
     let (s, v) = a.api(Method::GET, &path, &c.cm, None).await;
     assert_eq!(s, 200, "{v}");
     v
@@ -125,7 +125,7 @@ async fn imap_story(app: TestApp) {
     let (one, one_pdf) = printed(a, &c, "山田 花子", 1).await;
     let (two, two_pdf) = printed(a, &c, "佐藤 一郎", 16).await;
     assert_eq!(consentflow_workers::pdf::page_count(&two_pdf).unwrap(), 2);
-    let tr = format!("/api/v1/enrollments/{one}/transitions");
+    let tr = format!("/api/v1/enrollments/{}/transitions", a.code(one).await);
     let body = json!({ "action": "record_consent", "date": "2026-11-20", "signer": { "kind": "subject" } });
     assert_eq!(a.api(Method::POST, &tr, &c.cm, Some(body)).await.0, 200);
 
@@ -175,7 +175,7 @@ async fn imap_story(app: TestApp) {
     );
     // The care manager sees the missing page on the enrollment's page.
     login(a, "caremgr", PASSWORD).await;
-    let (_, html, _) = get(a, &format!("/enrollments/{two}")).await;
+    let (_, html, _) = get(a, &format!("/enrollments/{}", a.code(two).await)).await;
     assert!(html.contains("全2枚中 1枚を受信"), "{html}");
     assert!(html.contains("未着: 2枚目"));
 
@@ -279,7 +279,7 @@ async fn imap_story(app: TestApp) {
         (v["received"].clone(), v["missing"].clone()),
         (json!([1, 2]), json!([]))
     );
-    let (_, html, _) = get(a, &format!("/enrollments/{two}")).await;
+    let (_, html, _) = get(a, &format!("/enrollments/{}", a.code(two).await)).await;
     assert!(html.contains("すべてのページがそろいました"));
 
     let (_, pages) = a

@@ -2,6 +2,7 @@
 //! One binary (faster to link); each module is one area.
 
 mod browser;
+mod centre_work;
 mod cli;
 mod forms;
 mod helpers;
@@ -10,6 +11,7 @@ mod intake_drills;
 mod intake_sources;
 mod mail;
 mod new_enrollment;
+mod overview;
 mod print_pages;
 mod reconcile;
 mod story;

@@ -29,7 +29,7 @@ async fn signed_in_as_caremgr() -> (TestApp, Vec<i64>) {
 #[tokio::test]
 async fn print_button_opens_the_pdf_inline() {
     let (app, drafts) = signed_in_as_caremgr().await;
-    let id = drafts[0];
+    let id = app.code(drafts[0]).await;
     let page = app
         .client
         .get(app.url(&format!("/enrollments/{id}")))

@@ -157,8 +157,9 @@ async fn an_unreadable_page_is_assigned_by_hand() {
 
     // On to activation from the enrollment's page: the buttons offered are those the state
     // machine allows this person now.
+    let path = format!("/enrollments/{}", a.code(id).await);
     let step = |action: &'static str| {
-        let path = format!("/enrollments/{id}");
+        let path = path.clone();
         async move {
             let (_, html, _) = get(a, &path).await;
             assert!(
@@ -175,14 +176,14 @@ async fn an_unreadable_page_is_assigned_by_hand() {
             assert_eq!(s, 303, "{action}");
         }
     };
-    let (_, html, _) = get(a, &format!("/enrollments/{id}")).await;
+    let (_, html, _) = get(a, &path).await;
     assert!(
         !html.contains("step-register_team"),
         "not the centre's step"
     );
     step("verify").await;
     login(a, "caremgr", PASSWORD).await;
-    let (_, html, _) = get(a, &format!("/enrollments/{id}")).await;
+    let (_, html, _) = get(a, &path).await;
     assert!(!html.contains("step-activate") && !html.contains("step-verify"));
     step("register_team").await;
     login(a, "centre", PASSWORD).await;

@@ -205,13 +205,12 @@ async fn story(app: TestApp) {
         .await;
     assert_eq!(s, 201, "{en}");
     assert_eq!(en["state"], "draft");
-    let id = en["id"].as_i64().unwrap();
     let code = en["code"].as_str().unwrap().to_string();
     assert!(
         consentflow_workers::EnrollmentCode::parse(&code).is_ok(),
         "code carries a valid check character"
     );
-    let path = format!("/api/v1/enrollments/{id}");
+    let path = format!("/api/v1/enrollments/{code}");
     let tr = format!("{path}/transitions");
 
     // Who sees it: the obtainer's office, the team's office, the centre; not another office.
@@ -381,6 +380,8 @@ async fn story(app: TestApp) {
     .await;
     assert_eq!((s, r["state"].as_str()), (200, Some("withdrawn")));
     let (s, _) = step(&city, json!({ "action": "close", "reason": "x" })).await;
+    assert_eq!(s, 403, "the city looks, it does not act on enrollments");
+    let (s, _) = step(&centre, json!({ "action": "close", "reason": "x" })).await;
     assert_eq!(s, 409, "withdrawn is final");
 
     app.finish().await;

@@ -210,12 +210,16 @@ async fn demo_city_has_every_state_and_is_loaded_once() {
         "{page}"
     );
     let id = list[0]["id"].as_i64().unwrap();
-    let (s, page, _) = get(&app, &format!("/enrollments/{id}")).await;
+    let code = list[0]["code"].as_str().unwrap();
+    let (s, page, _) = get(&app, &format!("/enrollments/{code}")).await;
     assert_eq!(s, 200);
-    assert!(page.contains("経過") && page.contains("enrollment.created"));
-    let (s, page, _) = get(&app, "/enrollments/999999").await;
+    assert!(page.contains("経過") && page.contains("登録（事前確認）"));
+    // Row ids are not addresses: counting through them finds nothing.
+    let (s, page, _) = get(&app, &format!("/enrollments/{id}")).await;
     assert_eq!(s, 404);
     assert!(page.contains("見つかりません"));
+    let (s, _, _) = get(&app, "/enrollments/0000000").await;
+    assert_eq!(s, 404);
     app.finish().await;
 }
 
@@ -250,8 +254,8 @@ async fn health_metrics_and_headers() {
     assert_eq!(s, 200);
     for p in [
         "/api/v1/enrollments",
-        "/api/v1/enrollments/{id}",
-        "/api/v1/enrollments/{id}/transitions",
+        "/api/v1/enrollments/{code}",
+        "/api/v1/enrollments/{code}/transitions",
     ] {
         assert!(body["paths"].get(p).is_some(), "{p} documented");
     }

@@ -1,0 +1,182 @@
+//! Outbound e-mail through an outbox. An e-mail is a row written in the same transaction as
+//! the event that causes it (`enqueue`); a job sends it (`send`). A transient SMTP failure is
+//! retried with growing pauses for `retry_hours`, a permanent one is marked failed with the
+//! server's reply. The Message-ID is fixed when the row is written, so a resend after a crash
+//! is recognisable as the same message.
+
+pub mod config;
+pub mod notify;
+pub mod templates;
+mod transport;
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::store::outbox::{self as repo, NewMail};
+use crate::store::Conn;
+
+pub use transport::{Mailer, SendError};
+
+/// An e-mail to send, rendered from a template.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// Unique per e-mail that should exist once (e.g. `resend:<enrollment>:<audit id>`):
+    /// writing the same key twice writes one e-mail.
+    pub key: String,
+    pub template: &'static str,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    /// What it is about, for the screens: ("enrollment", id), ("office", id).
+    pub target: Option<(&'static str, i64)>,
+    pub vars: Vec<(&'static str, String)>,
+}
+
+/// The Message-ID of the e-mail with `key`: the same on every attempt and on every node.
+pub fn message_id(key: &str, from: &str) -> String {
+    let domain = from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').trim())
+        .filter(|d| !d.is_empty())
+        .unwrap_or("consentflow.invalid");
+    let hash = hex::encode(&Sha256::digest(key.as_bytes())[..16]);
+    format!("<{hash}@{domain}>")
+}
+
+/// Writes `mail` inside the caller's transaction. Returns the row id, or None when an e-mail
+/// with the same key was written before.
+pub async fn enqueue(c: Conn<'_>, app: &AppState, mail: &Mail) -> AppResult<Option<i64>> {
+    let cfg = &app.config.mail;
+    let mut vars: Vec<(&str, &str)> = mail.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.push(("centre_phone", &app.config.centre.phone));
+    let r = templates::render(cfg.templates_dir.as_deref(), mail.template, &vars)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let id = message_id(&mail.key, &cfg.from);
+    let row = NewMail {
+        key: &mail.key,
+        message_id: &id,
+        template: mail.template,
+        to_address: &mail.to_address,
+        to_name: mail.to_name.as_deref(),
+        subject: &r.subject,
+        body_text: &r.body,
+        target_kind: mail.target.map(|t| t.0),
+        target_id: mail.target.map(|t| t.1),
+    };
+    Ok(repo::insert(c, &row).await?)
+}
+
+/// Queues the send jobs of e-mails just committed. Losing this (a crash) only delays them to
+/// the next dispatch.
+pub async fn kick(app: &AppState, ids: Vec<i64>) {
+    if ids.is_empty() {
+        return;
+    }
+    if let Err(e) = app.queue.send_mails(ids).await {
+        tracing::warn!(error = %e, "could not queue e-mails; the dispatcher will");
+    }
+}
+
+/// Pause before attempt `n + 1` after `n` failed: 1, 2, 4 … minutes, at most an hour.
+pub fn backoff(attempts: i64) -> chrono::Duration {
+    let minutes = 1i64 << attempts.clamp(1, 7).saturating_sub(1);
+    chrono::Duration::minutes(minutes.min(60))
+}
+
+/// What one send attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    Sent,
+    /// Not due, already sent, or another worker has it.
+    Skipped,
+    Retry(DateTime<Utc>),
+    Failed,
+}
+
+/// Sends e-mail `id` if it is due and no one else is sending it.
+#[tracing::instrument(skip(app))]
+pub async fn send(app: &AppState, id: i64) -> AppResult<Sent> {
+    let mut c = app.store.acquire().await?;
+    let until = Utc::now() + chrono::Duration::minutes(5);
+    if !repo::claim(c.conn(), id, until).await? {
+        return Ok(Sent::Skipped);
+    }
+    let row = repo::get(c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    drop(c);
+    let result = app.mailer.send(&app.config.mail, &row).await;
+    let mut c = app.store.acquire().await?;
+    match result {
+        Ok(()) => {
+            repo::mark_sent(c.conn(), id).await?;
+            tracing::info!(template = %row.template, "e-mail sent");
+            Ok(Sent::Sent)
+        }
+        Err(e) => {
+            let give_up = row.created_at + chrono::Duration::hours(app.config.mail.retry_hours);
+            let retry_at = Utc::now() + backoff(row.attempts);
+            let retry = e.is_transient() && retry_at < give_up;
+            tracing::warn!(error = %e, transient = e.is_transient(), attempts = row.attempts, "e-mail not sent");
+            repo::mark_failed(c.conn(), id, &e.to_string(), retry.then_some(retry_at)).await?;
+            Ok(if retry {
+                Sent::Retry(retry_at)
+            } else {
+                Sent::Failed
+            })
+        }
+    }
+}
+
+/// Queues a send job for every e-mail due: new ones whose kick was lost, and retries.
+pub async fn dispatch(app: &AppState) -> AppResult<usize> {
+    let mut c = app.store.acquire().await?;
+    let ids = repo::due(c.conn(), 200).await?;
+    drop(c);
+    let n = ids.len();
+    if n > 0 {
+        app.queue
+            .send_mails(ids)
+            .await
+            .map_err(AppError::Internal)?;
+    }
+    Ok(n)
+}
+
+/// Runs `dispatch` every `mail.dispatch_seconds` until aborted.
+pub fn spawn_dispatcher(app: &AppState) -> tokio::task::JoinHandle<()> {
+    let app = app.clone();
+    let every = std::time::Duration::from_secs(app.config.mail.dispatch_seconds.max(1));
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = dispatch(&app).await {
+                tracing::warn!(error = %e, "outbox dispatch failed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_are_stable_and_in_the_senders_domain() {
+        let a = message_id("resend:1:2", "電子@連絡帳 <noreply@city.example.jp>");
+        assert_eq!(
+            a,
+            message_id("resend:1:2", "電子@連絡帳 <noreply@city.example.jp>")
+        );
+        assert!(
+            a.ends_with("@city.example.jp>") && a.starts_with('<'),
+            "{a}"
+        );
+        assert_ne!(a, message_id("resend:1:3", "noreply@city.example.jp"));
+    }
+
+    #[test]
+    fn backoff_grows_to_an_hour() {
+        let m = |n| backoff(n).num_minutes();
+        assert_eq!((m(1), m(2), m(3), m(7), m(30)), (1, 2, 4, 60, 60));
+    }
+}

@@ -1,0 +1,117 @@
+//! The e-mails enrollment events cause, built inside the event's transaction. Each names the
+//! person only by the first kana of their name: the code identifies them to those who know.
+
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::store::enrollments::{self, EnrollmentRow};
+use crate::store::{offices, users, Conn};
+
+use super::Mail;
+
+/// A recipient: address and name.
+type To = (String, Option<String>);
+
+/// The link to an enrollment in e-mails.
+fn link(app: &AppState, code: &str) -> String {
+    let base = app
+        .config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", app.config.listen));
+    format!("{}/enrollments/{code}", base.trim_end_matches('/'))
+}
+
+fn initial(kana: &str) -> String {
+    kana.chars()
+        .next()
+        .map_or_else(|| "—".to_string(), |c| format!("{c}・・ 様"))
+}
+
+/// Whoever obtained the consent: their own address, else their office's administrator's.
+async fn obtainer(mut c: Conn<'_>, e: &EnrollmentRow) -> AppResult<Option<To>> {
+    let user = users::get(c.reborrow(), e.obtainer_user_id).await?;
+    if let Some(u) = user.filter(|u| u.email.is_some()) {
+        return Ok(u.email.clone().map(|a| (a, Some(u.name))));
+    }
+    Ok(offices::get(c, e.obtainer_office_id)
+        .await?
+        .map(|o| (o.admin_email, Some(o.name))))
+}
+
+/// 再送依頼: asks the obtainer to FAX the copy again. `event` is the audit id of the request.
+pub async fn resend_requested(
+    mut c: Conn<'_>,
+    app: &AppState,
+    e: &EnrollmentRow,
+    event: i64,
+    reason: &str,
+) -> AppResult<Option<Mail>> {
+    let Some((to, name)) = obtainer(c.reborrow(), e).await? else {
+        return Ok(None);
+    };
+    let subject = enrollments::subject(c, e.subject_id).await?;
+    Ok(Some(Mail {
+        key: format!("resend:{}:{event}", e.id),
+        template: "resend_requested",
+        to_address: to,
+        to_name: name.clone(),
+        target: Some(("enrollment", e.id)),
+        vars: vec![
+            ("to_name", name.unwrap_or_default()),
+            ("code", e.code.clone()),
+            ("subject_initial", initial(&subject.kana)),
+            ("reason", reason.to_string()),
+            ("link", link(app, &e.code)),
+        ],
+    }))
+}
+
+/// 利用開始: every member of the team (and the obtainer) hears that sharing has started. A
+/// member without a login of their own is told through their office's administrator.
+pub async fn team_activated(
+    mut c: Conn<'_>,
+    app: &AppState,
+    e: &EnrollmentRow,
+) -> AppResult<Vec<Mail>> {
+    let mut to: Vec<To> = Vec::new();
+    to.extend(obtainer(c.reborrow(), e).await?);
+    for m in enrollments::team(c.reborrow(), e.id).await? {
+        let user = match m.user_id {
+            Some(id) => users::get(c.reborrow(), id).await?,
+            None => None,
+        };
+        match user.and_then(|u| u.email.map(|a| (a, u.name))) {
+            Some((a, n)) => to.push((a, Some(n))),
+            None => to.extend(
+                offices::get(c.reborrow(), m.office_id)
+                    .await?
+                    .map(|o| (o.admin_email, Some(o.name))),
+            ),
+        }
+    }
+    // One e-mail per address, however many roles it has on the team.
+    let mut seen = std::collections::HashSet::new();
+    to.retain(|(a, _)| seen.insert(a.to_lowercase()));
+    let subject = enrollments::subject(c.reborrow(), e.subject_id).await?;
+    let office = offices::get(c, e.obtainer_office_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    Ok(to
+        .into_iter()
+        .map(|(addr, name)| Mail {
+            key: format!("activated:{}:{}", e.id, addr.to_lowercase()),
+            template: "team_activated",
+            to_address: addr,
+            to_name: name.clone(),
+            target: Some(("enrollment", e.id)),
+            vars: vec![
+                ("to_name", name.unwrap_or_default()),
+                ("code", e.code.clone()),
+                ("subject_initial", initial(&subject.kana)),
+                ("office", office.clone()),
+                ("link", link(app, &e.code)),
+            ],
+        })
+        .collect())
+}

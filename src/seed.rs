@@ -1,0 +1,316 @@
+//! `consentflow seed`: a city-sized database for load runs — by default 100,000 enrollments and
+//! 300,000 FAX pages over a year — on top of the demo city (so its logins work). Rows are
+//! written in bulk, straight into their final states: this is test data, not history, so it does
+//! not pass through the state machine and writes no audit trail.
+
+use chrono::{Duration, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::QueryBuilder;
+
+use crate::app::AppState;
+use crate::domain::enrollment::State;
+use crate::domain::Actor;
+use crate::service::accounts::{self, OfficeInput, UserInput};
+use crate::store::{users, Conn};
+
+/// Rows per INSERT: well under both engines' limits on bound values.
+const BATCH: usize = 1000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub enrollments: usize,
+    pub pages: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub offices: usize,
+    pub enrollments: usize,
+    pub pages: usize,
+}
+
+/// Runs `$body` with `$qb` a `QueryBuilder` for the connection's backend.
+macro_rules! bulk {
+    ($conn:expr, $init:expr, |$qb:ident, $c:ident| $body:expr) => {
+        match $conn {
+            Conn::Sqlite($c) => {
+                let mut $qb = QueryBuilder::<sqlx::Sqlite>::new($init);
+                $body
+            }
+            Conn::Postgres($c) => {
+                let mut $qb = QueryBuilder::<sqlx::Postgres>::new($init);
+                $body
+            }
+        }
+    };
+}
+
+/// A state for the i-th enrollment: most are active or on their way, as in a running city.
+fn state_of(i: usize) -> State {
+    const MIX: [State; 20] = [
+        State::Active,
+        State::Active,
+        State::Active,
+        State::Active,
+        State::Active,
+        State::Active,
+        State::Active,
+        State::Active,
+        State::Closed,
+        State::Withdrawn,
+        State::Draft,
+        State::FormIssued,
+        State::FormIssued,
+        State::ConsentSigned,
+        State::ConsentSigned,
+        State::CopyReceived,
+        State::Returned,
+        State::Verified,
+        State::TeamRegistered,
+        State::FormIssued,
+    ];
+    MIX[i % MIX.len()]
+}
+
+fn code_of(run: i64, i: usize) -> String {
+    // Random-looking like real codes; the run's nonce keeps a second seeding from colliding.
+    let h = Sha256::digest(format!("seed-enrollment-{run}-{i}").as_bytes());
+    consentflow_workers::EnrollmentCode::from_random([h[0], h[1], h[2], h[3], h[4], h[5]])
+        .as_str()
+        .to_string()
+}
+
+const FAMILY: [(&str, &str); 10] = [
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("山本", "ヤマモト"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("加藤", "カトウ"),
+];
+
+pub async fn run(app: &AppState, plan: Plan) -> anyhow::Result<Report> {
+    crate::demo::load(app).await?;
+    let mut c = app.store.acquire().await?;
+    let cm = users::by_login(c.conn(), "caremgr")
+        .await?
+        .expect("demo loaded");
+    drop(c);
+    let home = cm.office_id.expect("care manager has an office");
+    let sys = Actor::System;
+
+    // Offices of ~500 enrollments each, one obtainer each; the demo care manager's office
+    // gets its share too, so its list is as long as a busy office's.
+    let n_offices = (plan.enrollments / 500).max(4);
+    let mut obtainers = vec![(home, cm.id)];
+    let mut report = Report::default();
+    for k in 1..n_offices {
+        let o = accounts::create_office(
+            &app.store,
+            &sys,
+            &OfficeInput {
+                kind: "home_care_support".into(),
+                name: format!("試験居宅介護支援事業所{k:04}"),
+                phone: format!("029-{:03}-{:04}", 100 + k / 10000, k % 10000),
+                fax: format!("029-{:03}-{:04}", 500 + k / 10000, k % 10000),
+                address: "茨城県ひたちなか市東石川1-1".into(),
+                admin_email: format!("office{k}@example.jp"),
+            },
+        )
+        .await?;
+        let u = accounts::create_user(
+            &app.store,
+            &sys,
+            &UserInput {
+                login: format!("seed-cm-{k}"),
+                name: format!("試験 ケア{k}"),
+                email: Some(format!("cm{k}@example.jp")),
+                role: crate::domain::Role::Staff,
+                office_id: Some(o.id),
+                password: None,
+            },
+        )
+        .await?;
+        obtainers.push((o.id, u.id));
+        report.offices += 1;
+    }
+
+    let now = Utc::now();
+    let run = now.timestamp_micros();
+    let mut enrollment_ids = Vec::with_capacity(plan.enrollments);
+    for start in (0..plan.enrollments).step_by(BATCH) {
+        let end = (start + BATCH).min(plan.enrollments);
+        let mut tx = app.store.begin().await?;
+        // Subjects, then their enrollments, matched up by the subjects' unique names.
+        let subjects: Vec<(i64, String)> = bulk!(
+            tx.conn(),
+            "INSERT INTO subjects (name, kana, birth_date, sex, address, phone, created_at) ",
+            |qb, c| {
+                qb.push_values(start..end, |mut b, i| {
+                    let (f, fk) = FAMILY[i % FAMILY.len()];
+                    b.push_bind(format!("{f} 試験{i:06}"))
+                        .push_bind(format!("{fk}　シケン"))
+                        .push_bind(chrono::NaiveDate::from_ymd_opt(
+                            1930 + (i % 30) as i32,
+                            1 + (i % 12) as u32,
+                            1 + (i % 28) as u32,
+                        ))
+                        .push_bind(if i % 2 == 0 { "female" } else { "male" })
+                        .push_bind("茨城県ひたちなか市東石川1-1")
+                        .push_bind("029-270-1000")
+                        .push_bind(now);
+                });
+                qb.push(" RETURNING id, name");
+                qb.build_query_as::<(i64, String)>()
+                    .fetch_all(&mut *c)
+                    .await?
+            }
+        );
+        let by_name: std::collections::HashMap<String, i64> =
+            subjects.into_iter().map(|(id, n)| (n, id)).collect();
+        let rows: Vec<(i64, String)> = bulk!(tx.conn(),
+            "INSERT INTO enrollments (code, subject_id, obtainer_user_id, obtainer_office_id, state,
+             form_version, revision, created_at, updated_at) ",
+            |qb, c| {
+                qb.push_values(start..end, |mut b, i| {
+                    let (f, _) = FAMILY[i % FAMILY.len()];
+                    let (office, user) = obtainers[i % obtainers.len()];
+                    let state = state_of(i);
+                    // Spread over a year, the newest changes first in id order.
+                    let at = now - Duration::minutes(((plan.enrollments - i) * 525_600 / plan.enrollments.max(1)) as i64);
+                    b.push_bind(code_of(run, i))
+                        .push_bind(by_name[&format!("{f} 試験{i:06}")])
+                        .push_bind(user)
+                        .push_bind(office)
+                        .push_bind(state.as_str())
+                        .push_bind((state != State::Draft).then_some(1i64))
+                        .push_bind(1i64)
+                        .push_bind(at)
+                        .push_bind(at);
+                });
+                qb.push(" RETURNING id, state");
+                qb.build_query_as::<(i64, String)>().fetch_all(&mut *c).await?
+            });
+        bulk!(tx.conn(),
+            "INSERT INTO team_members (enrollment_id, office_id, profession, name, phone, position) ",
+            |qb, c| {
+                qb.push_values(&rows, |mut b, (id, _)| {
+                    let (office, _) = obtainers[(*id as usize * 7) % obtainers.len()];
+                    b.push_bind(*id)
+                        .push_bind(office)
+                        .push_bind("訪問看護師")
+                        .push_bind("試験 看護")
+                        .push_bind("029-270-0002")
+                        .push_bind(0i64);
+                });
+                qb.build().execute(&mut *c).await.map(|_| ())?
+            });
+        tx.commit().await?;
+        enrollment_ids.extend(rows.into_iter().map(|(id, _)| id));
+    }
+    report.enrollments = enrollment_ids.len();
+    report.pages = fax(app, &plan, &enrollment_ids, run).await?;
+    Ok(report)
+}
+
+/// FAX messages of three pages each: most matched, some unreadable, invalid or duplicate.
+async fn fax(app: &AppState, plan: &Plan, enrollments: &[i64], run: i64) -> anyhow::Result<usize> {
+    let messages = plan.pages.div_ceil(3);
+    let now = Utc::now();
+    let mut tx = app.store.begin().await?;
+    let thumb = consentflow_workers::fax::Gray::new(240, 340, vec![255; 240 * 340]).to_png();
+    let thumb = crate::store::blobs::put(tx.conn(), "image/png", &thumb).await?;
+    tx.commit().await?;
+    let mut pages = 0;
+    for start in (0..messages).step_by(BATCH / 3) {
+        let end = (start + BATCH / 3).min(messages);
+        let at =
+            |i: usize| now - Duration::minutes(((messages - i) * 525_600 / messages.max(1)) as i64);
+        let raws: Vec<(usize, String, Vec<u8>)> = (start..end)
+            .map(|i| {
+                let raw = format!("seeded FAX message {run}-{i}").into_bytes();
+                (i, hex::encode(Sha256::digest(&raw)), raw)
+            })
+            .collect();
+        let mut tx = app.store.begin().await?;
+        bulk!(
+            tx.conn(),
+            "INSERT INTO blobs (sha256, size, media_type, data, created_at) ",
+            |qb, c| {
+                qb.push_values(&raws, |mut b, (_, sha, raw)| {
+                    b.push_bind(sha.clone())
+                        .push_bind(raw.len() as i64)
+                        .push_bind("message/rfc822")
+                        .push_bind(raw.clone())
+                        .push_bind(now);
+                });
+                qb.push(" ON CONFLICT (sha256) DO NOTHING");
+                qb.build().execute(&mut *c).await.map(|_| ())?
+            }
+        );
+        let msgs: Vec<(i64, String)> = bulk!(tx.conn(),
+            "INSERT INTO fax_messages (source, kind, raw_sha256, body_sha256, sender, subject, fax_number, status, received_at, processed_at) ",
+            |qb, c| {
+                qb.push_values(&raws, |mut b, (i, sha, _)| {
+                    b.push_bind("imap").push_bind("mail").push_bind(sha.clone()).push_bind(sha.clone())
+                        .push_bind(format!("fax{}@gateway.example.jp", i % 500))
+                        .push_bind(format!("FAX受信 029-500-{:04}", i % 500))
+                        .push_bind(format!("029-500-{:04}", i % 500))
+                        .push_bind("processed").push_bind(at(*i)).push_bind(at(*i));
+                });
+                qb.push(" RETURNING id, raw_sha256");
+                qb.build_query_as::<(i64, String)>().fetch_all(&mut *c).await?
+            });
+        let docs: Vec<(i64, i64)> =
+            bulk!(tx.conn(),
+            "INSERT INTO fax_documents (message_id, seq, file_name, media_type, status, pages) ",
+            |qb, c| {
+                qb.push_values(&msgs, |mut b, (id, _)| {
+                    b.push_bind(*id).push_bind(1i64).push_bind("fax.tif").push_bind("image/tiff")
+                        .push_bind("read").push_bind(3i64);
+                });
+                qb.push(" RETURNING id, message_id");
+                qb.build_query_as::<(i64, i64)>().fetch_all(&mut *c).await?
+            });
+        let by_sha: std::collections::HashMap<&str, usize> =
+            raws.iter().map(|(i, sha, _)| (sha.as_str(), *i)).collect();
+        let index: std::collections::HashMap<i64, usize> = msgs
+            .iter()
+            .map(|(id, sha)| (*id, by_sha[sha.as_str()]))
+            .collect();
+        let rows: Vec<(i64, usize, usize)> = docs
+            .iter()
+            .flat_map(|(doc, msg)| (1..=3).map(move |n| (*doc, *msg as usize, n)))
+            .filter(|(_, msg, n)| index[&(*msg as i64)] * 3 + n <= plan.pages)
+            .collect();
+        bulk!(tx.conn(),
+            "INSERT INTO fax_pages (document_id, number, outcome, reason, enrollment_id, copy_round, form_page, form_pages, form_version, is_primary, thumb_sha256, image_sha256, width, height, created_at) ",
+            |qb, c| {
+                qb.push_values(&rows, |mut b, (doc, msg, n)| {
+                    let i = index[&(*msg as i64)];
+                    let k = i * 3 + n;
+                    let (outcome, reason) = match k % 20 {
+                        0 => ("unreadable", "QRコードが見つかりません"),
+                        1 => ("invalid", "QRコードの署名が一致しません"),
+                        2 => ("duplicate", "同じページを受信済みです"),
+                        _ => ("matched", "自動で照合しました"),
+                    };
+                    let e = (outcome != "unreadable" && outcome != "invalid")
+                        .then(|| enrollments[i % enrollments.len().max(1)]);
+                    b.push_bind(*doc).push_bind(*n as i64).push_bind(outcome).push_bind(reason)
+                        .push_bind(e).push_bind(e.map(|_| 0i64)).push_bind(e.map(|_| *n as i64 % 2 + 1))
+                        .push_bind(e.map(|_| 2i64)).push_bind(e.map(|_| 1i64)).push_bind(false)
+                        .push_bind(thumb.clone()).push_bind(thumb.clone()).push_bind(1728i64).push_bind(2292i64)
+                        .push_bind(at(i));
+                });
+                qb.build().execute(&mut *c).await.map(|_| ())?
+            });
+        pages += rows.len();
+        tx.commit().await?;
+    }
+    Ok(pages)
+}

@@ -1,0 +1,151 @@
+//! Overviews: the enrollment list (filtered, searched, paged, with overdue badges) and the
+//! dashboard of the centre and the city.
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::deadline::Deadlines;
+use crate::domain::enrollment::State;
+use crate::domain::search::SearchTerm;
+use crate::domain::{Actor, Role};
+use crate::error::{AppError, AppResult};
+use crate::store::enrollment_list::{self as repo, ListFilter, ListItem};
+use crate::store::{fax_list, Store};
+
+/// Rows per page of the list.
+pub const PAGE_SIZE: i64 = 50;
+
+/// What someone asked the list for (query string of the page and the API).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Only enrollments in this state.
+    pub state: Option<String>,
+    /// Name, カナ (hiragana is fine) or enrollment code.
+    pub q: Option<String>,
+    /// Only overdue enrollments.
+    #[serde(default)]
+    pub overdue: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+}
+
+impl ListQuery {
+    pub fn only_overdue(&self) -> bool {
+        matches!(self.overdue.as_deref(), Some("1" | "true" | "on"))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ListPage {
+    pub items: Vec<ListItem>,
+    pub page: i64,
+    pub has_more: bool,
+}
+
+/// The office an actor's lists are limited to: None for the centre and the city (everything).
+fn scope(actor: &Actor) -> Result<Option<i64>, ()> {
+    match actor {
+        Actor::System => Ok(None),
+        Actor::User {
+            role: Role::Centre | Role::CityAdmin,
+            ..
+        } => Ok(None),
+        Actor::User {
+            office_id: Some(o), ..
+        } => Ok(Some(*o)),
+        Actor::User { .. } => Err(()),
+    }
+}
+
+/// The enrollments the actor may see, newest change first. An unknown state is an error the
+/// caller may ignore (a stale link shows everything on the page).
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    deadlines: &Deadlines,
+    q: &ListQuery,
+    state: Option<State>,
+) -> AppResult<ListPage> {
+    let Ok(office) = scope(actor) else {
+        return Ok(ListPage {
+            items: vec![],
+            page: 1,
+            has_more: false,
+        });
+    };
+    let page = q.page.unwrap_or(1).clamp(1, 10_000);
+    let now = Utc::now();
+    let filter = ListFilter {
+        office,
+        state: state.map(State::as_str),
+        search: q.q.as_deref().and_then(SearchTerm::parse),
+        overdue: q.only_overdue().then(|| deadlines.cutoffs(now)),
+        // One more than shown tells whether there is a next page.
+        limit: PAGE_SIZE + 1,
+        offset: (page - 1) * PAGE_SIZE,
+    };
+    let mut c = store.acquire().await?;
+    let mut items = repo::list(c.conn(), &filter).await?;
+    let has_more = items.len() as i64 > PAGE_SIZE;
+    items.truncate(PAGE_SIZE as usize);
+    for i in &mut items {
+        i.overdue_days =
+            State::parse(&i.state).and_then(|s| deadlines.overdue_days(s, i.updated_at, now));
+    }
+    Ok(ListPage {
+        items,
+        page,
+        has_more,
+    })
+}
+
+/// One state's line in the funnel.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FunnelStep {
+    pub state: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    pub overdue: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    pub funnel: Vec<FunnelStep>,
+    pub overdue_total: i64,
+    /// FAX pages waiting for the centre: unreadable or invalid.
+    pub pages_waiting: i64,
+}
+
+/// The centre's and the city's overview: every enrollment by state, what is overdue, and the
+/// FAX pages waiting.
+pub async fn dashboard(
+    store: &Store,
+    actor: &Actor,
+    deadlines: &Deadlines,
+) -> AppResult<Dashboard> {
+    if !matches!(actor.role(), Some(Role::Centre | Role::CityAdmin)) && actor != &Actor::System {
+        return Err(AppError::Forbidden(
+            "dashboard is for the centre and the city".into(),
+        ));
+    }
+    let mut c = store.acquire().await?;
+    let counts = repo::by_state(c.conn()).await?;
+    let overdue = repo::overdue_by_state(c.conn(), &deadlines.cutoffs(Utc::now())).await?;
+    let pages = fax_list::counts(c.conn()).await?;
+    let get =
+        |v: &[(String, i64)], s: &str| v.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
+    let funnel: Vec<FunnelStep> = State::ALL
+        .iter()
+        .map(|s| FunnelStep {
+            state: s.as_str(),
+            label: s.label_ja(),
+            count: get(&counts, s.as_str()),
+            overdue: get(&overdue, s.as_str()),
+        })
+        .collect();
+    Ok(Dashboard {
+        overdue_total: funnel.iter().map(|f| f.overdue).sum(),
+        pages_waiting: get(&pages, "unreadable") + get(&pages, "invalid"),
+        funnel,
+    })
+}

@@ -1,0 +1,89 @@
+//! 再送依頼: the centre asks the consent obtainer to FAX the copy again, with a reason. The
+//! request is an audit event on the enrollment (not a state change: the enrollment still waits
+//! for its copy), and its e-mail is written in the same transaction. Asked from an unmatched
+//! page, that page is settled with the request as its reason, so it leaves the queue.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::domain::enrollment::State;
+use crate::domain::{Actor, FieldError};
+use crate::error::{AppError, AppResult};
+use crate::outbox;
+use crate::service::fax::centre_only;
+use crate::store::audit::{self, Event};
+use crate::store::{enrollments, fax};
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ResendRequest {
+    /// Why, in Japanese; quoted in the e-mail.
+    pub reason: String,
+    /// The unmatched page that prompted it, settled by the request.
+    pub page_id: Option<i64>,
+}
+
+/// Returns the outbox id of the e-mail.
+pub async fn request(
+    app: &AppState,
+    actor: &Actor,
+    enrollment_id: i64,
+    r: &ResendRequest,
+) -> AppResult<i64> {
+    let user = centre_only(actor, "再送の依頼はセンターの職員だけが行えます。")?;
+    let reason = r.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(AppError::Invalid(FieldError::new(
+            "reason",
+            "理由を200文字以内で入力してください。",
+        )));
+    }
+    let mut tx = app.store.begin().await?;
+    enrollments::lock(tx.conn(), enrollment_id).await?;
+    let e = enrollments::get(tx.conn(), enrollment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let waiting = matches!(
+        State::parse(&e.state),
+        Some(State::FormIssued | State::ConsentSigned | State::Returned)
+    );
+    if !waiting {
+        return Err(AppError::Conflict(
+            "この登録は写しを待っていないため、再送を依頼できません。".into(),
+        ));
+    }
+    let event = audit::append(
+        tx.conn(),
+        Event {
+            actor,
+            action: "enrollment.resend_requested",
+            target_kind: "enrollment",
+            target_id: e.id,
+            from_state: None,
+            to_state: None,
+            details: json!({ "reason": reason, "page_id": r.page_id }),
+        },
+    )
+    .await?;
+    if let Some(page) = r.page_id {
+        let text = format!("再送を依頼しました（登録コード {}）：{reason}", e.code);
+        if !fax::discard(tx.conn(), page, &text, user).await? {
+            return Err(AppError::Conflict(
+                "このページはすでに処理されています。画面を更新してください。".into(),
+            ));
+        }
+    }
+    let Some(mail) = outbox::notify::resend_requested(tx.conn(), app, &e, event, reason).await?
+    else {
+        return Err(AppError::Invalid(FieldError::new(
+            "reason",
+            "同意取得者と事業所のメールアドレスが登録されていないため、依頼を送れません。",
+        )));
+    };
+    let id = outbox::enqueue(tx.conn(), app, &mail)
+        .await?
+        .ok_or_else(|| AppError::Conflict("同じ依頼はすでに送られています。".into()))?;
+    tx.commit().await?;
+    outbox::kick(app, vec![id]).await;
+    Ok(id)
+}

@@ -1,0 +1,49 @@
+//! 状況一覧: the centre's and the city's overview — the funnel by state, what is overdue, and
+//! the FAX pages waiting for someone.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+use super::session::CurrentUser;
+use super::{render, PageError};
+use crate::app::AppState;
+use crate::service::overview::{self, Dashboard, ListPage, ListQuery};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/dashboard", get(dashboard))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage<'a> {
+    user: Option<&'a CurrentUser>,
+    d: Dashboard,
+    overdue: ListPage,
+}
+
+#[tracing::instrument(skip_all)]
+async fn dashboard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, PageError> {
+    let actor = user.actor();
+    let deadlines = &state.config.deadlines;
+    let d = overview::dashboard(&state.store, &actor, deadlines).await?;
+    let q = ListQuery {
+        overdue: Some("1".into()),
+        ..ListQuery::default()
+    };
+    let overdue = overview::list(&state.store, &actor, deadlines, &q, None).await?;
+    Ok(render(
+        StatusCode::OK,
+        &DashboardPage {
+            user: Some(&user),
+            d,
+            overdue,
+        },
+    ))
+}

@@ -1,0 +1,471 @@
+//! The centre's work beyond assigning a page: splitting a FAX that holds several forms, asking
+//! for a resend (an e-mail through the outbox), activation e-mails to the team; and what the
+//! city may only look at.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use super::forms::city;
+use super::helpers::{
+    csrf_of, eventually, get, login, post, spawn_app, spawn_app_with, Backend, TestApp, PASSWORD,
+};
+use super::intake::{all_read, blank_page, printed, state, upload};
+use super::mail::gateway_mail;
+
+/// One FAX e-mail carrying two pages nobody can read: two forms sent together, codes torn off.
+async fn two_page_fax(a: &TestApp, token: &str) -> (i64, Vec<i64>) {
+    let (p1, p2) = (blank_page(255), blank_page(248));
+    let eml = gateway_mail(
+        "two-forms@fax.example.jp",
+        "FAX受信 029-265-8332",
+        "2枚の同意書です",
+        &[("1.png", "image/png", &p1), ("2.png", "image/png", &p2)],
+    );
+    assert_eq!(upload(a, token, &[("fax.eml", &eml)]).await.status(), 202);
+    all_read(a, token).await;
+    let (_, pages) = a
+        .api(
+            Method::GET,
+            "/api/v1/fax/pages?status=unreadable",
+            token,
+            None,
+        )
+        .await;
+    let pages = pages.as_array().unwrap();
+    let message = pages[0]["message_id"].as_i64().unwrap();
+    let mut ids: Vec<i64> = pages
+        .iter()
+        .filter(|p| p["message_id"] == message)
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids.len(), 2);
+    (message, ids)
+}
+
+async fn split_story(app: TestApp) {
+    let a = &app;
+    let c = city(a).await;
+    let (one, _) = printed(a, &c, "山田 花子", 1).await;
+    let (two, _) = printed(a, &c, "佐藤 一郎", 1).await;
+    let (message, pages) = two_page_fax(a, &c.centre).await;
+    let (code1, code2) = (a.code(one).await, a.code(two).await);
+
+    login(a, "centre", PASSWORD).await;
+    let path = format!("/fax/messages/{message}");
+    let (s, html, _) = get(a, &path).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("まとめて割り当てる") && html.contains(&format!("code_{}", pages[1])));
+    let csrf = csrf_of(&html);
+    let (f1, f2) = (format!("code_{}", pages[0]), format!("code_{}", pages[1]));
+    let (n1, n2) = (format!("page_{}", pages[0]), format!("page_{}", pages[1]));
+
+    // A typo on the second page: nothing is assigned, the error names the page, input is kept.
+    let (s, html, _) = post(
+        a,
+        &path,
+        &[
+            ("csrf", &csrf),
+            (&f1, &code1),
+            (&n1, "1"),
+            (&f2, "ZZZZZZZ"),
+            (&n2, "1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422, "{html}");
+    assert!(
+        html.contains("2枚目: 登録コードが正しくありません。"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("value=\"{code1}\"")),
+        "typed code kept"
+    );
+    let (_, left) = a
+        .api(
+            Method::GET,
+            "/api/v1/fax/pages?status=unreadable",
+            &c.centre,
+            None,
+        )
+        .await;
+    assert_eq!(left.as_array().unwrap().len(), 2, "all or nothing");
+
+    // Right: each page goes to its own enrollment, in one go.
+    let lower = code2.to_lowercase();
+    let (s, _, loc) = post(
+        a,
+        &path,
+        &[
+            ("csrf", &csrf),
+            (&f1, &code1),
+            (&n1, "1"),
+            (&f2, &lower),
+            (&n2, "1"),
+        ],
+    )
+    .await;
+    assert_eq!((s, loc.as_deref()), (303, Some(path.as_str())));
+    for (p, e) in [(pages[0], one), (pages[1], two)] {
+        let (_, v) = a
+            .api(
+                Method::GET,
+                &format!("/api/v1/fax/pages/{p}"),
+                &c.centre,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (v["outcome"].as_str(), v["enrollment_id"].as_i64()),
+            (Some("matched"), Some(e))
+        );
+    }
+    // Both forms are one page long with one team member: each copy is now complete.
+    assert_eq!(state(a, &c, one).await, "copy_received");
+    assert_eq!(state(a, &c, two).await, "copy_received");
+    // Nothing left to split: the form is gone.
+    let (_, html, _) = get(a, &path).await;
+    assert!(!html.contains("split-submit"));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_fax_with_two_forms_is_split_on_sqlite() {
+    split_story(spawn_app(Backend::Sqlite).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn a_fax_with_two_forms_is_split_on_postgres() {
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    split_story(app).await;
+}
+
+/// The `.eml` files the file transport wrote.
+fn eml_files(a: &TestApp) -> Vec<(String, Vec<u8>)> {
+    let dir = a.config.data_dir.join("mail");
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        std::fs::read(e.path()).unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+async fn outbox(a: &TestApp) -> Vec<Value> {
+    let mut c = a.store.acquire().await.unwrap();
+    consentflow::store::outbox::list(c.conn(), None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn resend_requests_and_activation_are_mailed() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let (id, _) = printed(a, &c, "山田 花子", 2).await;
+    let code = a.code(id).await;
+    let (_, pages) = two_page_fax(a, &c.centre).await;
+
+    // Not the care manager's to ask, and not without a reason.
+    let path = format!("/api/v1/enrollments/{code}/resend-requests");
+    let body = json!({ "reason": "QRコードと署名欄がかすれて読めません", "page_id": pages[0] });
+    let (s, _) = a.api(Method::POST, &path, &c.cm, Some(body.clone())).await;
+    assert_eq!(s, 403);
+    let (s, v) = a
+        .api(
+            Method::POST,
+            &path,
+            &c.centre,
+            Some(json!({ "reason": " " })),
+        )
+        .await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("reason")));
+
+    // From the page view: the page is settled by the request and the e-mail is written.
+    login(a, "centre", PASSWORD).await;
+    let (_, html, _) = get(a, &format!("/fax/pages/{}?q={code}", pages[0])).await;
+    assert!(html.contains("再送を依頼する"), "{html}");
+    let csrf = csrf_of(&html);
+    let (s, _, _) = post(
+        a,
+        &format!("/fax/pages/{}/resend", pages[0]),
+        &[
+            ("csrf", &csrf),
+            ("code", &code),
+            ("reason", "QRコードと署名欄がかすれて読めません"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (_, p) = a
+        .api(
+            Method::GET,
+            &format!("/api/v1/fax/pages/{}", pages[0]),
+            &c.centre,
+            None,
+        )
+        .await;
+    assert_eq!(p["outcome"], "discarded");
+    assert!(p["reason"].as_str().unwrap().contains("再送を依頼しました"));
+    let mails = eventually(30, || async {
+        let f = eml_files(a);
+        (!f.is_empty()).then_some(f)
+    })
+    .await
+    .expect("the e-mail file is written");
+    assert_eq!(mails.len(), 1);
+    let raw = &mails[0].1;
+    let parsed = mail_parser::MessageParser::default().parse(raw).unwrap();
+    assert_eq!(
+        parsed.subject().unwrap(),
+        format!("【電子@連絡帳】同意書の写しの再送のお願い（登録コード {code}）")
+    );
+    let text = parsed.body_text(0).unwrap();
+    assert!(
+        text.contains("QRコードと署名欄がかすれて読めません")
+            && text.contains(&format!("/enrollments/{code}")),
+        "{text}"
+    );
+    assert!(
+        !text.contains("山田"),
+        "the person is named only by an initial"
+    );
+    assert_eq!(
+        parsed.to().unwrap().first().unwrap().address().unwrap(),
+        "o@example.jp"
+    );
+    let rows = outbox(a).await;
+    assert_eq!(rows[0]["status"], "sent");
+    let message_id = rows[0]["message_id"].as_str().unwrap();
+    assert_eq!(format!("<{}>", parsed.message_id().unwrap()), message_id);
+    // Headers are plain ASCII on the wire (RFC 2047), the body says it is UTF-8.
+    let head =
+        String::from_utf8_lossy(&raw[..raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap()]);
+    assert!(head.is_ascii() && head.contains("charset=utf-8"), "{head}");
+
+    // The enrollment's page shows the request on the timeline and the e-mail.
+    let (_, html, _) = get(a, &format!("/enrollments/{code}")).await;
+    assert!(
+        html.contains("再送を依頼") && html.contains("送信済み"),
+        "{html}"
+    );
+    let (s, html, _) = get(a, "/mail").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("再送のお願い"));
+    login(a, "caremgr", PASSWORD).await;
+    let (s, _, _) = get(a, "/mail").await;
+    assert_eq!(s, 403);
+
+    // Activation: the team hears, one e-mail per address, sent once.
+    for (who, cmd) in [
+        (
+            &c.centre,
+            json!({ "action": "receive_copy", "channel": "in_person" }),
+        ),
+        (&c.centre, json!({ "action": "verify" })),
+        (&c.cm, json!({ "action": "register_team" })),
+        (&c.centre, json!({ "action": "activate" })),
+    ] {
+        let (s, v) = a
+            .api(
+                Method::POST,
+                &format!("/api/v1/enrollments/{code}/transitions"),
+                who,
+                Some(cmd),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let all = eventually(30, || async {
+        let rows = outbox(a).await;
+        rows.iter().all(|r| r["status"] == "sent").then_some(rows)
+    })
+    .await
+    .unwrap();
+    let activated: Vec<&Value> = all
+        .iter()
+        .filter(|r| r["template"] == "team_activated")
+        .collect();
+    // Every office in the city was given the same administrator address: one e-mail.
+    assert_eq!(activated.len(), 1, "{all:?}");
+    assert_eq!(eml_files(a).len(), 2);
+    // Asking for a resend of an active enrollment makes no sense.
+    let (s, _) = a
+        .api(
+            Method::POST,
+            &path,
+            &c.centre,
+            Some(json!({ "reason": "再送してください" })),
+        )
+        .await;
+    assert_eq!(s, 409);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn an_smtp_server_that_is_down_means_retry_later() {
+    // Nothing listens on this port: the connection is refused, a transient failure.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(Backend::Sqlite, |c| {
+        c.mail.transport = consentflow::outbox::config::TransportKind::Smtp;
+        c.mail.smtp.host = "127.0.0.1".into();
+        c.mail.smtp.port = Some(port);
+        c.mail.smtp.security = consentflow::outbox::config::Security::Plain;
+        c.mail.smtp.timeout_seconds = 2;
+    })
+    .await
+    .unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let (id, _) = printed(a, &c, "山田 花子", 1).await;
+    let code = a.code(id).await;
+    let (s, _) = a
+        .api(
+            Method::POST,
+            &format!("/api/v1/enrollments/{code}/resend-requests"),
+            &c.centre,
+            Some(json!({ "reason": "読み取れません" })),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let row = eventually(30, || async {
+        let rows = outbox(a).await;
+        rows.into_iter()
+            .find(|r| r["attempts"].as_i64() >= Some(1) && !r["last_error"].is_null())
+    })
+    .await
+    .expect("an attempt was made");
+    assert_eq!(row["status"], "pending", "kept for a retry: {row}");
+    let next: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(row["next_attempt_at"].clone()).unwrap();
+    assert!(
+        next > chrono::Utc::now() + chrono::Duration::seconds(30),
+        "{next}"
+    );
+    // Still there, still pending, after another dispatch round.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(outbox(a).await[0]["status"], "pending");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_city_looks_and_other_offices_learn_nothing() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    a.user("city", consentflow::domain::Role::CityAdmin, None)
+        .await;
+    let (id, _) = printed(a, &c, "山田 花子", 1).await;
+    let code = a.code(id).await;
+    let (_, pages) = two_page_fax(a, &c.centre).await;
+
+    // The city reads everything the centre reads, with no buttons that change anything.
+    login(a, "city", PASSWORD).await;
+    for path in [
+        "/fax".to_string(),
+        format!("/fax/pages/{}", pages[0]),
+        format!("/enrollments/{code}"),
+        "/dashboard".to_string(),
+        "/mail".to_string(),
+    ] {
+        let (s, html, _) = get(a, &path).await;
+        assert_eq!(s, 200, "{path}");
+        for action in [
+            "/assign",
+            "/discard",
+            "/resend",
+            "/steps",
+            "/print",
+            "split-submit",
+        ] {
+            assert!(!html.contains(action), "{path} offers {action} to the city");
+        }
+    }
+    let (_, html, _) = get(a, &format!("/fax/pages/{}", pages[0])).await;
+    let csrf = csrf_of(&html);
+    let (s, _, _) = post(
+        a,
+        &format!("/fax/pages/{}/discard", pages[0]),
+        &[("csrf", &csrf), ("reason", "x")],
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _, _) = post(
+        a,
+        &format!("/enrollments/{code}/steps"),
+        &[("csrf", &csrf), ("action", "close"), ("reason", "x")],
+    )
+    .await;
+    assert_eq!(s, 403);
+
+    // Another office: the enrollment does not exist for them, by code or by row id; nor do
+    // the centre's screens.
+    login(a, "pharma", PASSWORD).await;
+    for path in [
+        format!("/enrollments/{code}"),
+        format!("/enrollments/{code}/consent-form.pdf"),
+        format!("/enrollments/{id}"),
+    ] {
+        let (s, _, _) = get(a, &path).await;
+        assert_eq!(s, 404, "{path}");
+    }
+    let (_, html, _) = get(a, "/enrollments").await;
+    let csrf = csrf_of(&html);
+    let (s, _, _) = post(
+        a,
+        &format!("/enrollments/{code}/steps"),
+        &[("csrf", &csrf), ("action", "close"), ("reason", "x")],
+    )
+    .await;
+    assert_eq!(s, 404);
+    for path in [
+        "/fax",
+        "/dashboard",
+        "/mail",
+        &format!("/fax/messages/{}", 1),
+    ] {
+        let (s, _, _) = get(a, path).await;
+        assert_eq!(s, 403, "{path}");
+    }
+    let (s, _) = a
+        .api(
+            Method::GET,
+            &format!("/api/v1/enrollments/{code}"),
+            &c.pharma,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = a
+        .api(
+            Method::GET,
+            &format!("/api/v1/enrollments/{code}/copy"),
+            &c.pharma,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    app.finish().await;
+}
