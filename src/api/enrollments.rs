@@ -11,10 +11,10 @@ use crate::app::AppState;
 use crate::domain::enrollment::{Command, State as EState};
 use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
+use crate::service::copies::ResendRequest;
 use crate::service::enrollments::{self as service, EnrollmentInput, EnrollmentView};
 use crate::service::forms;
 use crate::service::overview::{self, ListQuery};
-use crate::service::resend::ResendRequest;
 use crate::store::enrollment_list::ListItem;
 use crate::store::enrollments::{self as repo, EnrollmentRow};
 use crate::store::forms::{self as forms_repo, IssuedForm};
@@ -221,7 +221,7 @@ pub async fn resend(
     ApiJson(r): ApiJson<ResendRequest>,
 ) -> AppResult<(StatusCode, Json<ResendAccepted>)> {
     let id = service::resolve(&state.store, &actor, &code).await?;
-    let outbox_id = crate::service::resend::request(&state, &actor, id, &r).await?;
+    let outbox_id = crate::service::copies::request_resend(&state, &actor, id, &r).await?;
     Ok((StatusCode::CREATED, Json(ResendAccepted { outbox_id })))
 }
 

@@ -3,9 +3,9 @@
 
 pub mod accounts;
 pub mod batches;
+pub mod copies;
 pub mod enrollments;
 pub mod fax;
 pub mod forms;
 pub mod overview;
 pub mod reconcile;
-pub mod resend;

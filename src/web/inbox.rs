@@ -42,6 +42,23 @@ pub fn outcome_label(o: &str) -> &'static str {
         .map_or("", |(_, label)| label)
 }
 
+/// Where a FAX came from, for people: the sender, or how a file was brought in.
+pub fn origin(sender: &Option<String>, source: &str, file_name: &Option<String>) -> String {
+    if let Some(s) = sender {
+        return s.clone();
+    }
+    let how = match source {
+        "upload" => "画面から取り込み",
+        "folder" => "フォルダから取り込み",
+        "cli" => "コマンドで取り込み",
+        _ => "送信元不明",
+    };
+    match file_name {
+        Some(f) => format!("{how}（{f}）"),
+        None => how.to_string(),
+    }
+}
+
 fn id_of(s: &str) -> Result<i64, PageError> {
     s.parse().map_err(|_| PageError(AppError::NotFound))
 }

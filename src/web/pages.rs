@@ -36,6 +36,7 @@ pub fn action_label(action: &str) -> &'static str {
         "enrollment.withdraw" => "同意の撤回",
         "enrollment.close" => "終了",
         "enrollment.resend_requested" => "再送を依頼",
+        "enrollment.copy_sent" => "写しを送付",
         _ => "その他の操作",
     }
 }
@@ -137,6 +138,8 @@ struct DetailPage<'a> {
     steps: Vec<(&'static str, &'static str)>,
     today: String,
     may_request_resend: bool,
+    /// The centre and the city: page images and e-mails.
+    sees_all: bool,
     resent: bool,
     /// E-mails about this enrollment (the centre and the city).
     mails: Vec<crate::store::outbox::OutboxRow>,
@@ -185,6 +188,7 @@ async fn detail(
     let page = DetailPage {
         user: Some(&user),
         may_request_resend: waiting && user.role == crate::domain::Role::Centre,
+        sees_all: user.sees_all(),
         resent: q.resend.is_some(),
         mails,
         v,

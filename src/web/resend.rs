@@ -11,8 +11,8 @@ use super::session::CurrentUser;
 use super::PageError;
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::service::copies::{self, ResendRequest};
 use crate::service::enrollments;
-use crate::service::resend::{self, ResendRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,7 +44,7 @@ async fn from_enrollment(
         reason: f.reason,
         page_id: None,
     };
-    resend::request(&state, &user.actor(), id, &r).await?;
+    copies::request_resend(&state, &user.actor(), id, &r).await?;
     Ok(Redirect::to(&format!("/enrollments/{code}?resend=1")).into_response())
 }
 
@@ -67,6 +67,6 @@ async fn from_page(
         reason: f.reason,
         page_id: Some(page),
     };
-    resend::request(&state, &user.actor(), enrollment, &r).await?;
+    copies::request_resend(&state, &user.actor(), enrollment, &r).await?;
     Ok(Redirect::to(&format!("/fax/pages/{page}")).into_response())
 }

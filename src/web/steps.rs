@@ -67,7 +67,7 @@ pub fn offered(row: &EnrollmentRow, actor: &Actor) -> Vec<(&'static str, &'stati
         ),
         ("close", "終了する", Command::Close { reason: reason() }),
     ];
-    samples
+    let mut steps: Vec<_> = samples
         .into_iter()
         .filter(|(_, _, cmd)| {
             matches!(
@@ -76,7 +76,12 @@ pub fn offered(row: &EnrollmentRow, actor: &Actor) -> Vec<(&'static str, &'stati
             )
         })
         .map(|(a, l, _)| (a, l))
-        .collect()
+        .collect();
+    // Not a state change, but the obtainer's next step while the centre waits for the copy.
+    if crate::service::copies::may_mark_sent(row, actor) {
+        steps.insert(0, ("mark_sent", "写しを送付した"));
+    }
+    steps
 }
 
 #[derive(Deserialize)]
@@ -92,6 +97,13 @@ struct StepForm {
     relationship: String,
     #[serde(default)]
     reason: String,
+    /// 写しを送付した: fax or in_person.
+    #[serde(default)]
+    channel: String,
+    /// The verification checklist: signed, dated, the latest version.
+    signed: Option<String>,
+    dated: Option<String>,
+    version: Option<String>,
 }
 
 fn command(f: &StepForm) -> Result<Command, AppError> {
@@ -111,7 +123,16 @@ fn command(f: &StepForm) -> Result<Command, AppError> {
         "receive_copy" => Command::ReceiveCopy {
             channel: CopyChannel::InPerson,
         },
-        "verify" => Command::Verify,
+        "verify" => {
+            // The form's checkboxes are required; a request without them was not checked.
+            if f.signed.is_none() || f.dated.is_none() || f.version.is_none() {
+                return Err(invalid(
+                    "verify",
+                    "署名・同意日・版をすべて確認してから「写しを確認した」を押してください。",
+                ));
+            }
+            Command::Verify
+        }
         "return_copy" => Command::ReturnCopy {
             reason: f.reason.clone(),
         },
@@ -135,7 +156,16 @@ async fn step(
     axum::Form(f): axum::Form<StepForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
-    let id = service::resolve(&state.store, &user.actor(), &id).await?;
+    let code = id;
+    let id = service::resolve(&state.store, &user.actor(), &code).await?;
+    if f.action == "mark_sent" {
+        let channel = match f.channel.as_str() {
+            "in_person" => CopyChannel::InPerson,
+            _ => CopyChannel::Fax,
+        };
+        crate::service::copies::mark_sent(&state.store, &user.actor(), id, channel).await?;
+        return Ok(Redirect::to(&format!("/enrollments/{code}")).into_response());
+    }
     let row = service::transition(&state, &user.actor(), id, command(&f)?).await?;
     Ok(Redirect::to(&format!("/enrollments/{}", row.code)).into_response())
 }

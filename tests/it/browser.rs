@@ -247,6 +247,15 @@ async fn an_enrollment_from_first_form_to_activation() {
     assert_eq!(b.text("span.state").await, "同意書発行済");
     step(&b, "record_consent").await;
     assert_eq!(b.text("span.state").await, "同意取得済");
+    // The care manager notes that the copy went by FAX: on the timeline, no state change.
+    choose(&b, "#channel", "fax").await;
+    step(&b, "mark_sent").await;
+    assert!(w
+        .source()
+        .await
+        .unwrap()
+        .contains("data-action=\"enrollment.copy_sent\""));
+    assert_eq!(b.text("span.state").await, "同意取得済");
     b.shot("path-1-consent").await;
 
     // 2. The signed copy comes back by FAX.
@@ -295,6 +304,10 @@ async fn an_enrollment_from_first_form_to_activation() {
     b.click("#enrollment").await;
     b.element("#step-verify").await;
     b.shot("path-3-received").await;
+    for check in ["signed", "dated", "version"] {
+        b.click(&format!("#verify-checks input[name={check}]"))
+            .await;
+    }
     step(&b, "verify").await;
     assert_eq!(b.text("span.state").await, "確認済");
 

@@ -36,6 +36,10 @@ async fn an_unreadable_page_is_assigned_by_hand() {
     let (s, view, _) = get(a, &format!("/fax/pages/{page}?q=山田")).await;
     assert_eq!(s, 200);
     assert!(
+        view.contains("送信元: 画面から取り込み（scan.png）"),
+        "{view}"
+    );
+    assert!(
         view.contains("割り当てる") && view.contains("山田 花子"),
         "{view}"
     );
@@ -167,12 +171,16 @@ async fn an_unreadable_page_is_assigned_by_hand() {
                 "{action} offered:\n{html}"
             );
             let csrf = csrf_of(&html);
-            let (s, _, _) = post(
-                a,
-                &format!("{path}/steps"),
-                &[("csrf", csrf.as_str()), ("action", action)],
-            )
-            .await;
+            let form = [("csrf", csrf.as_str()), ("action", action)];
+            if action == "verify" {
+                // The checklist: all three boxes, or the copy was not really checked.
+                let (s, html, _) = post(a, &format!("{path}/steps"), &form).await;
+                assert_eq!(s, 422, "{html}");
+                assert!(html.contains("署名・同意日・版をすべて確認"));
+            }
+            let checks = [("signed", "1"), ("dated", "1"), ("version", "1")];
+            let all: Vec<(&str, &str)> = form.iter().chain(checks.iter()).copied().collect();
+            let (s, _, _) = post(a, &format!("{path}/steps"), &all).await;
             assert_eq!(s, 303, "{action}");
         }
     };

@@ -1,3 +1,6 @@
+//! Notes about the copy that are not state changes: the obtainer's 「写しを送付した」 (FAX or
+//! 持参), and the centre's 再送依頼.
+//!
 //! 再送依頼: the centre asks the consent obtainer to FAX the copy again, with a reason. The
 //! request is an audit event on the enrollment (not a state change: the enrollment still waits
 //! for its copy), and its e-mail is written in the same transaction. Asked from an unmatched
@@ -7,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::domain::enrollment::State;
+use crate::domain::enrollment::{CopyChannel, State};
 use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::outbox;
@@ -24,7 +27,7 @@ pub struct ResendRequest {
 }
 
 /// Returns the outbox id of the e-mail.
-pub async fn request(
+pub async fn request_resend(
     app: &AppState,
     actor: &Actor,
     enrollment_id: i64,
@@ -86,4 +89,48 @@ pub async fn request(
     tx.commit().await?;
     outbox::kick(app, vec![id]).await;
     Ok(id)
+}
+
+/// 「写しを送付した」: the obtainer notes that the signed copy went to the centre, by FAX or in
+/// person. It changes no state (the centre's receipt does); it tells the centre to look for it
+/// and shows on the timeline.
+pub async fn mark_sent(
+    store: &crate::store::Store,
+    actor: &Actor,
+    enrollment_id: i64,
+    channel: CopyChannel,
+) -> AppResult<()> {
+    let mut tx = store.begin().await?;
+    let e = enrollments::get(tx.conn(), enrollment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_mark_sent(&e, actor) {
+        return Err(AppError::Forbidden(
+            "写しの送付を記録できるのは同意取得者の事業所だけです。".into(),
+        ));
+    }
+    audit::append(
+        tx.conn(),
+        Event {
+            actor,
+            action: "enrollment.copy_sent",
+            target_kind: "enrollment",
+            target_id: e.id,
+            from_state: None,
+            to_state: None,
+            details: json!({ "channel": channel }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The obtainer's office, while the centre waits for the copy.
+pub fn may_mark_sent(e: &crate::store::enrollments::EnrollmentRow, actor: &Actor) -> bool {
+    actor.office_id() == Some(e.obtainer_office_id)
+        && matches!(
+            State::parse(&e.state),
+            Some(State::FormIssued | State::ConsentSigned | State::Returned)
+        )
 }

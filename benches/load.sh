@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Load run of the web UI (#6): p50/p99 of the centre's FAX inbox and the enrollment list, for the
+# centre (all 100,000 enrollments) and a care manager (their office's), at 100 concurrent users
+# with wrk, against PostgreSQL seeded by `consentflow seed`. Goal: p99 <= 50 ms.
+# Not part of CI (seeding and the runs take several minutes).
+#
+#   bash benches/load.sh                       # 100,000 enrollments, 300,000 pages, 30 s a run
+#   ENROLLMENTS=20000 PAGES=60000 SECONDS_PER_RUN=10 bash benches/load.sh
+#
+# Needs: PostgreSQL on 127.0.0.1:5432 (trust auth), wrk (apt-get install wrk), curl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for t in wrk curl psql; do command -v $t >/dev/null || { echo "needs $t"; exit 1; }; done
+ENROLLMENTS=${ENROLLMENTS:-100000}
+PAGES=${PAGES:-300000}
+RUN=${SECONDS_PER_RUN:-30}
+CONNECTIONS=${CONNECTIONS:-100}
+PORT=${PORT:-18080}
+db=cf_load_$$
+work=$(mktemp -d)
+cleanup() {
+  [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build -q --release --bin consentflow
+bin=target/release/consentflow
+psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $db"
+export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$db
+export CONSENTFLOW_DATA_DIR=$work
+export CONSENTFLOW_LISTEN=127.0.0.1:$PORT
+export RUST_LOG=warn
+$bin seed --enrollments "$ENROLLMENTS" --pages "$PAGES"
+psql -q -h 127.0.0.1 -U postgres -d "$db" -c "VACUUM ANALYZE"
+$bin serve > "$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+
+# Signs in through the login form; prints the session cookie.
+session() {
+  local jar="$work/$1.jar"
+  local page csrf
+  page=$(curl -s -c "$jar" "http://127.0.0.1:$PORT/login")
+  csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' <<<"$page" | head -1)
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "login=$1" \
+    --data-urlencode "password=demo-password" --data-urlencode "csrf=$csrf" \
+    "http://127.0.0.1:$PORT/login"
+  awk '$6 == "cf_session" { print "cf_session=" $7 }' "$jar"
+}
+centre=$(session centre)
+caremgr=$(session caremgr)
+
+printf '%-34s %9s %9s %9s %9s\n' "page (user)" "req/s" "p50 ms" "p90 ms" "p99 ms"
+run() {
+  local label=$1 cookie=$2 path=$3 out
+  # The page must answer 200 for this user before it is measured.
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "http://127.0.0.1:$PORT$path")
+  [ "$code" = 200 ] || { echo "$path answered $code for $label"; exit 1; }
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${RUN}s" --latency -H "Cookie: $cookie" "http://127.0.0.1:$PORT$path")
+  if grep -q "Non-2xx" <<<"$out"; then echo "$out"; exit 1; fi
+  ms() { awk -v p="$1" '$1 == p { v=$2; if (v ~ /us$/) { sub(/us/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms/,"",v) } else if (v ~ /s$/) { sub(/s/,"",v); v*=1000 } printf "%.1f", v }' <<<"$out"; }
+  printf '%-34s %9s %9s %9s %9s\n' "$label" "$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")" \
+    "$(ms 50%)" "$(ms 90%)" "$(ms 99%)"
+}
+run "FAX inbox (centre)" "$centre" "/fax"
+run "enrollment list (centre)" "$centre" "/enrollments"
+run "enrollment list, overdue (centre)" "$centre" "/enrollments?overdue=1"
+run "enrollment list (care manager)" "$caremgr" "/enrollments"
+run "dashboard (centre)" "$centre" "/dashboard"
+echo "($ENROLLMENTS enrollments, $PAGES pages, $CONNECTIONS connections, ${RUN} s each; server, PostgreSQL and wrk share $(nproc) cores)"
