@@ -72,12 +72,18 @@ fn state_of(i: usize) -> State {
     MIX[i % MIX.len()]
 }
 
-fn code_of(run: i64, i: usize) -> String {
-    // Random-looking like real codes; the run's nonce keeps a second seeding from colliding.
-    let h = Sha256::digest(format!("seed-enrollment-{run}-{i}").as_bytes());
-    consentflow_workers::EnrollmentCode::from_random([h[0], h[1], h[2], h[3], h[4], h[5]])
-        .as_str()
-        .to_string()
+/// A code for the i-th enrollment, random-looking like real ones (the run's nonce keeps a second
+/// seeding apart) and not among `used`: 30 bits over 100,000 codes collide a few times.
+fn code_of(run: i64, i: usize, used: &mut std::collections::HashSet<String>) -> String {
+    (0..)
+        .map(|attempt| {
+            let h = Sha256::digest(format!("seed-enrollment-{run}-{i}-{attempt}").as_bytes());
+            consentflow_workers::EnrollmentCode::from_random([h[0], h[1], h[2], h[3], h[4], h[5]])
+                .as_str()
+                .to_string()
+        })
+        .find(|c| used.insert(c.clone()))
+        .expect("a free code")
 }
 
 const FAMILY: [(&str, &str); 10] = [
@@ -141,6 +147,7 @@ pub async fn run(app: &AppState, plan: Plan) -> anyhow::Result<Report> {
 
     let now = Utc::now();
     let run = now.timestamp_micros();
+    let mut used = std::collections::HashSet::new();
     let mut enrollment_ids = Vec::with_capacity(plan.enrollments);
     for start in (0..plan.enrollments).step_by(BATCH) {
         let end = (start + BATCH).min(plan.enrollments);
@@ -172,6 +179,7 @@ pub async fn run(app: &AppState, plan: Plan) -> anyhow::Result<Report> {
         );
         let by_name: std::collections::HashMap<String, i64> =
             subjects.into_iter().map(|(id, n)| (n, id)).collect();
+        let codes: Vec<String> = (start..end).map(|i| code_of(run, i, &mut used)).collect();
         let rows: Vec<(i64, String)> = bulk!(tx.conn(),
             "INSERT INTO enrollments (code, subject_id, obtainer_user_id, obtainer_office_id, state,
              form_version, revision, created_at, updated_at) ",
@@ -182,7 +190,7 @@ pub async fn run(app: &AppState, plan: Plan) -> anyhow::Result<Report> {
                     let state = state_of(i);
                     // Spread over a year, the newest changes first in id order.
                     let at = now - Duration::minutes(((plan.enrollments - i) * 525_600 / plan.enrollments.max(1)) as i64);
-                    b.push_bind(code_of(run, i))
+                    b.push_bind(codes[i - start].clone())
                         .push_bind(by_name[&format!("{f} 試験{i:06}")])
                         .push_bind(user)
                         .push_bind(office)
@@ -228,8 +236,10 @@ async fn fax(app: &AppState, plan: &Plan, enrollments: &[i64], run: i64) -> anyh
     let mut pages = 0;
     for start in (0..messages).step_by(BATCH / 3) {
         let end = (start + BATCH / 3).min(messages);
-        let at =
-            |i: usize| now - Duration::minutes(((messages - i) * 525_600 / messages.max(1)) as i64);
+        // Over the past year, the last one now.
+        let at = |i: usize| {
+            now - Duration::minutes(((messages - 1 - i) * 525_600 / messages.max(1)) as i64)
+        };
         let raws: Vec<(usize, String, Vec<u8>)> = (start..end)
             .map(|i| {
                 let raw = format!("seeded FAX message {run}-{i}").into_bytes();
@@ -293,13 +303,18 @@ async fn fax(app: &AppState, plan: &Plan, enrollments: &[i64], run: i64) -> anyh
                 qb.push_values(&rows, |mut b, (doc, msg, n)| {
                     let i = index[&(*msg as i64)];
                     let k = i * 3 + n;
+                    // One page in ten needed a person; all but the last two days' were
+                    // settled by hand (assigned or set aside), as the centre works daily.
+                    let recent = at(i) > now - Duration::days(2);
                     let (outcome, reason) = match k % 20 {
-                        0 => ("unreadable", "QRコードが見つかりません"),
-                        1 => ("invalid", "QRコードの署名が一致しません"),
+                        0 if recent => ("unreadable", "QRコードが見つかりません"),
+                        1 if recent => ("invalid", "QRコードの署名が一致しません"),
+                        0 => ("matched", "手作業で照合しました"),
+                        1 => ("discarded", "同意書ではないため処理対象外"),
                         2 => ("duplicate", "同じページを受信済みです"),
                         _ => ("matched", "自動で照合しました"),
                     };
-                    let e = (outcome != "unreadable" && outcome != "invalid")
+                    let e = matches!(outcome, "matched" | "duplicate")
                         .then(|| enrollments[i % enrollments.len().max(1)]);
                     b.push_bind(*doc).push_bind(*n as i64).push_bind(outcome).push_bind(reason)
                         .push_bind(e).push_bind(e.map(|_| 0i64)).push_bind(e.map(|_| *n as i64 % 2 + 1))

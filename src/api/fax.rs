@@ -35,6 +35,7 @@ impl From<ListQuery> for Filter {
             status: q.status.filter(|s| !s.is_empty()),
             since: q.since,
             until: q.until,
+            before_id: None,
             limit: q.limit.unwrap_or(100).clamp(1, 1000),
         }
     }

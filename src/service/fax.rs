@@ -66,11 +66,15 @@ pub async fn message(store: &Store, actor: &Actor, id: i64) -> AppResult<Message
     })
 }
 
-/// Pages by outcome, for the inbox's tabs.
+/// Days of settled pages the inbox's tabs count (waiting pages are always all counted).
+pub const COUNT_DAYS: i64 = 7;
+
+/// Pages by outcome, for the inbox's tabs: all waiting, settled ones of the last `COUNT_DAYS`.
 pub async fn counts(store: &Store, actor: &Actor) -> AppResult<Vec<(String, i64)>> {
     may_read(actor)?;
     let mut c = store.acquire().await?;
-    Ok(fax_list::counts(c.conn()).await?)
+    let since = chrono::Utc::now() - chrono::Duration::days(COUNT_DAYS);
+    Ok(fax_list::counts(c.conn(), since).await?)
 }
 
 pub async fn pages(store: &Store, actor: &Actor, f: &Filter) -> AppResult<Vec<PageRow>> {

@@ -131,7 +131,7 @@ pub async fn dashboard(
     let mut c = store.acquire().await?;
     let counts = repo::by_state(c.conn()).await?;
     let overdue = repo::overdue_by_state(c.conn(), &deadlines.cutoffs(Utc::now())).await?;
-    let pages = fax_list::counts(c.conn()).await?;
+    let pages_waiting = fax_list::waiting(c.conn()).await?;
     let get =
         |v: &[(String, i64)], s: &str| v.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
     let funnel: Vec<FunnelStep> = State::ALL
@@ -145,7 +145,7 @@ pub async fn dashboard(
         .collect();
     Ok(Dashboard {
         overdue_total: funnel.iter().map(|f| f.overdue).sum(),
-        pages_waiting: get(&pages, "unreadable") + get(&pages, "invalid"),
+        pages_waiting,
         funnel,
     })
 }

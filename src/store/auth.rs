@@ -57,6 +57,28 @@ pub async fn session(c: Conn<'_>, id_hash: &str) -> Result<Option<SessionRow>, s
         .await)
 }
 
+/// A session with its user, in one round trip (every page asks this first).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUser {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub name: String,
+    pub role: String,
+    pub office_id: Option<i64>,
+    pub suspended: bool,
+}
+
+pub async fn session_user(c: Conn<'_>, id_hash: &str) -> Result<Option<SessionUser>, sqlx::Error> {
+    let sql = "SELECT s.user_id, s.csrf_token, s.expires_at, u.name, u.role, u.office_id,
+            u.suspended
+        FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1";
+    db!(c, |c| sqlx::query_as::<_, SessionUser>(sql)
+        .bind(id_hash)
+        .fetch_optional(&mut *c)
+        .await)
+}
+
 pub async fn delete_session(c: Conn<'_>, id_hash: &str) -> Result<(), sqlx::Error> {
     db!(c, |c| sqlx::query(
         "DELETE FROM sessions WHERE id_hash = $1"

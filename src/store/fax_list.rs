@@ -61,6 +61,9 @@ pub struct Filter {
     pub status: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// With `until`: also the pages at exactly `until` with a smaller id (paging by
+    /// (time, id), so pages stored in the same instant are neither skipped nor repeated).
+    pub before_id: Option<i64>,
     pub limit: i64,
 }
 
@@ -85,7 +88,7 @@ pub async fn pages(c: Conn<'_>, f: &Filter) -> Result<Vec<PageRow>, sqlx::Error>
     let sql = concat!(
         page_select!(),
         "WHERE ($1 IS NULL OR p.outcome = $1) AND ($2 IS NULL OR p.created_at >= $2)
-           AND ($3 IS NULL OR p.created_at < $3)
+           AND ($3 IS NULL OR p.created_at < $3 OR (p.created_at = $3 AND p.id < $5))
          ORDER BY p.created_at DESC, p.id DESC LIMIT $4"
     );
     db!(c, |c| sqlx::query_as::<_, PageRow>(sql)
@@ -93,6 +96,7 @@ pub async fn pages(c: Conn<'_>, f: &Filter) -> Result<Vec<PageRow>, sqlx::Error>
         .bind(f.since)
         .bind(f.until)
         .bind(f.limit)
+        .bind(f.before_id.unwrap_or(0))
         .fetch_all(&mut *c)
         .await)
 }
@@ -151,11 +155,27 @@ pub async fn page_payload(c: Conn<'_>, id: i64) -> Result<Option<String>, sqlx::
     .map(Option::flatten)
 }
 
-/// Counts by outcome, for the inbox's tabs.
-pub async fn counts(c: Conn<'_>) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let sql = "SELECT outcome, COUNT(*) FROM fax_pages GROUP BY outcome ORDER BY outcome";
+/// Counts by outcome, for the inbox's tabs: every page still waiting (unreadable, invalid), and
+/// of the settled outcomes those since `since`. Counting all 300,000 pages of a year on every
+/// look at the inbox took 45 ms; these are index range counts.
+pub async fn counts(c: Conn<'_>, since: DateTime<Utc>) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let sql = "SELECT outcome, COUNT(*) FROM fax_pages
+            WHERE outcome IN ('unreadable', 'invalid') GROUP BY outcome
+        UNION ALL
+        SELECT outcome, COUNT(*) FROM fax_pages
+            WHERE outcome IN ('matched', 'duplicate', 'superseded', 'discarded') AND created_at >= $1
+            GROUP BY outcome";
     db!(c, |c| sqlx::query_as::<_, (String, i64)>(sql)
+        .bind(since)
         .fetch_all(&mut *c)
+        .await)
+}
+
+/// Pages waiting for the centre: unreadable or invalid, not yet settled.
+pub async fn waiting(c: Conn<'_>) -> Result<i64, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM fax_pages WHERE outcome IN ('unreadable', 'invalid')";
+    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&mut *c)
         .await)
 }
 

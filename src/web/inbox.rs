@@ -70,12 +70,20 @@ struct InboxPage<'a> {
     tab: String,
     tabs: Vec<(&'static str, &'static str, i64)>,
     pages: Vec<PageRow>,
+    /// The `until` of the next, older screenful.
+    older: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct InboxQuery {
     status: Option<String>,
+    /// Older pages than the last one shown (its time and id), for the next screenful.
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    before: Option<i64>,
 }
+
+/// Pages per screenful of the inbox.
+const INBOX_PAGE: i64 = 50;
 
 #[tracing::instrument(skip_all)]
 async fn inbox(
@@ -97,15 +105,28 @@ async fn inbox(
         .collect();
     let filter = Filter {
         status: Some(tab.clone()),
-        limit: 200,
+        until: q.until,
+        before_id: q.before,
+        // One more than shown tells whether there are older pages.
+        limit: INBOX_PAGE + 1,
         ..Filter::default()
     };
-    let pages = fax::pages(&state.store, &user.actor(), &filter).await?;
+    let mut pages = fax::pages(&state.store, &user.actor(), &filter).await?;
+    let older = (pages.len() as i64 > INBOX_PAGE).then(|| {
+        pages.truncate(INBOX_PAGE as usize);
+        pages
+            .last()
+            .map(|p| (p.created_at.to_rfc3339(), p.id.to_string()))
+            .unwrap_or_default()
+    });
     let page = InboxPage {
         user: Some(&user),
         tab,
         tabs,
         pages,
+        older: older.map(|(t, id)| {
+            serde_urlencoded::to_string([("until", t), ("before", id)]).unwrap_or_default()
+        }),
     };
     Ok(render(StatusCode::OK, &page))
 }

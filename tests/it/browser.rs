@@ -89,11 +89,32 @@ impl Browser {
     }
 
     pub async fn click(&self, css: &str) {
-        self.element(css).await.click().await.unwrap();
+        self.retry(css, |e| async move { e.click().await.map(|_| ()) })
+            .await;
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
-        self.element(css).await.send_keys(text).await.unwrap();
+        self.retry(css, |e| async move { e.send_keys(text).await })
+            .await;
+    }
+
+    /// Does `act` on the element, finding it again if the page replaced it in between (a
+    /// navigation that had not finished when it was found).
+    async fn retry<F, Fut>(&self, css: &str, act: F)
+    where
+        F: Fn(Element) -> Fut,
+        Fut: std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
+    {
+        for _ in 0..20 {
+            match act(self.element(css).await).await {
+                Ok(()) => return,
+                Err(e) if e.to_string().contains("stale element") => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("{css}: {e}"),
+            }
+        }
+        panic!("{css} kept going stale");
     }
 
     /// Waits until the address satisfies `done` (a form posted, a page reloaded).
@@ -176,12 +197,27 @@ async fn choose(b: &Browser, css: &str, value: &str) {
         .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
 }
 
-/// Submits the step form `#step-<action>` on the enrollment page and waits for the reload.
+/// Submits the step form `#step-<action>` on the enrollment page and waits for the new page
+/// (the address is the same before and after, so a mark is left on the old document).
 async fn step(b: &Browser, action: &str) {
+    b.client
+        .execute("window.__before_step = true", vec![])
+        .await
+        .unwrap();
     b.click(&format!("#step-{action} button[type=submit]"))
         .await;
-    b.until_url(|u| !u.contains("/steps")).await;
-    b.element("h1").await;
+    for _ in 0..200 {
+        let old = b
+            .client
+            .execute("return window.__before_step === true", vec![])
+            .await;
+        if matches!(old, Ok(serde_json::Value::Bool(false))) {
+            b.element("h1").await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the step {action} did not load a new page");
 }
 
 /// The whole path of the issue, in the browser: the care manager creates and prints, records

@@ -198,6 +198,33 @@ async fn story(app: TestApp) {
         "{html}"
     );
     assert!(html.contains("id=\"overdue-list\""));
+
+    // The inbox shows 50 pages at a time, newest first, and leads on to the older ones.
+    let matched = count(
+        a,
+        "SELECT COUNT(*) FROM fax_pages WHERE outcome = 'matched'",
+    )
+    .await;
+    assert!((51..100).contains(&matched), "{matched}");
+    let (_, html, _) = get(a, "/fax?status=matched").await;
+    assert_eq!(html.matches("class=\"page-link\"").count(), 50);
+    let at = html
+        .find("id=\"older\" href=\"")
+        .expect("a link to older pages")
+        + 17;
+    let older = html[at..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let (s, html, _) = get(a, &older).await;
+    assert_eq!(s, 200, "{older}");
+    assert_eq!(
+        html.matches("class=\"page-link\"").count() as i64,
+        matched - 50
+    );
+    assert!(!html.contains("id=\"older\""));
     app.finish().await;
 }
 

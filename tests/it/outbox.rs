@@ -1,0 +1,195 @@
+//! The outbox against a real SMTP server (OpenSMTPD): the delivered bytes, a server that is down
+//! and comes back, and a recipient the server refuses for good.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use consentflow::outbox::config::{Security, TransportKind};
+
+use super::forms::{city, City};
+use super::helpers::{eventually, spawn_app_with, Backend, TestApp};
+use super::intake::printed;
+use super::smtp::{free_port, Smtpd};
+
+async fn app_sending_to(port: u16) -> TestApp {
+    spawn_app_with(Backend::Sqlite, |c| {
+        c.mail.transport = TransportKind::Smtp;
+        c.mail.smtp.host = "127.0.0.1".into();
+        c.mail.smtp.port = Some(port);
+        c.mail.smtp.security = Security::Plain;
+        c.mail.smtp.timeout_seconds = 5;
+        c.mail.dispatch_seconds = 1;
+        c.mail.from = "電子@連絡帳 <noreply@city.example.jp>".into();
+    })
+    .await
+    .unwrap()
+}
+
+async fn rows(a: &TestApp) -> Vec<Value> {
+    let mut c = a.store.acquire().await.unwrap();
+    consentflow::store::outbox::list(c.conn(), None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect()
+}
+
+/// Asks for a resend of a fresh enrollment; returns its code.
+async fn resend(a: &TestApp, c: &City, reason: &str) -> String {
+    let (id, _) = printed(a, c, "山田 花子", 1).await;
+    let code = a.code(id).await;
+    let (s, v) = a
+        .api(
+            Method::POST,
+            &format!("/api/v1/enrollments/{code}/resend-requests"),
+            &c.centre,
+            Some(json!({ "reason": reason })),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    code
+}
+
+async fn sql(a: &TestApp, q: &str) {
+    let mut c = a.store.acquire().await.unwrap();
+    match c.conn() {
+        consentflow::store::Conn::Sqlite(c) => {
+            sqlx::query(sqlx::AssertSqlSafe(q))
+                .execute(&mut *c)
+                .await
+                .unwrap();
+        }
+        consentflow::store::Conn::Postgres(c) => {
+            sqlx::query(sqlx::AssertSqlSafe(q))
+                .execute(&mut *c)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_email_arrives_as_written() {
+    let Some(smtpd) = Smtpd::start_new().await else {
+        return;
+    };
+    let app = app_sending_to(smtpd.port).await;
+    let a = &app;
+    let c = city(a).await;
+    let code = resend(a, &c, "署名欄がかすれています").await;
+    let raw = eventually(30, || async { smtpd.delivered().into_iter().next() })
+        .await
+        .expect("delivered to the maildir");
+    let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        m.subject().unwrap(),
+        format!("【電子@連絡帳】同意書の写しの再送のお願い（登録コード {code}）")
+    );
+    let from = m.from().unwrap().first().unwrap();
+    assert_eq!(
+        (from.name(), from.address()),
+        (Some("電子@連絡帳"), Some("noreply@city.example.jp"))
+    );
+    assert_eq!(
+        m.to().unwrap().first().unwrap().address(),
+        Some("o@example.jp")
+    );
+    let text = m.body_text(0).unwrap();
+    assert!(
+        text.contains("署名欄がかすれています") && text.contains(&code),
+        "{text}"
+    );
+    assert!(m.date().is_some());
+    let row = &rows(a).await[0];
+    assert_eq!(row["status"], "sent");
+    assert_eq!(
+        format!("<{}>", m.message_id().unwrap()),
+        row["message_id"].as_str().unwrap()
+    );
+    // On the wire: ASCII headers (RFC 2047 words), a UTF-8 text body in a transfer encoding.
+    // (The maildir keeps the message with LF line ends.)
+    let head_end = raw.windows(2).position(|w| w == b"\n\n").unwrap();
+    let head = std::str::from_utf8(&raw[..head_end]).unwrap();
+    assert!(head.is_ascii(), "{head}");
+    assert!(
+        head.contains("Content-Type: text/plain; charset=utf-8"),
+        "{head}"
+    );
+    assert!(
+        head.contains("Content-Transfer-Encoding: base64")
+            || head.contains("Content-Transfer-Encoding: quoted-printable"),
+        "{head}"
+    );
+    assert!(head.contains("Subject: =?utf-8?"), "{head}");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_server_that_is_down_gets_the_email_when_it_is_back() {
+    let port = free_port();
+    let Some(mut smtpd) = Smtpd::prepare(port).await else {
+        return;
+    };
+    let app = app_sending_to(port).await;
+    let a = &app;
+    let c = city(a).await;
+    resend(a, &c, "読み取れません").await;
+    let tried = eventually(30, || async {
+        rows(a)
+            .await
+            .into_iter()
+            .find(|r| r["attempts"].as_i64() >= Some(1) && !r["last_error"].is_null())
+    })
+    .await
+    .expect("an attempt while the server is down");
+    assert_eq!(tried["status"], "pending", "{tried}");
+
+    // The server comes back; a minute passes (the first pause), and the dispatcher sends it.
+    smtpd.start();
+    sql(a, "UPDATE outbox SET next_attempt_at = created_at").await;
+    let sent = eventually(30, || async {
+        rows(a).await.into_iter().find(|r| r["status"] == "sent")
+    })
+    .await
+    .expect("sent once the server is back");
+    assert_eq!(sent["attempts"].as_i64(), Some(2));
+    assert!(sent["last_error"].is_null());
+    assert_eq!(smtpd.delivered().len(), 1, "sent once");
+    // Nothing more goes out on later dispatches.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(smtpd.delivered().len(), 1);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_recipient_refused_for_good_is_marked_failed_with_the_reply() {
+    let Some(smtpd) = Smtpd::start_new().await else {
+        return;
+    };
+    let app = app_sending_to(smtpd.port).await;
+    let a = &app;
+    let c = city(a).await;
+    sql(
+        a,
+        "UPDATE offices SET admin_email = 'office@rejected.example'",
+    )
+    .await;
+    resend(a, &c, "読み取れません").await;
+    let failed = eventually(30, || async {
+        rows(a).await.into_iter().find(|r| r["status"] == "failed")
+    })
+    .await
+    .expect("marked failed");
+    assert!(
+        failed["last_error"].as_str().unwrap().contains("550"),
+        "{failed}"
+    );
+    assert_eq!(failed["attempts"].as_i64(), Some(1), "not retried");
+    assert!(smtpd.delivered().is_empty());
+    // The centre sees it, with the server's reply.
+    super::helpers::login(a, "centre", super::helpers::PASSWORD).await;
+    let (_, html, _) = super::helpers::get(a, "/mail?status=failed").await;
+    assert!(html.contains("送信失敗") && html.contains("550"), "{html}");
+    app.finish().await;
+}
