@@ -158,6 +158,18 @@ pub async fn create(
         if offices::get(tx.conn(), m.office_id).await?.is_none() {
             return Err(FieldError::new("team.office_id", "指定された事業所がありません。").into());
         }
+        if let Some(u) = m.user_id {
+            let ok = users::get(tx.conn(), u)
+                .await?
+                .is_some_and(|u| u.office_id == Some(m.office_id) && !u.suspended);
+            if !ok {
+                return Err(FieldError::new(
+                    "team.user_id",
+                    "チームの利用者は、その事業所の利用者から選んでください。",
+                )
+                .into());
+            }
+        }
     }
     let subject_id = repo::insert_subject(tx.conn(), &subject).await?;
     // A code collision is astronomically rare, but a retry costs nothing.

@@ -109,6 +109,28 @@ pub async fn get(c: Conn<'_>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
         .await)
 }
 
+/// A member of an office's staff, for choosing people on forms.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffRow {
+    pub id: i64,
+    pub name: String,
+    pub office_id: i64,
+    pub office_name: String,
+}
+
+/// Office users who may act (not suspended), by office then name; one office's with `office`.
+pub async fn staff(c: Conn<'_>, office: Option<i64>) -> Result<Vec<StaffRow>, sqlx::Error> {
+    let sql = "SELECT u.id, u.name, u.office_id, o.name AS office_name
+        FROM users u JOIN offices o ON o.id = u.office_id
+        WHERE NOT u.suspended AND u.role IN ('staff', 'office_admin')
+          AND ($1 IS NULL OR u.office_id = $1)
+        ORDER BY o.name, u.name, u.id";
+    db!(c, |c| sqlx::query_as::<_, StaffRow>(sql)
+        .bind(office)
+        .fetch_all(&mut *c)
+        .await)
+}
+
 pub async fn count(c: Conn<'_>) -> Result<i64, sqlx::Error> {
     db!(c, |c| sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM users"

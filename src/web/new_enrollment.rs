@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::service::enrollments::{self, EnrollmentInput, MemberInput, SubjectInput};
 use crate::store::offices::{self, Office};
+use crate::store::users::{self, StaffRow};
 
 /// Team rows on the form; more members can be added on the API or later.
 const ROWS: usize = 5;
@@ -51,6 +52,12 @@ pub struct NewForm {
     member: Vec<String>,
     #[serde(default)]
     member_phone: Vec<String>,
+    /// A registered user for the row ("" when typed by hand).
+    #[serde(default)]
+    member_user: Vec<String>,
+    /// Who obtains the consent (a user of the office; default the person filling in).
+    #[serde(default)]
+    obtainer: String,
 }
 
 #[derive(Template)]
@@ -59,6 +66,10 @@ struct NewPage<'a> {
     user: Option<&'a CurrentUser>,
     f: NewForm,
     offices: Vec<Office>,
+    /// Everyone who may be on a team, by office.
+    staff: Vec<StaffRow>,
+    /// Who may obtain the consent: the office's own users.
+    colleagues: Vec<StaffRow>,
     rows: Vec<usize>,
     error: Option<String>,
 }
@@ -78,10 +89,18 @@ async fn page(
 ) -> Result<Response, PageError> {
     let mut c = state.store.acquire().await?;
     let offices = offices::list(c.conn()).await?;
+    let staff = users::staff(c.conn(), None).await?;
+    let colleagues = staff
+        .iter()
+        .filter(|s| Some(s.office_id) == user.office_id)
+        .cloned()
+        .collect();
     let p = NewPage {
         user: Some(user),
         f,
         offices,
+        staff,
+        colleagues,
         rows: (0..ROWS).collect(),
         error,
     };
@@ -89,18 +108,47 @@ async fn page(
 }
 
 async fn form(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
-    page(&state, &user, NewForm::default(), None, StatusCode::OK).await
+    let f = NewForm {
+        obtainer: user.id.to_string(),
+        ..NewForm::default()
+    };
+    page(&state, &user, f, None, StatusCode::OK).await
 }
 
-fn input(f: &NewForm) -> EnrollmentInput {
-    let team = (0..f.member.len())
-        .filter(|&i| !f.member[i].trim().is_empty())
-        .map(|i| MemberInput {
-            office_id: f.office.get(i).and_then(|o| o.parse().ok()).unwrap_or(0),
-            user_id: None,
-            profession: f.profession.get(i).cloned().unwrap_or_default(),
-            name: f.member[i].clone(),
-            phone: f.member_phone.get(i).cloned().unwrap_or_default(),
+/// The form as the service's input. A row with a registered user takes that user's office,
+/// and their name when none was typed.
+fn input(f: &NewForm, staff: &[StaffRow], offices: &[Office]) -> EnrollmentInput {
+    let at = |v: &[String], i: usize| v.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
+    let team = (0..f.office.len())
+        .filter_map(|i| {
+            let chosen = at(&f.member_user, i)
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| staff.iter().find(|s| s.id == id));
+            let mut name = at(&f.member, i);
+            if name.is_empty() {
+                name = chosen.map(|s| s.name.clone())?;
+            }
+            let office_id = chosen
+                .map(|s| s.office_id)
+                .or_else(|| at(&f.office, i).parse().ok())
+                .unwrap_or(0);
+            // A member's phone defaults to their office's.
+            let mut phone = at(&f.member_phone, i);
+            if phone.is_empty() {
+                phone = offices
+                    .iter()
+                    .find(|o| o.id == office_id)
+                    .map(|o| o.phone.clone())
+                    .unwrap_or_default();
+            }
+            Some(MemberInput {
+                office_id,
+                user_id: chosen.map(|s| s.id),
+                profession: at(&f.profession, i),
+                name,
+                phone,
+            })
         })
         .collect();
     EnrollmentInput {
@@ -114,7 +162,7 @@ fn input(f: &NewForm) -> EnrollmentInput {
             insurance_number: Some(f.insurance_number.clone()).filter(|s| !s.trim().is_empty()),
         },
         team,
-        obtainer_user_id: None,
+        obtainer_user_id: f.obtainer.trim().parse().ok(),
     }
 }
 
@@ -125,7 +173,11 @@ async fn create(
     axum_extra::extract::Form(f): axum_extra::extract::Form<NewForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
-    match enrollments::create(&state.store, &user.actor(), &input(&f)).await {
+    let mut c = state.store.acquire().await?;
+    let staff = users::staff(c.conn(), None).await?;
+    let offices = offices::list(c.conn()).await?;
+    drop(c);
+    match enrollments::create(&state.store, &user.actor(), &input(&f, &staff, &offices)).await {
         Ok(e) => Ok(Redirect::to(&format!("/enrollments/{}", e.code)).into_response()),
         Err(AppError::Invalid(e)) => {
             page(

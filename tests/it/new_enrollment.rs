@@ -56,3 +56,105 @@ async fn a_care_manager_registers_a_subject_from_the_form() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn team_members_and_the_obtainer_are_chosen_from_registered_staff() {
+    use consentflow::domain::Role;
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let home = {
+        let mut conn = a.store.acquire().await.unwrap();
+        consentflow::store::users::by_login(conn.conn(), "caremgr")
+            .await
+            .unwrap()
+            .unwrap()
+            .office_id
+    };
+    let colleague = a.user("caremgr2", Role::Staff, home).await;
+    let nurse = {
+        let mut conn = a.store.acquire().await.unwrap();
+        consentflow::store::users::by_login(conn.conn(), "nurse")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    login(a, "caremgr", PASSWORD).await;
+    let (_, html, _) = get(a, "/enrollments/new").await;
+    assert!(
+        html.contains("nurse さん（みなと訪問看護）"),
+        "staff to choose from"
+    );
+    let obtainers = &html[html.find("id=\"obtainer\"").unwrap()..];
+    let obtainers = &obtainers[..obtainers.find("</select>").unwrap()];
+    assert!(
+        obtainers.contains(&format!(
+            "<option value=\"{colleague}\">caremgr2 さん</option>"
+        )) && !obtainers.contains("nurse さん"),
+        "only colleagues may obtain the consent: {obtainers}"
+    );
+    let csrf = csrf_of(&html);
+    let (nurse_s, colleague_s, pharmacy) = (
+        nurse.to_string(),
+        colleague.to_string(),
+        (c.nursing + 1).to_string(),
+    );
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("name", "佐藤 一郎"),
+        ("kana", "さとう いちろう"),
+        ("birth_date", "1938-02-03"),
+        ("sex", "male"),
+        ("address", "茨城県ひたちなか市東石川1-1"),
+        ("phone", "029-270-1000"),
+        ("insurance_number", ""),
+        // The nurse chosen from the list; the office picked on the row is overridden by hers.
+        ("member_user", nurse_s.as_str()),
+        ("office", pharmacy.as_str()),
+        ("profession", "訪問看護師"),
+        ("member", ""),
+        ("member_phone", ""),
+        ("obtainer", colleague_s.as_str()),
+    ];
+    let (s, html, location) = post(a, "/enrollments/new", &fields).await;
+    assert_eq!(s, 303, "{html}");
+    let code = location.unwrap().rsplit('/').next().unwrap().to_string();
+    let (_, v) = a
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/enrollments/{code}"),
+            &c.cm,
+            None,
+        )
+        .await;
+    assert_eq!(
+        v["enrollment"]["obtainer_user_id"].as_i64(),
+        Some(colleague)
+    );
+    let m = &v["team"][0];
+    assert_eq!(m["user_id"].as_i64(), Some(nurse));
+    assert_eq!(m["office_id"].as_i64(), Some(c.nursing));
+    assert_eq!(m["name"], "nurse さん");
+    assert_eq!(m["phone"], "029-270-0002", "the office's phone");
+
+    // Over the API, a user who is not of the row's office is refused.
+    let body = serde_json::json!({
+        "subject": { "name": "鈴木 キヨ", "kana": "スズキ キヨ", "birth_date": "1935-01-01", "sex": "female",
+                     "address": "茨城県ひたちなか市", "phone": "029-270-1000" },
+        "team": [{ "office_id": c.nursing + 1, "user_id": nurse, "profession": "薬剤師", "name": "x", "phone": "029-270-0002" }]
+    });
+    let (s, e) = a
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/enrollments",
+            &c.cm,
+            Some(body),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("team.user_id"))
+    );
+    app.finish().await;
+}
