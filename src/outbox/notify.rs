@@ -27,6 +27,33 @@ fn initial(kana: &str) -> String {
         .map_or_else(|| "—".to_string(), |c| format!("{c}・・ 様"))
 }
 
+/// An e-mail about enrollment `e` to one person, with the values every such e-mail has (their
+/// name, the code, the person's initial, the link) and `more`.
+fn about(
+    app: &AppState,
+    e: &EnrollmentRow,
+    kana: &str,
+    (key, template): (String, &'static str),
+    (to, name): To,
+    more: Vec<(&'static str, String)>,
+) -> Mail {
+    let mut vars = vec![
+        ("to_name", name.clone().unwrap_or_default()),
+        ("code", e.code.clone()),
+        ("subject_initial", initial(kana)),
+        ("link", link(app, &e.code)),
+    ];
+    vars.extend(more);
+    Mail {
+        key,
+        template,
+        to_address: to,
+        to_name: name,
+        target: Some(("enrollment", e.id)),
+        vars,
+    }
+}
+
 /// Whoever obtained the consent: their own address, else their office's administrator's.
 async fn obtainer(mut c: Conn<'_>, e: &EnrollmentRow) -> AppResult<Option<To>> {
     let user = users::get(c.reborrow(), e.obtainer_user_id).await?;
@@ -46,24 +73,18 @@ pub async fn resend_requested(
     event: i64,
     reason: &str,
 ) -> AppResult<Option<Mail>> {
-    let Some((to, name)) = obtainer(c.reborrow(), e).await? else {
+    let Some(to) = obtainer(c.reborrow(), e).await? else {
         return Ok(None);
     };
     let subject = enrollments::subject(c, e.subject_id).await?;
-    Ok(Some(Mail {
-        key: format!("resend:{}:{event}", e.id),
-        template: "resend_requested",
-        to_address: to,
-        to_name: name.clone(),
-        target: Some(("enrollment", e.id)),
-        vars: vec![
-            ("to_name", name.unwrap_or_default()),
-            ("code", e.code.clone()),
-            ("subject_initial", initial(&subject.kana)),
-            ("reason", reason.to_string()),
-            ("link", link(app, &e.code)),
-        ],
-    }))
+    Ok(Some(about(
+        app,
+        e,
+        &subject.kana,
+        (format!("resend:{}:{event}", e.id), "resend_requested"),
+        to,
+        vec![("reason", reason.to_string())],
+    )))
 }
 
 /// 利用開始: every member of the team (and the obtainer) hears that sharing has started. A
@@ -99,19 +120,10 @@ pub async fn team_activated(
         .unwrap_or_default();
     Ok(to
         .into_iter()
-        .map(|(addr, name)| Mail {
-            key: format!("activated:{}:{}", e.id, addr.to_lowercase()),
-            template: "team_activated",
-            to_address: addr,
-            to_name: name.clone(),
-            target: Some(("enrollment", e.id)),
-            vars: vec![
-                ("to_name", name.unwrap_or_default()),
-                ("code", e.code.clone()),
-                ("subject_initial", initial(&subject.kana)),
-                ("office", office.clone()),
-                ("link", link(app, &e.code)),
-            ],
+        .map(|to| {
+            let key = format!("activated:{}:{}", e.id, to.0.to_lowercase());
+            let more = vec![("office", office.clone())];
+            about(app, e, &subject.kana, (key, "team_activated"), to, more)
         })
         .collect())
 }

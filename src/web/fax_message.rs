@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 
 use super::session::CurrentUser;
-use super::{render, PageError};
+use super::{id_of, render, PageError};
 use crate::app::AppState;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -58,10 +58,6 @@ impl MessagePage<'_> {
 /// A page still waiting for someone to assign or discard it.
 pub fn open(p: &crate::store::fax_list::PageRow) -> bool {
     matches!(p.outcome.as_str(), "unreadable" | "invalid") && p.resolved_at.is_none()
-}
-
-fn id_of(s: &str) -> Result<i64, PageError> {
-    s.parse().map_err(|_| PageError(AppError::NotFound))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]

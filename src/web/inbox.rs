@@ -10,9 +10,8 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::session::CurrentUser;
-use super::{render, PageError};
+use super::{id_of, render, PageError};
 use crate::app::AppState;
-use crate::error::AppError;
 use crate::service::fax;
 use crate::service::reconcile::{self, Assignment};
 use crate::store::fax_list::{Candidate, Filter, PageRow};
@@ -57,10 +56,6 @@ pub fn origin(sender: &Option<String>, source: &str, file_name: &Option<String>)
         Some(f) => format!("{how}（{f}）"),
         None => how.to_string(),
     }
-}
-
-fn id_of(s: &str) -> Result<i64, PageError> {
-    s.parse().map_err(|_| PageError(AppError::NotFound))
 }
 
 #[derive(Template)]

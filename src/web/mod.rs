@@ -84,6 +84,11 @@ pub fn png(data: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A row id from a path: anything else is simply not found.
+pub fn id_of(s: &str) -> Result<i64, PageError> {
+    s.parse().map_err(|_| PageError(AppError::NotFound))
+}
+
 /// A moment as people here read it: Japan time, to the minute.
 pub fn local_time(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&crate::service::enrollments::japan())

@@ -101,7 +101,7 @@ async fn one(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     may_read(&user)?;
-    let id: i64 = id.parse().map_err(|_| PageError(AppError::NotFound))?;
+    let id = super::id_of(&id)?;
     let mut c = state.store.acquire().await?;
     let m = outbox::get(c.conn(), id).await?.ok_or(AppError::NotFound)?;
     Ok(render(

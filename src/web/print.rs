@@ -9,9 +9,8 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::session::CurrentUser;
-use super::{inline_pdf, render, PageError};
+use super::{id_of, inline_pdf, render, PageError};
 use crate::app::AppState;
-use crate::error::AppError;
 use crate::service::{batches, forms};
 use crate::store::enrollments;
 use crate::store::forms::PrintBatch;
@@ -23,10 +22,6 @@ pub fn router() -> Router<AppState> {
         .route("/print-batches", post(create_batch))
         .route("/print-batches/{id}", get(batch_page))
         .route("/print-batches/{id}/pdf", get(batch_pdf))
-}
-
-fn id_of(s: &str) -> Result<i64, PageError> {
-    s.parse().map_err(|_| PageError(AppError::NotFound))
 }
 
 #[derive(Deserialize)]

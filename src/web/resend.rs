@@ -56,7 +56,7 @@ async fn from_page(
     axum::Form(f): axum::Form<ResendForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
-    let page: i64 = id.parse().map_err(|_| PageError(AppError::NotFound))?;
+    let page = super::id_of(&id)?;
     if f.code.trim().is_empty() {
         return Err(PageError(AppError::Invalid(
             crate::domain::FieldError::new("code", "再送を依頼する登録を選んでください。"),

@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use super::forms::city;
 use super::helpers::{
-    csrf_of, eventually, get, login, post, spawn_app, spawn_app_with, Backend, TestApp, PASSWORD,
+    csrf_of, eventually, get, login, outbox_rows, post, spawn_app, spawn_app_with, Backend,
+    TestApp, PASSWORD,
 };
 use super::intake::{all_read, blank_page, printed, state, upload};
 use super::mail::gateway_mail;
@@ -165,16 +166,6 @@ fn eml_files(a: &TestApp) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-async fn outbox(a: &TestApp) -> Vec<Value> {
-    let mut c = a.store.acquire().await.unwrap();
-    consentflow::store::outbox::list(c.conn(), None, None, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| serde_json::to_value(r).unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn resend_requests_and_activation_are_mailed() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
@@ -252,7 +243,7 @@ async fn resend_requests_and_activation_are_mailed() {
         parsed.to().unwrap().first().unwrap().address().unwrap(),
         "o@example.jp"
     );
-    let rows = outbox(a).await;
+    let rows = outbox_rows(a).await;
     assert_eq!(rows[0]["status"], "sent");
     let message_id = rows[0]["message_id"].as_str().unwrap();
     assert_eq!(format!("<{}>", parsed.message_id().unwrap()), message_id);
@@ -295,7 +286,7 @@ async fn resend_requests_and_activation_are_mailed() {
         assert_eq!(s, 200, "{v}");
     }
     let all = eventually(30, || async {
-        let rows = outbox(a).await;
+        let rows = outbox_rows(a).await;
         rows.iter().all(|r| r["status"] == "sent").then_some(rows)
     })
     .await
@@ -351,7 +342,7 @@ async fn an_smtp_server_that_is_down_means_retry_later() {
         .await;
     assert_eq!(s, 201);
     let row = eventually(30, || async {
-        let rows = outbox(a).await;
+        let rows = outbox_rows(a).await;
         rows.into_iter()
             .find(|r| r["attempts"].as_i64() >= Some(1) && !r["last_error"].is_null())
     })
@@ -366,7 +357,7 @@ async fn an_smtp_server_that_is_down_means_retry_later() {
     );
     // Still there, still pending, after another dispatch round.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(outbox(a).await[0]["status"], "pending");
+    assert_eq!(outbox_rows(a).await[0]["status"], "pending");
     app.finish().await;
 }
 

@@ -322,3 +322,49 @@ pub async fn login(app: &TestApp, login: &str, password: &str) -> (u16, String, 
     )
     .await
 }
+
+/// Runs SQL straight on the test's database, to set up a situation (time passing, a refusing
+/// address) the application would take too long to reach.
+pub async fn sql(a: &TestApp, q: &str) {
+    let mut c = a.store.acquire().await.unwrap();
+    match c.conn() {
+        consentflow::store::Conn::Sqlite(c) => {
+            sqlx::query(sqlx::AssertSqlSafe(q))
+                .execute(&mut *c)
+                .await
+                .unwrap();
+        }
+        consentflow::store::Conn::Postgres(c) => {
+            sqlx::query(sqlx::AssertSqlSafe(q))
+                .execute(&mut *c)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// A `SELECT COUNT(*) …` on the test's database, to check what the application reports.
+pub async fn sql_count(a: &TestApp, q: &str) -> i64 {
+    let mut c = a.store.acquire().await.unwrap();
+    match c.conn() {
+        consentflow::store::Conn::Sqlite(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
+            .fetch_one(&mut *c)
+            .await
+            .unwrap(),
+        consentflow::store::Conn::Postgres(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
+            .fetch_one(&mut *c)
+            .await
+            .unwrap(),
+    }
+}
+
+/// The outbox's e-mails, newest first, as the API would show them.
+pub async fn outbox_rows(a: &TestApp) -> Vec<Value> {
+    let mut c = a.store.acquire().await.unwrap();
+    consentflow::store::outbox::list(c.conn(), None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect()
+}

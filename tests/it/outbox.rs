@@ -2,12 +2,12 @@
 //! and comes back, and a recipient the server refuses for good.
 
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use consentflow::outbox::config::{Security, TransportKind};
 
 use super::forms::{city, City};
-use super::helpers::{eventually, spawn_app_with, Backend, TestApp};
+use super::helpers::{eventually, outbox_rows, spawn_app_with, sql, Backend, TestApp};
 use super::intake::printed;
 use super::smtp::{free_port, Smtpd};
 
@@ -25,16 +25,6 @@ async fn app_sending_to(port: u16) -> TestApp {
     .unwrap()
 }
 
-async fn rows(a: &TestApp) -> Vec<Value> {
-    let mut c = a.store.acquire().await.unwrap();
-    consentflow::store::outbox::list(c.conn(), None, None, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| serde_json::to_value(r).unwrap())
-        .collect()
-}
-
 /// Asks for a resend of a fresh enrollment; returns its code.
 async fn resend(a: &TestApp, c: &City, reason: &str) -> String {
     let (id, _) = printed(a, c, "山田 花子", 1).await;
@@ -49,24 +39,6 @@ async fn resend(a: &TestApp, c: &City, reason: &str) -> String {
         .await;
     assert_eq!(s, 201, "{v}");
     code
-}
-
-async fn sql(a: &TestApp, q: &str) {
-    let mut c = a.store.acquire().await.unwrap();
-    match c.conn() {
-        consentflow::store::Conn::Sqlite(c) => {
-            sqlx::query(sqlx::AssertSqlSafe(q))
-                .execute(&mut *c)
-                .await
-                .unwrap();
-        }
-        consentflow::store::Conn::Postgres(c) => {
-            sqlx::query(sqlx::AssertSqlSafe(q))
-                .execute(&mut *c)
-                .await
-                .unwrap();
-        }
-    }
 }
 
 #[tokio::test]
@@ -101,7 +73,7 @@ async fn an_email_arrives_as_written() {
         "{text}"
     );
     assert!(m.date().is_some());
-    let row = &rows(a).await[0];
+    let row = &outbox_rows(a).await[0];
     assert_eq!(row["status"], "sent");
     assert_eq!(
         format!("<{}>", m.message_id().unwrap()),
@@ -136,7 +108,7 @@ async fn a_server_that_is_down_gets_the_email_when_it_is_back() {
     let c = city(a).await;
     resend(a, &c, "読み取れません").await;
     let tried = eventually(30, || async {
-        rows(a)
+        outbox_rows(a)
             .await
             .into_iter()
             .find(|r| r["attempts"].as_i64() >= Some(1) && !r["last_error"].is_null())
@@ -149,7 +121,10 @@ async fn a_server_that_is_down_gets_the_email_when_it_is_back() {
     smtpd.start();
     sql(a, "UPDATE outbox SET next_attempt_at = created_at").await;
     let sent = eventually(30, || async {
-        rows(a).await.into_iter().find(|r| r["status"] == "sent")
+        outbox_rows(a)
+            .await
+            .into_iter()
+            .find(|r| r["status"] == "sent")
     })
     .await
     .expect("sent once the server is back");
@@ -177,7 +152,10 @@ async fn a_recipient_refused_for_good_is_marked_failed_with_the_reply() {
     .await;
     resend(a, &c, "読み取れません").await;
     let failed = eventually(30, || async {
-        rows(a).await.into_iter().find(|r| r["status"] == "failed")
+        outbox_rows(a)
+            .await
+            .into_iter()
+            .find(|r| r["status"] == "failed")
     })
     .await
     .expect("marked failed");

@@ -7,21 +7,7 @@ use serde_json::Value;
 use consentflow::demo::PASSWORD as DEMO;
 use consentflow::seed::{self, Plan};
 
-use super::helpers::{get, login, spawn_app, Backend, TestApp};
-
-async fn count(a: &TestApp, sql: &str) -> i64 {
-    let mut c = a.store.acquire().await.unwrap();
-    match c.conn() {
-        consentflow::store::Conn::Sqlite(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_one(&mut *c)
-            .await
-            .unwrap(),
-        consentflow::store::Conn::Postgres(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_one(&mut *c)
-            .await
-            .unwrap(),
-    }
-}
+use super::helpers::{get, login, spawn_app, sql_count, Backend, TestApp};
 
 /// Every page of `/api/v1/enrollments?{query}`, following `x-next-page`.
 async fn all(a: &TestApp, token: &str, query: &str) -> Vec<Value> {
@@ -66,7 +52,7 @@ async fn story(app: TestApp) {
 
     // The centre sees every enrollment, 50 a page, each once.
     let every = all(a, &centre, "").await;
-    let total = count(a, "SELECT COUNT(*) FROM enrollments").await;
+    let total = sql_count(a, "SELECT COUNT(*) FROM enrollments").await;
     assert_eq!(every.len() as i64, total);
     let mut ids: Vec<i64> = every.iter().map(|e| e["id"].as_i64().unwrap()).collect();
     ids.dedup();
@@ -82,8 +68,7 @@ async fn story(app: TestApp) {
         (u.office_id.unwrap(),)
     };
     let mine = all(a, &cm, "").await;
-    let expected = count(
-        a,
+    let expected = sql_count(a,
         &format!(
             "SELECT COUNT(*) FROM enrollments e WHERE e.obtainer_office_id = {home}
              OR EXISTS (SELECT 1 FROM team_members t WHERE t.enrollment_id = e.id AND t.office_id = {home})"
@@ -162,7 +147,7 @@ async fn story(app: TestApp) {
         .sum();
     assert_eq!(sum, total);
     assert_eq!(d["overdue_total"].as_i64().unwrap(), overdue.len() as i64);
-    let waiting = count(
+    let waiting = sql_count(
         a,
         "SELECT COUNT(*) FROM fax_pages WHERE outcome IN ('unreadable', 'invalid')",
     )
@@ -200,7 +185,7 @@ async fn story(app: TestApp) {
     assert!(html.contains("id=\"overdue-list\""));
 
     // The inbox shows 50 pages at a time, newest first, and leads on to the older ones.
-    let matched = count(
+    let matched = sql_count(
         a,
         "SELECT COUNT(*) FROM fax_pages WHERE outcome = 'matched'",
     )
