@@ -9,6 +9,7 @@ use super::ApiJson;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::{self, LoginRefused, OfficeInput, UserInput};
+use crate::service::suspension::{self, Suspension};
 use crate::store::offices::{self, Office};
 use crate::store::users::User;
 use crate::web::session::ApiUser;
@@ -82,4 +83,35 @@ pub async fn create_user(
 ) -> AppResult<(StatusCode, Json<User>)> {
     let u = accounts::create_user(&state.store, &actor, &input).await?;
     Ok((StatusCode::CREATED, Json(u.public())))
+}
+
+/// Suspend a login at once (city), with a reason: its sessions end, its API tokens stop
+/// working, and the user is e-mailed.
+#[utoipa::path(post, path = "/api/v1/users/{id}/suspension", params(("id" = i64, Path)),
+    request_body = Suspension,
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn suspend(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(s): ApiJson<Suspension>,
+) -> AppResult<StatusCode> {
+    suspension::suspend(&state, &actor, super::parse_id(&id)?, &s).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lift a suspension (city).
+#[utoipa::path(delete, path = "/api/v1/users/{id}/suspension", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reinstate(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> AppResult<StatusCode> {
+    suspension::lift(&state, &actor, super::parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

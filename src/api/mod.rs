@@ -27,6 +27,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/users", post(admin::create_user))
         .route(
+            "/users/{id}/suspension",
+            post(admin::suspend).delete(admin::reinstate),
+        )
+        .route(
             "/enrollments",
             get(enrollments::list).post(enrollments::create),
         )

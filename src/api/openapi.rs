@@ -12,6 +12,8 @@ use utoipa::{Modify, OpenApi};
         super::admin::create_office,
         super::admin::list_offices,
         super::admin::create_user,
+        super::admin::suspend,
+        super::admin::reinstate,
         super::enrollments::create,
         super::enrollments::list,
         super::enrollments::get,

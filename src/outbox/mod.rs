@@ -50,6 +50,7 @@ pub async fn enqueue(c: Conn<'_>, app: &AppState, mail: &Mail) -> AppResult<Opti
     let cfg = &app.config.mail;
     let mut vars: Vec<(&str, &str)> = mail.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     vars.push(("centre_phone", &app.config.centre.phone));
+    vars.push(("city", &app.config.city));
     let r = templates::render(cfg.templates_dir.as_deref(), mail.template, &vars)
         .map_err(|e| AppError::Internal(e.into()))?;
     let id = message_id(&mail.key, &cfg.from);

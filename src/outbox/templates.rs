@@ -11,7 +11,12 @@ macro_rules! builtin {
     };
 }
 
-const BUILTIN: &[(&str, &str)] = builtin!["resend_requested", "team_activated", "_footer"];
+const BUILTIN: &[(&str, &str)] = builtin![
+    "resend_requested",
+    "team_activated",
+    "account_suspended",
+    "_footer"
+];
 
 /// The names of the compiled-in templates.
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -113,13 +118,20 @@ mod tests {
         ("link", "http://127.0.0.1:8080/enrollments/7K2Q9XM"),
         ("office", "みなと居宅介護支援事業所"),
         ("centre_phone", "029-212-3751"),
+        ("login", "caremgr"),
+        ("user_name", "柴田 ケア"),
+        ("city", "ひたちなか市"),
     ];
 
     #[test]
     fn every_builtin_template_renders() {
         for name in names().filter(|n| !n.starts_with('_')) {
             let r = render(None, name, VARS).unwrap();
-            assert!(r.subject.contains("7K2Q9XM"), "{name}: {}", r.subject);
+            assert!(
+                !r.subject.is_empty() && !r.subject.contains("{{"),
+                "{name}: {}",
+                r.subject
+            );
             assert!(!r.body.contains("{{"), "{name}");
             assert!(r.body.contains("029-212-3751"), "{name}: footer");
         }

@@ -9,3 +9,4 @@ pub mod fax;
 pub mod forms;
 pub mod overview;
 pub mod reconcile;
+pub mod suspension;

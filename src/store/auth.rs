@@ -79,6 +79,17 @@ pub async fn session_user(c: Conn<'_>, id_hash: &str) -> Result<Option<SessionUs
         .await)
 }
 
+/// Ends every session of a user (suspension): their next request finds none.
+pub async fn delete_sessions_of(c: Conn<'_>, user_id: i64) -> Result<u64, sqlx::Error> {
+    db!(c, |c| sqlx::query(
+        "DELETE FROM sessions WHERE user_id = $1"
+    )
+    .bind(user_id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
 pub async fn delete_session(c: Conn<'_>, id_hash: &str) -> Result<(), sqlx::Error> {
     db!(c, |c| sqlx::query(
         "DELETE FROM sessions WHERE id_hash = $1"

@@ -109,6 +109,27 @@ pub async fn get(c: Conn<'_>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
         .await)
 }
 
+/// A user as the city's list shows them.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct UserListRow {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub office_name: Option<String>,
+    pub suspended: bool,
+}
+
+/// Every user, by office then name.
+pub async fn list_all(c: Conn<'_>) -> Result<Vec<UserListRow>, sqlx::Error> {
+    let sql = "SELECT u.id, u.login, u.name, u.role, o.name AS office_name, u.suspended
+        FROM users u LEFT JOIN offices o ON o.id = u.office_id
+        ORDER BY o.name NULLS FIRST, u.name, u.id";
+    db!(c, |c| sqlx::query_as::<_, UserListRow>(sql)
+        .fetch_all(&mut *c)
+        .await)
+}
+
 /// A member of an office's staff, for choosing people on forms.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StaffRow {

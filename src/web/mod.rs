@@ -13,6 +13,7 @@ pub mod print;
 pub mod resend;
 pub mod session;
 pub mod steps;
+pub mod users;
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .merge(steps::router())
         .merge(resend::router())
         .merge(outbox::router())
+        .merge(users::router())
         .merge(health::router())
         .nest("/api/v1", crate::api::router())
         .layer(axum::middleware::from_fn(health::track))

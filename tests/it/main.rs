@@ -17,4 +17,5 @@ mod print_pages;
 mod reconcile;
 mod smtp;
 mod story;
+mod suspension;
 mod web;
