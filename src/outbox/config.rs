@@ -21,6 +21,17 @@ pub struct MailConfig {
     pub retry_hours: i64,
     /// How often workers look for e-mails due (new, or due for a retry).
     pub dispatch_seconds: u64,
+    /// `utf-8`, or `iso-2022-jp` for old mail clients (an e-mail with a character outside JIS
+    /// X 0208, such as 𠮷, still goes as UTF-8).
+    pub charset: Charset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Charset {
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "iso-2022-jp")]
+    Iso2022Jp,
 }
 
 impl Default for MailConfig {
@@ -33,6 +44,7 @@ impl Default for MailConfig {
             templates_dir: None,
             retry_hours: 24,
             dispatch_seconds: 15,
+            charset: Charset::Utf8,
         }
     }
 }

@@ -5,12 +5,12 @@ use std::net::ToSocketAddrs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Body, Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use super::config::{MailConfig, Security, TransportKind};
+use super::config::{Charset, MailConfig, Security, TransportKind};
 use crate::store::outbox::OutboxRow;
 
 pub enum Mailer {
@@ -136,20 +136,61 @@ pub fn mailbox(s: &str) -> Result<Mailbox, SendError> {
     Ok(Mailbox::new(name, addr))
 }
 
-/// The e-mail as it goes out: UTF-8 text, the stored Message-ID, dated when it was written.
+/// The e-mail as it goes out: text in UTF-8 (or ISO-2022-JP), the stored Message-ID, dated
+/// when it was written.
 pub fn compose(cfg: &MailConfig, row: &OutboxRow) -> Result<Message, SendError> {
     let bad = |e: &dyn std::fmt::Display| SendError::Message(e.to_string());
     let from = mailbox(&cfg.from)?;
     let to_addr: Address = row.to_address.parse().map_err(|e| bad(&e))?;
-    Message::builder()
+    let builder = Message::builder()
         .from(from)
         .to(Mailbox::new(row.to_name.clone(), to_addr))
-        .subject(row.subject.clone())
         .message_id(Some(row.message_id.clone()))
-        .date(SystemTime::from(row.created_at))
+        .date(SystemTime::from(row.created_at));
+    if cfg.charset == Charset::Iso2022Jp {
+        if let Some((subject, body)) = iso_2022_jp(&row.subject, &row.body_text) {
+            return builder
+                .raw_header(subject)
+                .header(ContentType::parse("text/plain; charset=ISO-2022-JP").map_err(|e| bad(&e))?)
+                .body(body)
+                .map_err(|e| bad(&e));
+        }
+        tracing::info!(
+            outbox_id = row.id,
+            "not all of it is in JIS X 0208; sent as UTF-8"
+        );
+    }
+    builder
+        .subject(row.subject.clone())
         .header(ContentType::TEXT_PLAIN)
         .body(row.body_text.clone())
         .map_err(|e| bad(&e))
+}
+
+/// Subject and body in ISO-2022-JP (7 bit), or None when some character has no JIS code.
+/// The subject is a run of RFC 2047 encoded words of a few characters each, every one a
+/// complete ISO-2022-JP sequence (escapes in and out), folded onto lines of their own.
+fn iso_2022_jp(subject: &str, body: &str) -> Option<(HeaderValue, Body)> {
+    use base64::Engine;
+    let jis = |s: &str| {
+        let (bytes, _, unmappable) = encoding_rs::ISO_2022_JP.encode(s);
+        (!unmappable).then(|| bytes.into_owned())
+    };
+    let chars: Vec<char> = subject.chars().collect();
+    let mut words = Vec::new();
+    for chunk in chars.chunks(8) {
+        let part = jis(&chunk.iter().collect::<String>())?;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(part);
+        words.push(format!("=?ISO-2022-JP?B?{b64}?="));
+    }
+    let body = jis(&body.replace("\r\n", "\n").replace('\n', "\r\n"))?;
+    let body = Body::new_with_encoding(body, ContentTransferEncoding::SevenBit).ok()?;
+    let subject = HeaderValue::dangerous_new_pre_encoded(
+        HeaderName::new_from_ascii_str("Subject"),
+        subject.to_string(),
+        words.join("\r\n "),
+    );
+    Some((subject, body))
 }
 
 #[cfg(test)]
@@ -165,5 +206,60 @@ mod tests {
         assert_eq!(m.name.as_deref(), Some("センター"));
         assert!(mailbox("c@example.jp").unwrap().name.is_none());
         assert!(mailbox("名前 <not an address>").is_err());
+    }
+
+    fn row(subject: &str, body: &str) -> OutboxRow {
+        OutboxRow {
+            id: 1,
+            idempotency_key: "k".into(),
+            message_id: "<k@example.jp>".into(),
+            template: "t".into(),
+            to_address: "o@example.jp".into(),
+            to_name: Some("事業所".into()),
+            subject: subject.into(),
+            body_text: body.into(),
+            target_kind: None,
+            target_id: None,
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: chrono::Utc::now(),
+            last_error: None,
+            created_at: chrono::Utc::now(),
+            sent_at: None,
+        }
+    }
+
+    #[test]
+    fn iso_2022_jp_for_old_clients_and_utf8_when_it_cannot() {
+        let cfg = MailConfig {
+            charset: Charset::Iso2022Jp,
+            ..MailConfig::default()
+        };
+        let subject = "【電子@連絡帳】同意書の写しの再送のお願い（登録コード 7K2Q9XM）";
+        let raw = compose(&cfg, &row(subject, "山田 様\n本文です。"))
+            .unwrap()
+            .formatted();
+        assert!(raw.is_ascii(), "7 bit on the wire");
+        let text = String::from_utf8(raw.clone()).unwrap();
+        assert!(text.contains("charset=iso-2022-jp") && text.contains("Subject: =?ISO-2022-JP?B?"));
+        // Every header line within 78 characters: the subject is folded into short words.
+        assert!(
+            text.split("\r\n\r\n")
+                .next()
+                .unwrap()
+                .lines()
+                .all(|l| l.len() <= 78),
+            "{text}"
+        );
+        let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(m.subject(), Some(subject));
+        // Lines end in CRLF on the wire.
+        assert_eq!(m.body_text(0).unwrap().trim_end(), "山田 様\r\n本文です。");
+
+        // 𠮷 has no JIS code: that e-mail goes as UTF-8 rather than lose it.
+        let raw = compose(&cfg, &row("𠮷田 様", "𠮷")).unwrap().formatted();
+        let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(m.subject(), Some("𠮷田 様"));
+        assert!(String::from_utf8_lossy(&raw).contains("charset=utf-8"));
     }
 }
