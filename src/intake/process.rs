@@ -73,14 +73,17 @@ pub async fn process_message(app: &AppState, id: i64) -> AppResult<Summary> {
     for (seq, doc) in read.documents.iter().enumerate() {
         store_document(tx.conn(), id, seq as i64, doc, &mut touched, &mut summary).await?;
     }
+    let mut mails = Vec::new();
     for enrollment_id in touched {
         if complete_copy(tx.conn(), enrollment_id).await? {
             summary.completed.push(enrollment_id);
+            mails.extend(received_mail(tx.conn(), app, enrollment_id).await?);
         }
     }
     fax::finish_message(tx.conn(), id, &read.context, read.error.as_deref()).await?;
     super::failpoint("process-before-commit");
     tx.commit().await?;
+    crate::outbox::kick(app, mails).await;
     metrics::counter!("intake_messages_total", "status" => summary.status.clone()).increment(1);
     for (_, outcome) in &summary.pages {
         metrics::counter!("intake_pages_total", "outcome" => outcome.clone()).increment(1);
@@ -275,6 +278,21 @@ pub fn missing(received: &[i64], pages: i64) -> Vec<i64> {
 }
 
 /// Moves the enrollment to `copy_received` when every page of its current copy is in.
+/// The receipt e-mail of a copy just completed, written in the caller's transaction.
+pub(crate) async fn received_mail(
+    mut c: Conn<'_>,
+    app: &AppState,
+    enrollment_id: i64,
+) -> AppResult<Option<i64>> {
+    let e = enrollments::get(c.reborrow(), enrollment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match crate::outbox::notify::copy_received(c.reborrow(), app, &e).await? {
+        Some(m) => crate::outbox::enqueue(c, app, &m).await,
+        None => Ok(None),
+    }
+}
+
 pub(crate) async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppResult<bool> {
     let e = enrollments::get(c.reborrow(), enrollment_id)
         .await?

@@ -127,3 +127,70 @@ pub async fn team_activated(
         })
         .collect())
 }
+
+/// 受付: the copy is complete (by FAX or 持参); the obtainer hears it arrived. Once per copy
+/// round.
+pub async fn copy_received(
+    mut c: Conn<'_>,
+    app: &AppState,
+    e: &EnrollmentRow,
+) -> AppResult<Option<Mail>> {
+    let Some(to) = obtainer(c.reborrow(), e).await? else {
+        return Ok(None);
+    };
+    let subject = enrollments::subject(c, e.subject_id).await?;
+    let key = format!("received:{}:{}", e.id, e.copy_round);
+    Ok(Some(about(
+        app,
+        e,
+        &subject.kana,
+        (key, "copy_received"),
+        to,
+        vec![],
+    )))
+}
+
+/// 差戻し: the obtainer hears why, and sends the whole copy again. Once per return.
+pub async fn copy_returned(
+    mut c: Conn<'_>,
+    app: &AppState,
+    e: &EnrollmentRow,
+    reason: &str,
+) -> AppResult<Option<Mail>> {
+    let Some(to) = obtainer(c.reborrow(), e).await? else {
+        return Ok(None);
+    };
+    let subject = enrollments::subject(c, e.subject_id).await?;
+    let key = format!("returned:{}:{}", e.id, e.copy_round);
+    let more = vec![("reason", reason.to_string())];
+    Ok(Some(about(
+        app,
+        e,
+        &subject.kana,
+        (key, "copy_returned"),
+        to,
+        more,
+    )))
+}
+
+/// The e-mails a decision of the state machine causes, for enrollment `e` as it is after it.
+pub async fn after(
+    mut c: Conn<'_>,
+    app: &AppState,
+    e: &EnrollmentRow,
+    cmd: &crate::domain::enrollment::Command,
+) -> AppResult<Vec<Mail>> {
+    use crate::domain::enrollment::Command;
+    Ok(match cmd {
+        Command::ReceiveCopy { .. } => copy_received(c.reborrow(), app, e)
+            .await?
+            .into_iter()
+            .collect(),
+        Command::ReturnCopy { reason } => copy_returned(c.reborrow(), app, e, reason)
+            .await?
+            .into_iter()
+            .collect(),
+        Command::Activate => team_activated(c, app, e).await?,
+        _ => vec![],
+    })
+}

@@ -15,6 +15,8 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "resend_requested",
     "team_activated",
     "account_suspended",
+    "copy_received",
+    "copy_returned",
     "_footer"
 ];
 

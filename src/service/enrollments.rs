@@ -256,7 +256,8 @@ fn details(cmd: &Command) -> serde_json::Value {
 }
 
 /// Applies `cmd` through the state machine: the change and its audit event in one transaction.
-/// Activation tells the team by e-mail, written in the same transaction.
+/// The e-mails the change causes (receipt, return, activation) are written in the same
+/// transaction.
 pub async fn transition(
     app: &AppState,
     actor: &Actor,
@@ -268,14 +269,11 @@ pub async fn transition(
     if !may_see(tx.conn(), actor, id).await? {
         return Err(AppError::NotFound);
     }
-    let activate = matches!(cmd, Command::Activate);
-    apply_command(tx.conn(), actor, &row, cmd).await?;
+    apply_command(tx.conn(), actor, &row, cmd.clone()).await?;
     let updated = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
     let mut mails = Vec::new();
-    if activate {
-        for m in outbox::notify::team_activated(tx.conn(), app, &updated).await? {
-            mails.extend(outbox::enqueue(tx.conn(), app, &m).await?);
-        }
+    for m in outbox::notify::after(tx.conn(), app, &updated, &cmd).await? {
+        mails.extend(outbox::enqueue(tx.conn(), app, &m).await?);
     }
     tx.commit().await?;
     outbox::kick(app, mails).await;

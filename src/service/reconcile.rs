@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::app::AppState;
 use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};
-use crate::intake::process::complete_copy;
+use crate::intake::process::{complete_copy, received_mail};
 use crate::service::fax::centre_only;
 use crate::store::audit::{self, Event};
 use crate::store::fax::{self, NewPage};
@@ -43,7 +43,12 @@ pub async fn assign(
     let user = centre_user(actor)?;
     let mut tx = app.store.begin().await?;
     let done = assign_in(tx.conn(), actor, user, page_id, a).await?;
+    let mut mails = Vec::new();
+    if done.completed {
+        mails.extend(received_mail(tx.conn(), app, a.enrollment_id).await?);
+    }
     tx.commit().await?;
+    crate::outbox::kick(app, mails).await;
     Ok(done)
 }
 
@@ -74,6 +79,7 @@ pub async fn split(
     let mut tx = app.store.begin().await?;
     let pages = fax_list::pages_of_message(tx.conn(), message_id).await?;
     let mut done = Vec::new();
+    let mut mails = Vec::new();
     for part in parts {
         // Pages are numbered as the FAX runs, across its documents.
         let Some(n) = pages.iter().position(|p| p.id == part.page_id) else {
@@ -93,13 +99,16 @@ pub async fn split(
             enrollment_id: id,
             page: part.page,
         };
-        done.push(
-            assign_in(tx.conn(), actor, user, part.page_id, &a)
-                .await
-                .map_err(at)?,
-        );
+        let assigned = assign_in(tx.conn(), actor, user, part.page_id, &a)
+            .await
+            .map_err(at)?;
+        if assigned.completed {
+            mails.extend(received_mail(tx.conn(), app, id).await?);
+        }
+        done.push(assigned);
     }
     tx.commit().await?;
+    crate::outbox::kick(app, mails).await;
     Ok(done)
 }
 

@@ -265,12 +265,16 @@ async fn resend_requests_and_activation_are_mailed() {
     let (s, _, _) = get(a, "/mail").await;
     assert_eq!(s, 403);
 
-    // Activation: the team hears, one e-mail per address, sent once.
+    // Received (持参), returned with a reason, received again, verified, registered, activated:
+    // the obtainer hears of each receipt and of the return, the team of the activation.
+    let brought = json!({ "action": "receive_copy", "channel": "in_person" });
     for (who, cmd) in [
+        (&c.centre, brought.clone()),
         (
             &c.centre,
-            json!({ "action": "receive_copy", "channel": "in_person" }),
+            json!({ "action": "return_copy", "reason": "同意日が書かれていません" }),
         ),
+        (&c.centre, brought),
         (&c.centre, json!({ "action": "verify" })),
         (&c.cm, json!({ "action": "register_team" })),
         (&c.centre, json!({ "action": "activate" })),
@@ -297,7 +301,25 @@ async fn resend_requests_and_activation_are_mailed() {
         .collect();
     // Every office in the city was given the same administrator address: one e-mail.
     assert_eq!(activated.len(), 1, "{all:?}");
-    assert_eq!(eml_files(a).len(), 2);
+    let count = |t: &str| all.iter().filter(|r| r["template"] == t).count();
+    assert_eq!(
+        (count("copy_received"), count("copy_returned")),
+        (2, 1),
+        "one receipt per copy round"
+    );
+    let returned = all
+        .iter()
+        .find(|r| r["template"] == "copy_returned")
+        .unwrap();
+    assert!(returned["body_text"]
+        .as_str()
+        .unwrap()
+        .contains("同意日が書かれていません"));
+    assert_eq!(
+        eml_files(a).len(),
+        5,
+        "resend, 2 receipts, return, activation"
+    );
     // Asking for a resend of an active enrollment makes no sense.
     let (s, _) = a
         .api(
