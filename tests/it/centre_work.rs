@@ -1,150 +1,15 @@
-//! The centre's work beyond assigning a page: splitting a FAX that holds several forms, asking
-//! for a resend (an e-mail through the outbox), activation e-mails to the team; and what the
-//! city may only look at.
-
-use std::time::Duration;
+//! The centre's work beyond assigning a page: asking for a resend (an e-mail through the
+//! outbox), receipts, returns and activation e-mails; and what the city may only look at.
 
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::forms::city;
 use super::helpers::{
-    csrf_of, eventually, get, login, outbox_rows, post, spawn_app, spawn_app_with, Backend,
-    TestApp, PASSWORD,
+    csrf_of, eventually, get, login, outbox_rows, post, spawn_app, Backend, TestApp, PASSWORD,
 };
-use super::intake::{all_read, blank_page, printed, state, upload};
-use super::mail::gateway_mail;
-
-/// One FAX e-mail carrying two pages nobody can read: two forms sent together, codes torn off.
-async fn two_page_fax(a: &TestApp, token: &str) -> (i64, Vec<i64>) {
-    let (p1, p2) = (blank_page(255), blank_page(248));
-    let eml = gateway_mail(
-        "two-forms@fax.example.jp",
-        "FAX受信 029-265-8332",
-        "2枚の同意書です",
-        &[("1.png", "image/png", &p1), ("2.png", "image/png", &p2)],
-    );
-    assert_eq!(upload(a, token, &[("fax.eml", &eml)]).await.status(), 202);
-    all_read(a, token).await;
-    let (_, pages) = a
-        .api(
-            Method::GET,
-            "/api/v1/fax/pages?status=unreadable",
-            token,
-            None,
-        )
-        .await;
-    let pages = pages.as_array().unwrap();
-    let message = pages[0]["message_id"].as_i64().unwrap();
-    let mut ids: Vec<i64> = pages
-        .iter()
-        .filter(|p| p["message_id"] == message)
-        .map(|p| p["id"].as_i64().unwrap())
-        .collect();
-    ids.sort();
-    assert_eq!(ids.len(), 2);
-    (message, ids)
-}
-
-async fn split_story(app: TestApp) {
-    let a = &app;
-    let c = city(a).await;
-    let (one, _) = printed(a, &c, "山田 花子", 1).await;
-    let (two, _) = printed(a, &c, "佐藤 一郎", 1).await;
-    let (message, pages) = two_page_fax(a, &c.centre).await;
-    let (code1, code2) = (a.code(one).await, a.code(two).await);
-
-    login(a, "centre", PASSWORD).await;
-    let path = format!("/fax/messages/{message}");
-    let (s, html, _) = get(a, &path).await;
-    assert_eq!(s, 200);
-    assert!(html.contains("まとめて割り当てる") && html.contains(&format!("code_{}", pages[1])));
-    let csrf = csrf_of(&html);
-    let (f1, f2) = (format!("code_{}", pages[0]), format!("code_{}", pages[1]));
-    let (n1, n2) = (format!("page_{}", pages[0]), format!("page_{}", pages[1]));
-
-    // A typo on the second page: nothing is assigned, the error names the page, input is kept.
-    let (s, html, _) = post(
-        a,
-        &path,
-        &[
-            ("csrf", &csrf),
-            (&f1, &code1),
-            (&n1, "1"),
-            (&f2, "ZZZZZZZ"),
-            (&n2, "1"),
-        ],
-    )
-    .await;
-    assert_eq!(s, 422, "{html}");
-    assert!(
-        html.contains("2枚目: 登録コードが正しくありません。"),
-        "{html}"
-    );
-    assert!(
-        html.contains(&format!("value=\"{code1}\"")),
-        "typed code kept"
-    );
-    let (_, left) = a
-        .api(
-            Method::GET,
-            "/api/v1/fax/pages?status=unreadable",
-            &c.centre,
-            None,
-        )
-        .await;
-    assert_eq!(left.as_array().unwrap().len(), 2, "all or nothing");
-
-    // Right: each page goes to its own enrollment, in one go.
-    let lower = code2.to_lowercase();
-    let (s, _, loc) = post(
-        a,
-        &path,
-        &[
-            ("csrf", &csrf),
-            (&f1, &code1),
-            (&n1, "1"),
-            (&f2, &lower),
-            (&n2, "1"),
-        ],
-    )
-    .await;
-    assert_eq!((s, loc.as_deref()), (303, Some(path.as_str())));
-    for (p, e) in [(pages[0], one), (pages[1], two)] {
-        let (_, v) = a
-            .api(
-                Method::GET,
-                &format!("/api/v1/fax/pages/{p}"),
-                &c.centre,
-                None,
-            )
-            .await;
-        assert_eq!(
-            (v["outcome"].as_str(), v["enrollment_id"].as_i64()),
-            (Some("matched"), Some(e))
-        );
-    }
-    // Both forms are one page long with one team member: each copy is now complete.
-    assert_eq!(state(a, &c, one).await, "copy_received");
-    assert_eq!(state(a, &c, two).await, "copy_received");
-    // Nothing left to split: the form is gone.
-    let (_, html, _) = get(a, &path).await;
-    assert!(!html.contains("split-submit"));
-    app.finish().await;
-}
-
-#[tokio::test]
-async fn a_fax_with_two_forms_is_split_on_sqlite() {
-    split_story(spawn_app(Backend::Sqlite).await.unwrap()).await;
-}
-
-#[tokio::test]
-async fn a_fax_with_two_forms_is_split_on_postgres() {
-    let Some(app) = spawn_app(Backend::Postgres).await else {
-        return;
-    };
-    split_story(app).await;
-}
+use super::intake::printed;
+use super::split::two_page_fax;
 
 /// The `.eml` files the file transport wrote.
 fn eml_files(a: &TestApp) -> Vec<(String, Vec<u8>)> {
@@ -330,56 +195,6 @@ async fn resend_requests_and_activation_are_mailed() {
         )
         .await;
     assert_eq!(s, 409);
-    app.finish().await;
-}
-
-#[tokio::test]
-async fn an_smtp_server_that_is_down_means_retry_later() {
-    // Nothing listens on this port: the connection is refused, a transient failure.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = spawn_app_with(Backend::Sqlite, |c| {
-        c.mail.transport = consentflow::outbox::config::TransportKind::Smtp;
-        c.mail.smtp.host = "127.0.0.1".into();
-        c.mail.smtp.port = Some(port);
-        c.mail.smtp.security = consentflow::outbox::config::Security::Plain;
-        c.mail.smtp.timeout_seconds = 2;
-    })
-    .await
-    .unwrap();
-    let a = &app;
-    let c = city(a).await;
-    let (id, _) = printed(a, &c, "山田 花子", 1).await;
-    let code = a.code(id).await;
-    let (s, _) = a
-        .api(
-            Method::POST,
-            &format!("/api/v1/enrollments/{code}/resend-requests"),
-            &c.centre,
-            Some(json!({ "reason": "読み取れません" })),
-        )
-        .await;
-    assert_eq!(s, 201);
-    let row = eventually(30, || async {
-        let rows = outbox_rows(a).await;
-        rows.into_iter()
-            .find(|r| r["attempts"].as_i64() >= Some(1) && !r["last_error"].is_null())
-    })
-    .await
-    .expect("an attempt was made");
-    assert_eq!(row["status"], "pending", "kept for a retry: {row}");
-    let next: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(row["next_attempt_at"].clone()).unwrap();
-    assert!(
-        next > chrono::Utc::now() + chrono::Duration::seconds(30),
-        "{next}"
-    );
-    // Still there, still pending, after another dispatch round.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(outbox_rows(a).await[0]["status"], "pending");
     app.finish().await;
 }
 

@@ -16,6 +16,7 @@ mod overview;
 mod print_pages;
 mod reconcile;
 mod smtp;
+mod split;
 mod story;
 mod suspension;
 mod web;
