@@ -25,6 +25,14 @@ pub enum State {
 }
 
 impl State {
+    /// Waiting for the signed copy: a complete copy may be received, a resend asked for.
+    pub fn awaits_copy(self) -> bool {
+        matches!(
+            self,
+            State::FormIssued | State::ConsentSigned | State::Returned
+        )
+    }
+
     pub const ALL: [State; 10] = [
         State::Draft,
         State::FormIssued,

@@ -301,10 +301,7 @@ pub(crate) async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppRes
         return Ok(false);
     };
     let received = fax::received_pages(c.reborrow(), enrollment_id, e.copy_round).await?;
-    let waiting = matches!(
-        State::parse(&e.state),
-        Some(State::FormIssued | State::ConsentSigned | State::Returned)
-    );
+    let waiting = State::parse(&e.state).is_some_and(State::awaits_copy);
     if !missing(&received, pages).is_empty() || !waiting {
         return Ok(false);
     }

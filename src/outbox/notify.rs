@@ -4,7 +4,8 @@
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::store::enrollments::{self, EnrollmentRow};
-use crate::store::{offices, users, Conn};
+use crate::store::users::{self, UserRow};
+use crate::store::{offices, Conn};
 
 use super::Mail;
 
@@ -54,15 +55,24 @@ fn about(
     }
 }
 
-/// Whoever obtained the consent: their own address, else their office's administrator's.
-async fn obtainer(mut c: Conn<'_>, e: &EnrollmentRow) -> AppResult<Option<To>> {
-    let user = users::get(c.reborrow(), e.obtainer_user_id).await?;
-    if let Some(u) = user.filter(|u| u.email.is_some()) {
-        return Ok(u.email.clone().map(|a| (a, Some(u.name))));
+/// Where a person is reached: their own address, else their office administrator's (staff
+/// without an address of their own, members known only by name).
+async fn reach(c: Conn<'_>, user: Option<&UserRow>, office: Option<i64>) -> AppResult<Option<To>> {
+    if let Some((a, u)) = user.and_then(|u| u.email.as_ref().map(|a| (a, u))) {
+        return Ok(Some((a.clone(), Some(u.name.clone()))));
     }
-    Ok(offices::get(c, e.obtainer_office_id)
+    let Some(office) = office else {
+        return Ok(None);
+    };
+    Ok(offices::get(c, office)
         .await?
         .map(|o| (o.admin_email, Some(o.name))))
+}
+
+/// Whoever obtained the consent.
+async fn obtainer(mut c: Conn<'_>, e: &EnrollmentRow) -> AppResult<Option<To>> {
+    let user = users::get(c.reborrow(), e.obtainer_user_id).await?;
+    reach(c, user.as_ref(), Some(e.obtainer_office_id)).await
 }
 
 /// 再送依頼: asks the obtainer to FAX the copy again. `event` is the audit id of the request.
@@ -101,14 +111,7 @@ pub async fn team_activated(
             Some(id) => users::get(c.reborrow(), id).await?,
             None => None,
         };
-        match user.and_then(|u| u.email.map(|a| (a, u.name))) {
-            Some((a, n)) => to.push((a, Some(n))),
-            None => to.extend(
-                offices::get(c.reborrow(), m.office_id)
-                    .await?
-                    .map(|o| (o.admin_email, Some(o.name))),
-            ),
-        }
+        to.extend(reach(c.reborrow(), user.as_ref(), Some(m.office_id)).await?);
     }
     // One e-mail per address, however many roles it has on the team.
     let mut seen = std::collections::HashSet::new();
@@ -193,4 +196,29 @@ pub async fn after(
         Command::Activate => team_activated(c, app, e).await?,
         _ => vec![],
     })
+}
+
+/// 利用停止: the suspended user hears why. `event` is the audit id of the suspension.
+pub async fn account_suspended(
+    c: Conn<'_>,
+    u: &UserRow,
+    event: i64,
+    reason: &str,
+) -> AppResult<Option<Mail>> {
+    let Some((to, name)) = reach(c, Some(u), u.office_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Mail {
+        key: format!("suspended:{}:{event}", u.id),
+        template: "account_suspended",
+        to_address: to,
+        to_name: name.clone(),
+        target: Some(("user", u.id)),
+        vars: vec![
+            ("to_name", name.unwrap_or_default()),
+            ("login", u.login.clone()),
+            ("user_name", u.name.clone()),
+            ("reason", reason.to_string()),
+        ],
+    }))
 }

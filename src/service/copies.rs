@@ -46,11 +46,7 @@ pub async fn request_resend(
     let e = enrollments::get(tx.conn(), enrollment_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let waiting = matches!(
-        State::parse(&e.state),
-        Some(State::FormIssued | State::ConsentSigned | State::Returned)
-    );
-    if !waiting {
+    if !State::parse(&e.state).is_some_and(State::awaits_copy) {
         return Err(AppError::Conflict(
             "この登録は写しを待っていないため、再送を依頼できません。".into(),
         ));
@@ -129,8 +125,5 @@ pub async fn mark_sent(
 /// The obtainer's office, while the centre waits for the copy.
 pub fn may_mark_sent(e: &crate::store::enrollments::EnrollmentRow, actor: &Actor) -> bool {
     actor.office_id() == Some(e.obtainer_office_id)
-        && matches!(
-            State::parse(&e.state),
-            Some(State::FormIssued | State::ConsentSigned | State::Returned)
-        )
+        && State::parse(&e.state).is_some_and(State::awaits_copy)
 }

@@ -9,9 +9,9 @@ use serde_json::json;
 use crate::app::AppState;
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};
-use crate::outbox::{self, Mail};
+use crate::outbox;
 use crate::store::audit::{self, Event};
-use crate::store::{auth, offices, users};
+use crate::store::{auth, users};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct Suspension {
@@ -70,30 +70,8 @@ pub async fn suspend(
         },
     )
     .await?;
-    let to = match &u.email {
-        Some(a) => Some((a.clone(), u.name.clone())),
-        None => match u.office_id {
-            Some(o) => offices::get(tx.conn(), o)
-                .await?
-                .map(|o| (o.admin_email, o.name)),
-            None => None,
-        },
-    };
     let mut mails = Vec::new();
-    if let Some((addr, name)) = to {
-        let mail = Mail {
-            key: format!("suspended:{user_id}:{event}"),
-            template: "account_suspended",
-            to_address: addr,
-            to_name: Some(name.clone()),
-            target: Some(("user", user_id)),
-            vars: vec![
-                ("to_name", name),
-                ("login", u.login.clone()),
-                ("user_name", u.name.clone()),
-                ("reason", reason.to_string()),
-            ],
-        };
+    if let Some(mail) = outbox::notify::account_suspended(tx.conn(), &u, event, reason).await? {
         mails.extend(outbox::enqueue(tx.conn(), app, &mail).await?);
     }
     tx.commit().await?;

@@ -21,13 +21,6 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SessionRow {
-    pub user_id: i64,
-    pub csrf_token: String,
-    pub expires_at: DateTime<Utc>,
-}
-
 pub async fn create_session(
     c: Conn<'_>,
     id_hash: &str,
@@ -47,14 +40,6 @@ pub async fn create_session(
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())
-}
-
-pub async fn session(c: Conn<'_>, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-    let sql = "SELECT user_id, csrf_token, expires_at FROM sessions WHERE id_hash = $1";
-    db!(c, |c| sqlx::query_as::<_, SessionRow>(sql)
-        .bind(id_hash)
-        .fetch_optional(&mut *c)
-        .await)
 }
 
 /// A session with its user, in one round trip (every page asks this first).

@@ -202,7 +202,8 @@ pub async fn candidates(
             o.name AS office_name
         FROM enrollments e JOIN subjects s ON s.id = e.subject_id
         JOIN offices o ON o.id = e.obtainer_office_id
-        WHERE e.state IN ('form_issued', 'consent_signed', 'returned') AND (
+        WHERE e.state IN ('form_issued', 'consent_signed', 'returned') -- State::awaits_copy
+          AND (
             e.code = $1
             OR REPLACE(REPLACE(REPLACE(o.fax, '-', ''), ' ', ''), '(', '') = $2
             OR REPLACE(REPLACE(s.name, ' ', ''), '　', '') LIKE $3
