@@ -84,6 +84,8 @@ impl Application {
     pub async fn run(self, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
         let router = crate::web::router(self.state.clone());
         let mut stop_web = stop.clone();
+        // The peer address feeds the public application page's rate limit.
+        let router = router.into_make_service_with_connect_info::<SocketAddr>();
         let web = axum::serve(self.listener, router).with_graceful_shutdown(async move {
             let _ = stop_web.wait_for(|s| *s).await;
         });

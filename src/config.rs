@@ -43,6 +43,37 @@ pub struct Config {
     pub deadlines: crate::domain::deadline::Deadlines,
     /// Outbound e-mail: sender, transport (file or SMTP), templates.
     pub mail: crate::outbox::config::MailConfig,
+    /// Office registration: vouchers, the application rate limit, device enforcement.
+    pub offices: Offices,
+}
+
+/// Office registration (事業所登録) and its certificates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Offices {
+    /// Days a certificate retrieval No and its password stay valid.
+    pub voucher_days: i64,
+    /// Wrong passwords before a retrieval No is locked (the city issues another).
+    pub voucher_attempts: i64,
+    /// Applications one address may send in an hour on the public page.
+    pub applications_per_hour: i64,
+    /// Office users may sign in only from an enrolled, unrevoked device of their office. Off
+    /// by default so a first installation can be tried from any browser; on in production.
+    pub require_device: bool,
+    /// Addresses told of each new application, besides every city administrator's own.
+    pub notify: Vec<String>,
+}
+
+impl Default for Offices {
+    fn default() -> Self {
+        Offices {
+            voucher_days: 14,
+            voucher_attempts: 5,
+            applications_per_hour: 3,
+            require_device: false,
+            notify: Vec::new(),
+        }
+    }
 }
 
 /// The coordination centre, printed on the consent form.
@@ -85,6 +116,7 @@ impl Default for Config {
             intake: Default::default(),
             deadlines: Default::default(),
             mail: Default::default(),
+            offices: Default::default(),
         }
     }
 }

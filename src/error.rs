@@ -23,6 +23,12 @@ pub enum AppError {
     Conflict(String),
     #[error("invalid state: {0}")]
     InvalidState(String),
+    /// A first password set by an administrator must be replaced before anything else.
+    #[error("password change required")]
+    PasswordChangeRequired,
+    /// Too many attempts from one sender; the message says when to try again.
+    #[error("rate limited: {0}")]
+    RateLimited(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -53,7 +59,7 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: invalid_input, unauthorized, forbidden, not_found,
-    /// conflict, invalid_state, internal.
+    /// conflict, invalid_state, password_change_required, too_many_requests, internal.
     pub code: &'static str,
     /// Human-readable message (Japanese for input errors).
     pub message: String,
@@ -67,7 +73,8 @@ impl AppError {
         match self {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) | AppError::InvalidState(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -77,6 +84,8 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Invalid(_) => "invalid_input",
+            AppError::PasswordChangeRequired => "password_change_required",
+            AppError::RateLimited(_) => "too_many_requests",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
@@ -93,7 +102,10 @@ impl AppError {
             AppError::Unauthorized => "ログインが必要です。".into(),
             AppError::Forbidden(_) => "この操作を行う権限がありません。".into(),
             AppError::NotFound => "見つかりません。".into(),
-            AppError::Conflict(m) => m.clone(),
+            AppError::Conflict(m) | AppError::RateLimited(m) => m.clone(),
+            AppError::PasswordChangeRequired => {
+                "初回のパスワードを変更してください（new_password を指定）。".into()
+            }
             AppError::InvalidState(_) => "現在の状態ではこの操作はできません。".into(),
             AppError::Internal(_) => {
                 "システムエラーが発生しました。時間をおいて再度お試しください。".into()

@@ -19,6 +19,8 @@ pub struct TokenRequest {
     pub login: String,
     pub password: String,
     pub label: Option<String>,
+    /// Required when the password was set by someone else (an administrator): replaces it.
+    pub new_password: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -37,12 +39,19 @@ pub async fn token(
 ) -> AppResult<(StatusCode, Json<TokenResponse>)> {
     match accounts::authenticate(&state.store, &req.login, &req.password).await? {
         Ok(user) => {
+            if user.must_change_password {
+                let Some(new) = req.new_password.as_deref() else {
+                    return Err(AppError::PasswordChangeRequired);
+                };
+                accounts::change_password(&state.store, &user, &req.password, new).await?;
+            }
             let label = req.label.as_deref().unwrap_or("api");
             let token = accounts::create_token(&state.store, user.id, label).await?;
             Ok((StatusCode::CREATED, Json(TokenResponse { token })))
         }
         Err(LoginRefused::BadCredentials) => Err(AppError::Unauthorized),
         Err(LoginRefused::Suspended) => Err(AppError::Forbidden("account suspended".into())),
+        Err(LoginRefused::Disabled) => Err(AppError::Forbidden("account disabled".into())),
     }
 }
 

@@ -5,6 +5,7 @@ mod batches;
 mod enrollments;
 pub mod fax;
 mod openapi;
+mod registration;
 
 use axum::extract::{FromRequest, Request};
 use axum::routing::{get, post};
@@ -24,6 +25,22 @@ pub fn router() -> Router<AppState> {
         .route(
             "/offices",
             get(admin::list_offices).post(admin::create_office),
+        )
+        .route(
+            "/offices/{id}",
+            axum::routing::put(registration::update_office),
+        )
+        .route(
+            "/office-applications",
+            get(registration::list).post(registration::apply),
+        )
+        .route(
+            "/office-applications/{id}/approval",
+            post(registration::approve),
+        )
+        .route(
+            "/office-applications/{id}/rejection",
+            post(registration::reject),
         )
         .route("/users", post(admin::create_user))
         .route(

@@ -4,8 +4,10 @@
 pub mod deadline;
 pub mod enrollment;
 pub mod office;
+pub mod office_info;
 pub mod person;
 pub mod search;
+pub mod voucher;
 
 use serde::{Deserialize, Serialize};
 

@@ -89,3 +89,32 @@ impl NewOffice {
         })
     }
 }
+
+/// ① An application on the public page: the office, and who will administer it.
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub office: NewOffice,
+    pub admin_name: String,
+}
+
+impl NewApplication {
+    #[allow(clippy::too_many_arguments)] // one per field of the form, named at the call
+    pub fn parse(
+        kind: &str,
+        name: &str,
+        address: &str,
+        phone: &str,
+        fax: &str,
+        admin_name: &str,
+        admin_email: &str,
+    ) -> Result<NewApplication, FieldError> {
+        let office = NewOffice::parse(kind, name, phone, fax, address, admin_email)?;
+        let admin_name = super::person::bounded_text("admin_name", admin_name, 40, "管理者名")?;
+        Ok(NewApplication { office, admin_name })
+    }
+}
+
+/// A city's reason for refusing something (an application, an additional certificate).
+pub fn reason(input: &str) -> Result<String, FieldError> {
+    super::person::bounded_text("reason", input, 400, "理由")
+}

@@ -6,6 +6,8 @@
 
 pub mod config;
 pub mod notify;
+pub mod offices;
+pub mod seal;
 pub mod templates;
 mod transport;
 
@@ -31,6 +33,8 @@ pub struct Mail {
     /// What it is about, for the screens: ("enrollment", id), ("office", id).
     pub target: Option<(&'static str, i64)>,
     pub vars: Vec<(&'static str, String)>,
+    /// A secret variable (a voucher's password): stored sealed, put in only when sent.
+    pub sealed: Option<(&'static str, String)>,
 }
 
 /// The Message-ID of the e-mail with `key`: the same on every attempt and on every node.
@@ -51,6 +55,13 @@ pub async fn enqueue(c: Conn<'_>, app: &AppState, mail: &Mail) -> AppResult<Opti
     let mut vars: Vec<(&str, &str)> = mail.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     vars.push(("centre_phone", &app.config.centre.phone));
     vars.push(("city", &app.config.city));
+    if let Some((name, _)) = &mail.sealed {
+        vars.push((name, seal::MARK));
+    }
+    let sealed = mail
+        .sealed
+        .as_ref()
+        .map(|(_, secret)| seal::seal(&app.keys.session_key, secret));
     let r = templates::render(cfg.templates_dir.as_deref(), mail.template, &vars)
         .map_err(|e| AppError::Internal(e.into()))?;
     let id = message_id(&mail.key, &cfg.from);
@@ -64,6 +75,7 @@ pub async fn enqueue(c: Conn<'_>, app: &AppState, mail: &Mail) -> AppResult<Opti
         body_text: &r.body,
         target_kind: mail.target.map(|t| t.0),
         target_id: mail.target.map(|t| t.1),
+        sealed: sealed.as_deref(),
     };
     Ok(repo::insert(c, &row).await?)
 }
@@ -103,7 +115,16 @@ pub async fn send(app: &AppState, id: i64) -> AppResult<Sent> {
     if !repo::claim(c.conn(), id, until).await? {
         return Ok(Sent::Skipped);
     }
-    let row = repo::get(c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let mut row = repo::get(c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    if let Some(sealed) = row.sealed.take() {
+        let Some(secret) = seal::open(&app.keys.session_key, &sealed) else {
+            // Sealed under another key (it was rotated): this e-mail can never be sent.
+            let why = "封印された部分を開けません（鍵が変わりました）。再発行してください。";
+            repo::mark_failed(c.conn(), id, why, None).await?;
+            return Ok(Sent::Failed);
+        };
+        row.body_text = row.body_text.replacen(seal::MARK, &secret, 1);
+    }
     drop(c);
     let result = app.mailer.send(&app.config.mail, &row).await;
     let mut c = app.store.acquire().await?;

@@ -12,14 +12,19 @@ use super::Mail;
 /// A recipient: address and name.
 type To = (String, Option<String>);
 
-/// The link to an enrollment in e-mails.
-fn link(app: &AppState, code: &str) -> String {
+/// A link to a page of the service, for e-mails.
+pub fn url(app: &AppState, path: &str) -> String {
     let base = app
         .config
         .base_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", app.config.listen));
-    format!("{}/enrollments/{code}", base.trim_end_matches('/'))
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+/// The link to an enrollment in e-mails.
+fn link(app: &AppState, code: &str) -> String {
+    url(app, &format!("/enrollments/{code}"))
 }
 
 fn initial(kana: &str) -> String {
@@ -52,12 +57,17 @@ fn about(
         to_name: name,
         target: Some(("enrollment", e.id)),
         vars,
+        sealed: None,
     }
 }
 
 /// Where a person is reached: their own address, else their office administrator's (staff
 /// without an address of their own, members known only by name).
-async fn reach(c: Conn<'_>, user: Option<&UserRow>, office: Option<i64>) -> AppResult<Option<To>> {
+pub(super) async fn reach(
+    c: Conn<'_>,
+    user: Option<&UserRow>,
+    office: Option<i64>,
+) -> AppResult<Option<To>> {
     if let Some((a, u)) = user.and_then(|u| u.email.as_ref().map(|a| (a, u))) {
         return Ok(Some((a.clone(), Some(u.name.clone()))));
     }
@@ -220,5 +230,6 @@ pub async fn account_suspended(
             ("user_name", u.name.clone()),
             ("reason", reason.to_string()),
         ],
+        sealed: None,
     }))
 }

@@ -17,6 +17,13 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "account_suspended",
     "copy_received",
     "copy_returned",
+    "application_received",
+    "application_ack",
+    "application_rejected",
+    "certificate_number",
+    "certificate_password",
+    "device_requested",
+    "device_request_rejected",
     "_footer"
 ];
 
@@ -123,6 +130,14 @@ mod tests {
         ("login", "caremgr"),
         ("user_name", "柴田 ケア"),
         ("city", "ひたちなか市"),
+        ("kind", "訪問看護"),
+        ("admin_name", "佐藤 恵"),
+        ("at", "2026-11-26 10:00"),
+        ("number", "1234-5678-9012"),
+        ("purpose", "初回の証明書設定"),
+        ("expires", "2026-12-10 10:00"),
+        ("password", "Ab3dEf7hJk9m"),
+        ("label", "受付のパソコン"),
     ];
 
     #[test]

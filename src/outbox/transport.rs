@@ -226,6 +226,7 @@ mod tests {
             last_error: None,
             created_at: chrono::Utc::now(),
             sent_at: None,
+            sealed: None,
         }
     }
 

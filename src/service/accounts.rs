@@ -67,6 +67,8 @@ pub fn check_password_rules(password: &str) -> Result<(), FieldError> {
 pub enum LoginRefused {
     BadCredentials,
     Suspended,
+    /// Left the office: the administrator disabled the login.
+    Disabled,
 }
 
 pub async fn authenticate(
@@ -90,6 +92,9 @@ pub async fn authenticate(
     }
     if user.suspended {
         return Ok(Err(LoginRefused::Suspended));
+    }
+    if user.disabled {
+        return Ok(Err(LoginRefused::Disabled));
     }
     Ok(Ok(user))
 }
@@ -119,7 +124,7 @@ pub async fn create_office(store: &Store, actor: &Actor, input: &OfficeInput) ->
         &input.admin_email,
     )?;
     let mut tx = store.begin().await?;
-    let office = match offices::insert(tx.conn(), &o).await {
+    let office = match offices::insert(tx.conn(), &o, "").await {
         Ok(o) => o,
         Err(e) if is_unique_violation(&e) => {
             return Err(AppError::Conflict(
@@ -212,6 +217,8 @@ pub async fn create_user(store: &Store, actor: &Actor, input: &UserInput) -> App
         role: input.role,
         office_id: input.office_id,
         password_hash: hash.as_deref(),
+        // A password chosen by someone else is theirs to replace at the first sign-in.
+        must_change_password: hash.is_some() && actor.user_id().is_some(),
     };
     let user = match users::insert(tx.conn(), &new).await {
         Ok(u) => u,
@@ -291,4 +298,48 @@ pub async fn bootstrap(store: &Store) -> AppResult<Option<String>> {
         Err(e) => return Err(e),
     };
     create_login_link(store, admin.id).await.map(Some)
+}
+
+/// A user replaces their password (the first one an administrator chose, or any time).
+pub async fn change_password(
+    store: &Store,
+    user: &UserRow,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
+    let hash = user.password_hash.clone().unwrap_or_default();
+    if !verify_password(current.to_string(), hash).await {
+        return Err(FieldError::new("current", "現在のパスワードが正しくありません。").into());
+    }
+    check_password_rules(new).map_err(|e| FieldError::new("new_password", e.message))?;
+    if new == current {
+        return Err(FieldError::new(
+            "new_password",
+            "新しいパスワードは現在のものと違うものにしてください。",
+        )
+        .into());
+    }
+    let new_hash = hash_password(new.to_string()).await?;
+    let mut tx = store.begin().await?;
+    users::set_password(tx.conn(), user.id, &new_hash, false).await?;
+    let actor = Actor::User {
+        id: user.id,
+        role: user.role(),
+        office_id: user.office_id,
+    };
+    audit::append(
+        tx.conn(),
+        Event {
+            actor: &actor,
+            action: "user.password_changed",
+            target_kind: "user",
+            target_id: user.id,
+            from_state: None,
+            to_state: None,
+            details: json!({ "first": user.must_change_password }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

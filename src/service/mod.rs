@@ -4,9 +4,12 @@
 pub mod accounts;
 pub mod batches;
 pub mod copies;
+pub mod devices;
 pub mod enrollments;
 pub mod fax;
 pub mod forms;
+pub mod office_admin;
 pub mod overview;
 pub mod reconcile;
+pub mod registration;
 pub mod suspension;

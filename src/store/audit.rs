@@ -32,6 +32,26 @@ pub struct Event<'a> {
     pub details: serde_json::Value,
 }
 
+impl<'a> Event<'a> {
+    /// An event that changes no enrollment state.
+    pub fn about(
+        actor: &'a Actor,
+        action: &'a str,
+        (target_kind, target_id): (&'a str, i64),
+        details: serde_json::Value,
+    ) -> Event<'a> {
+        Event {
+            actor,
+            action,
+            target_kind,
+            target_id,
+            from_state: None,
+            to_state: None,
+            details,
+        }
+    }
+}
+
 /// Appends an event; returns its id (unique, so it can key what the event causes).
 pub async fn append(c: Conn<'_>, e: Event<'_>) -> Result<i64, sqlx::Error> {
     let sql = "INSERT INTO audit_log

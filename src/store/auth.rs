@@ -27,15 +27,18 @@ pub async fn create_session(
     user_id: i64,
     csrf: &str,
     expires_at: DateTime<Utc>,
+    device: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
-               VALUES ($1, $2, $3, $4, $5)";
+    let sql =
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at, device_id)
+               VALUES ($1, $2, $3, $4, $5, $6)";
     db!(c, |c| sqlx::query(sql)
         .bind(id_hash)
         .bind(user_id)
         .bind(csrf)
         .bind(Utc::now())
         .bind(expires_at)
+        .bind(device)
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -52,11 +55,13 @@ pub struct SessionUser {
     pub role: String,
     pub office_id: Option<i64>,
     pub suspended: bool,
+    pub disabled: bool,
+    pub must_change_password: bool,
 }
 
 pub async fn session_user(c: Conn<'_>, id_hash: &str) -> Result<Option<SessionUser>, sqlx::Error> {
     let sql = "SELECT s.user_id, s.csrf_token, s.expires_at, u.name, u.role, u.office_id,
-            u.suspended
+            u.suspended, u.disabled, u.must_change_password
         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1";
     db!(c, |c| sqlx::query_as::<_, SessionUser>(sql)
         .bind(id_hash)

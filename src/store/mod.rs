@@ -4,9 +4,11 @@
 //! (`$1` placeholders, `RETURNING`, `ON CONFLICT`); the [`db!`] macro runs the same body against
 //! whichever connection type is behind a [`Conn`], so each query is type-checked for both.
 
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod devices;
 pub mod enrollment_list;
 pub mod enrollments;
 pub mod fax;

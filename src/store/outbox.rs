@@ -18,6 +18,8 @@ pub struct NewMail<'a> {
     pub body_text: &'a str,
     pub target_kind: Option<&'a str>,
     pub target_id: Option<i64>,
+    /// A sealed secret (see `outbox::seal`).
+    pub sealed: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -39,20 +41,25 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// A sealed secret awaiting sending; never shown.
+    #[serde(skip)]
+    pub sealed: Option<String>,
 }
 
 macro_rules! columns {
     () => {
         "id, idempotency_key, message_id, template, to_address, to_name, subject, body_text,
-         target_kind, target_id, status, attempts, next_attempt_at, last_error, created_at, sent_at"
+         target_kind, target_id, status, attempts, next_attempt_at, last_error, created_at, sent_at,
+         sealed"
     };
 }
 
 /// Writes the e-mail unless one with the same key exists. Returns its id when written.
 pub async fn insert(c: Conn<'_>, m: &NewMail<'_>) -> Result<Option<i64>, sqlx::Error> {
     let sql = "INSERT INTO outbox (idempotency_key, message_id, template, to_address, to_name,
-            subject, body_text, target_kind, target_id, status, attempts, next_attempt_at, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $10)
+            subject, body_text, target_kind, target_id, status, attempts, next_attempt_at, created_at,
+            sealed)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $10, $11)
         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id";
     db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
         .bind(m.key)
@@ -65,6 +72,7 @@ pub async fn insert(c: Conn<'_>, m: &NewMail<'_>) -> Result<Option<i64>, sqlx::E
         .bind(m.target_kind)
         .bind(m.target_id)
         .bind(Utc::now())
+        .bind(m.sealed)
         .fetch_optional(&mut *c)
         .await)
 }
@@ -95,7 +103,7 @@ pub async fn claim(c: Conn<'_>, id: i64, until: DateTime<Utc>) -> Result<bool, s
 
 pub async fn mark_sent(c: Conn<'_>, id: i64) -> Result<(), sqlx::Error> {
     let sql = "UPDATE outbox SET status = 'sent', sent_at = $2, claimed_until = NULL,
-        last_error = NULL WHERE id = $1";
+        last_error = NULL, sealed = NULL WHERE id = $1";
     db!(c, |c| sqlx::query(sql)
         .bind(id)
         .bind(Utc::now())
@@ -111,8 +119,10 @@ pub async fn mark_failed(
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), sqlx::Error> {
+    // Given up: the sealed secret goes too (a new voucher will be issued).
     let sql = "UPDATE outbox SET status = $2, last_error = $3, claimed_until = NULL,
-        next_attempt_at = COALESCE($4, next_attempt_at) WHERE id = $1";
+        next_attempt_at = COALESCE($4, next_attempt_at),
+        sealed = CASE WHEN $2 = 'failed' THEN NULL ELSE sealed END WHERE id = $1";
     let status = if retry_at.is_some() {
         "pending"
     } else {

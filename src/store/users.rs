@@ -18,6 +18,10 @@ pub struct UserRow {
     pub password_hash: Option<String>,
     pub suspended: bool,
     pub created_at: DateTime<Utc>,
+    /// A first password set by the office administrator: changed at the next sign-in.
+    pub must_change_password: bool,
+    /// Left the office (退職・異動): kept for the record, may not sign in.
+    pub disabled: bool,
 }
 
 // The password hash stays out of logs even when a row is printed.
@@ -28,6 +32,7 @@ impl std::fmt::Debug for UserRow {
             .field("role", &self.role)
             .field("office_id", &self.office_id)
             .field("suspended", &self.suspended)
+            .field("disabled", &self.disabled)
             .finish_non_exhaustive()
     }
 }
@@ -42,6 +47,7 @@ pub struct User {
     pub role: Role,
     pub office_id: Option<i64>,
     pub suspended: bool,
+    pub disabled: bool,
 }
 
 impl UserRow {
@@ -59,6 +65,7 @@ impl UserRow {
             role: self.role(),
             office_id: self.office_id,
             suspended: self.suspended,
+            disabled: self.disabled,
         }
     }
 }
@@ -70,17 +77,24 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub office_id: Option<i64>,
     pub password_hash: Option<&'a str>,
+    pub must_change_password: bool,
 }
 
 macro_rules! columns {
     () => {
-        "id, login, name, email, role, office_id, password_hash, suspended, created_at"
+        "id, login, name, email, role, office_id, password_hash, suspended, created_at,
+         must_change_password, disabled"
     };
 }
 
 pub async fn insert(c: Conn<'_>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error> {
-    let sql = concat!("INSERT INTO users (login, name, email, role, office_id, password_hash, suspended, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING ", columns!(), "");
+    let sql = concat!(
+        "INSERT INTO users (login, name, email, role, office_id, password_hash, suspended,
+            created_at, must_change_password, disabled)
+         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8, FALSE) RETURNING ",
+        columns!(),
+        ""
+    );
     db!(c, |c| sqlx::query_as::<_, UserRow>(sql)
         .bind(u.login)
         .bind(u.name)
@@ -89,6 +103,7 @@ pub async fn insert(c: Conn<'_>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error
         .bind(u.office_id)
         .bind(u.password_hash)
         .bind(Utc::now())
+        .bind(u.must_change_password)
         .fetch_one(&mut *c)
         .await)
 }
@@ -143,7 +158,7 @@ pub struct StaffRow {
 pub async fn staff(c: Conn<'_>, office: Option<i64>) -> Result<Vec<StaffRow>, sqlx::Error> {
     let sql = "SELECT u.id, u.name, u.office_id, o.name AS office_name
         FROM users u JOIN offices o ON o.id = u.office_id
-        WHERE NOT u.suspended AND u.role IN ('staff', 'office_admin')
+        WHERE NOT u.suspended AND NOT u.disabled AND u.role IN ('staff', 'office_admin')
           AND ($1 IS NULL OR u.office_id = $1)
         ORDER BY o.name, u.name, u.id";
     db!(c, |c| sqlx::query_as::<_, StaffRow>(sql)
@@ -160,12 +175,19 @@ pub async fn count(c: Conn<'_>) -> Result<i64, sqlx::Error> {
     .await)
 }
 
-pub async fn set_password(c: Conn<'_>, id: i64, hash: &str) -> Result<(), sqlx::Error> {
+/// Sets a password; `must_change` when someone else chose it (an office administrator).
+pub async fn set_password(
+    c: Conn<'_>,
+    id: i64,
+    hash: &str,
+    must_change: bool,
+) -> Result<(), sqlx::Error> {
     db!(c, |c| sqlx::query(
-        "UPDATE users SET password_hash = $1 WHERE id = $2"
+        "UPDATE users SET password_hash = $1, must_change_password = $3 WHERE id = $2"
     )
     .bind(hash)
     .bind(id)
+    .bind(must_change)
     .execute(&mut *c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -182,4 +204,58 @@ pub async fn set_suspended(c: Conn<'_>, id: i64, suspended: bool) -> Result<(), 
     .await
     .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+pub async fn set_disabled(c: Conn<'_>, id: i64, disabled: bool) -> Result<(), sqlx::Error> {
+    db!(c, |c| sqlx::query(
+        "UPDATE users SET disabled = $1 WHERE id = $2"
+    )
+    .bind(disabled)
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))
+}
+
+/// ⑤ An edit on transfer (人事異動): name, address and role within the office.
+pub async fn update_profile(
+    c: Conn<'_>,
+    id: i64,
+    name: &str,
+    email: Option<&str>,
+    role: Role,
+) -> Result<(), sqlx::Error> {
+    db!(c, |c| sqlx::query(
+        "UPDATE users SET name = $2, email = $3, role = $4 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(name)
+    .bind(email)
+    .bind(role.as_str())
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))
+}
+
+/// An office's users, administrators first, leavers last.
+pub async fn of_office(c: Conn<'_>, office: i64) -> Result<Vec<UserRow>, sqlx::Error> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM users WHERE office_id = $1
+        ORDER BY disabled, CASE WHEN role = 'office_admin' THEN 0 ELSE 1 END, name, id"
+    );
+    db!(c, |c| sqlx::query_as::<_, UserRow>(sql)
+        .bind(office)
+        .fetch_all(&mut *c)
+        .await)
+}
+
+/// The city administrators with an address (told of new applications).
+pub async fn city_addresses(c: Conn<'_>) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let sql = "SELECT email, name FROM users WHERE role = 'city_admin' AND email IS NOT NULL
+        AND NOT suspended AND NOT disabled ORDER BY id";
+    db!(c, |c| sqlx::query_as::<_, (String, String)>(sql)
+        .fetch_all(&mut *c)
+        .await)
 }

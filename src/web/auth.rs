@@ -46,11 +46,17 @@ fn notice_for(reason: Option<&str>) -> Option<&'static str> {
         "expired" => Some("ログインの有効期限が切れました。もう一度ログインしてください。"),
         "required" => Some("この画面を見るにはログインしてください。"),
         "suspended" => Some("このアカウントは利用停止中です。市の担当者にお問い合わせください。"),
+        "disabled" => Some(DISABLED),
+        "device" => Some(UNKNOWN_DEVICE),
+        "enrolled" => Some("このパソコンを登録しました。ログインしてください。"),
         "logout" => Some("ログアウトしました。"),
         "password_set" => Some("パスワードを設定しました。"),
         _ => None,
     }
 }
+
+const DISABLED: &str = "このアカウントは無効になっています。事業所の管理者にお問い合わせください。";
+const UNKNOWN_DEVICE: &str = "このパソコンは登録されていません。証明書取得用No/パスワードで登録したパソコンからログインしてください。";
 
 /// A fresh login form: a new nonce cookie and its signed token in the form.
 fn login_form(
@@ -146,22 +152,33 @@ async fn login(
             let msg = "このアカウントは利用停止中です。市の担当者にお問い合わせください。";
             return refuse(jar, StatusCode::FORBIDDEN, msg);
         }
+        Err(LoginRefused::Disabled) => return refuse(jar, StatusCode::FORBIDDEN, DISABLED),
+    };
+    let device = match super::device::for_login(&state, &jar, &user).await? {
+        Ok(d) => d,
+        Err(()) => return refuse(jar, StatusCode::FORBIDDEN, UNKNOWN_DEVICE),
     };
     metrics::counter!("consentflow_logins_total", "result" => "ok").increment(1);
-    let jar = start_session(&state, jar, user.id).await?;
-    Ok((jar, Redirect::to("/enrollments")).into_response())
+    let jar = start_session(&state, jar, user.id, device).await?;
+    let next = if user.must_change_password {
+        "/password"
+    } else {
+        "/enrollments"
+    };
+    Ok((jar, Redirect::to(next)).into_response())
 }
 
 async fn start_session(
     state: &AppState,
     jar: CookieJar,
     user_id: i64,
+    device: Option<i64>,
 ) -> Result<CookieJar, PageError> {
     let (sid, sid_hash) = auth::new_token();
     let (csrf, _) = auth::new_token();
     let expires = Utc::now() + Duration::hours(state.config.session_hours);
     let mut tx = state.store.begin().await?;
-    auth::create_session(tx.conn(), &sid_hash, user_id, &csrf, expires).await?;
+    auth::create_session(tx.conn(), &sid_hash, user_id, &csrf, expires, device).await?;
     tx.commit().await?;
     Ok(jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
@@ -265,8 +282,12 @@ async fn once_set_password(
     if !auth::use_login_link(tx.conn(), &hash).await? {
         return Err(link_gone());
     }
-    users::set_password(tx.conn(), uid, &pw_hash).await?;
+    users::set_password(tx.conn(), uid, &pw_hash, false).await?;
     tx.commit().await?;
-    let jar = start_session(&state, jar, uid).await?;
+    let device = match super::device::for_login(&state, &jar, &u).await? {
+        Ok(d) => d,
+        Err(()) => return Ok(Redirect::to("/login?reason=device").into_response()),
+    };
+    let jar = start_session(&state, jar, uid, device).await?;
     Ok((jar, Redirect::to("/enrollments")).into_response())
 }

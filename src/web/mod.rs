@@ -1,17 +1,24 @@
 //! The web: Japanese server-rendered pages, the JSON API, health and metrics.
 
+pub mod applications;
+pub mod apply;
 pub mod auth;
+pub mod certificate;
 pub mod dashboard;
+pub mod device;
 pub mod fax_message;
 pub mod health;
 pub mod inbox;
 pub mod intake;
 pub mod new_enrollment;
+pub mod offices;
 pub mod outbox;
 pub mod pages;
+pub mod password;
 pub mod print;
 pub mod resend;
 pub mod session;
+pub mod staff;
 pub mod steps;
 pub mod users;
 
@@ -37,6 +44,12 @@ pub fn router(state: AppState) -> Router {
         .merge(resend::router())
         .merge(outbox::router())
         .merge(users::router())
+        .merge(apply::router())
+        .merge(applications::router())
+        .merge(certificate::router())
+        .merge(offices::router())
+        .merge(staff::router())
+        .merge(password::router())
         .merge(health::router())
         .nest("/api/v1", crate::api::router())
         .layer(axum::middleware::from_fn(health::track))

@@ -74,11 +74,22 @@ impl FromRequestParts<AppState> for CurrentUser {
         else {
             return Err(to_login("expired"));
         };
-        if s.expires_at < Utc::now() || s.suspended {
+        if s.expires_at < Utc::now() || s.suspended || s.disabled {
             auth::delete_session(c.conn(), &hash)
                 .await
                 .map_err(internal)?;
-            return Err(to_login(if s.suspended { "suspended" } else { "expired" }));
+            return Err(to_login(if s.suspended {
+                "suspended"
+            } else if s.disabled {
+                "disabled"
+            } else {
+                "expired"
+            }));
+        }
+        // A first password chosen by the administrator: nothing else until it is replaced.
+        let path = parts.uri.path();
+        if s.must_change_password && path != "/password" && path != "/logout" {
+            return Err(Redirect::to("/password").into_response());
         }
         Ok(CurrentUser {
             id: s.user_id,
@@ -115,8 +126,11 @@ impl FromRequestParts<AppState> for ApiUser {
         let u = users::get(c.conn(), user_id)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        if u.suspended {
-            return Err(AppError::Forbidden("account suspended".into()));
+        if u.suspended || u.disabled {
+            return Err(AppError::Forbidden("account suspended or disabled".into()));
+        }
+        if u.must_change_password {
+            return Err(AppError::PasswordChangeRequired);
         }
         Ok(ApiUser(Actor::User {
             id: u.id,
@@ -157,4 +171,21 @@ pub fn login_csrf_ok(state: &AppState, jar: &CookieJar, submitted: &str) -> bool
     };
     let expected = login_csrf_for(state, nonce.value());
     bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+}
+
+/// A form shown before anyone signs in (the application, enrolling a PC): a fresh nonce cookie
+/// scoped to `path` and its signed token for the form, as on the login page.
+pub fn public_form_csrf(
+    state: &AppState,
+    jar: CookieJar,
+    path: &'static str,
+) -> (CookieJar, String) {
+    let (nonce, _) = auth::new_token();
+    let csrf = login_csrf_for(state, &nonce);
+    let cookie = Cookie::build((LOGIN_CSRF_COOKIE, nonce))
+        .path(path)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .build();
+    (jar.add(cookie), csrf)
 }

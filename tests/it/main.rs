@@ -11,6 +11,8 @@ mod intake_drills;
 mod intake_sources;
 mod mail;
 mod new_enrollment;
+mod office_info;
+mod offices;
 mod outbox;
 mod overview;
 mod print_pages;

@@ -8,6 +8,8 @@ use consentflow::domain::Role;
 
 use super::helpers::{spawn_app, Backend, TestApp};
 
+const INITIAL: &str = "initial-pass-2026";
+
 #[tokio::test]
 async fn story_on_sqlite() {
     story(
@@ -95,7 +97,27 @@ async fn story(app: TestApp) {
 
     let mk = |login: &str, role: &str, office: Option<i64>| {
         json!({ "login": login, "name": format!("{login} さん"), "role": role, "office_id": office,
-                "password": super::helpers::PASSWORD })
+                "password": INITIAL })
+    };
+    // A password chosen by someone else is replaced before the first token.
+    let first_token = |login: &'static str| async move {
+        let ask = |body: serde_json::Value| {
+            reqwest::Client::new()
+                .post(a.url("/api/v1/auth/token"))
+                .json(&body)
+                .send()
+        };
+        let r = ask(json!({ "login": login, "password": INITIAL }))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{login}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "password_change_required");
+        let r = ask(json!({ "login": login, "password": INITIAL,
+                            "new_password": super::helpers::PASSWORD }))
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 201, "{login}");
     };
     for (login, role, o) in [
         ("admin-care", "office_admin", Some(care)),
@@ -117,6 +139,9 @@ async fn story(app: TestApp) {
             "hash never leaves the server"
         );
     }
+    for login in ["admin-care", "centre", "nurse", "pharma"] {
+        first_token(login).await;
+    }
     // An office administrator creates staff of their own office, and only of it.
     let admin_care = a.token("admin-care").await;
     let (s, _) = a
@@ -128,6 +153,7 @@ async fn story(app: TestApp) {
         )
         .await;
     assert_eq!(s, 201);
+    first_token("caremgr").await;
     let (s, e) = a
         .api(
             Method::POST,

@@ -1,0 +1,309 @@
+//! ④ 事業所情報: what an office administrator keeps up to date about their office, as the
+//! city's resource map shows it.
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::person::{bounded_text, Phone};
+use super::FieldError;
+
+/// Closed days: 月…日 and 祝, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClosedDays(u8);
+
+impl ClosedDays {
+    /// Stored names and screen labels, Monday first; the last is public holidays.
+    pub const DAYS: [(&'static str, &'static str); 8] = [
+        ("mon", "月"),
+        ("tue", "火"),
+        ("wed", "水"),
+        ("thu", "木"),
+        ("fri", "金"),
+        ("sat", "土"),
+        ("sun", "日"),
+        ("hol", "祝"),
+    ];
+
+    /// From the boxes ticked: "none" alone, or any of the days.
+    pub fn parse(ticked: &[String]) -> Result<ClosedDays, FieldError> {
+        let none = ticked.iter().any(|t| t == "none");
+        let mut bits = 0u8;
+        for t in ticked.iter().filter(|t| *t != "none") {
+            let i = Self::DAYS.iter().position(|(k, _)| k == t).ok_or_else(|| {
+                FieldError::new("closed_days", "休業日の指定が正しくありません。")
+            })?;
+            bits |= 1 << i;
+        }
+        if none && bits != 0 {
+            return Err(FieldError::new(
+                "closed_days",
+                "休業日は「なし」と曜日を同時には選べません。",
+            ));
+        }
+        Ok(ClosedDays(bits))
+    }
+
+    /// As stored: "mon,sat,hol", or "" for none.
+    pub fn from_stored(s: &str) -> ClosedDays {
+        let ticked: Vec<String> = s
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        ClosedDays::parse(&ticked).unwrap_or_default()
+    }
+
+    pub fn stored(self) -> String {
+        self.keys().collect::<Vec<_>>().join(",")
+    }
+
+    pub fn contains(self, key: &str) -> bool {
+        self.keys().any(|k| k == key)
+    }
+
+    fn keys(self) -> impl Iterator<Item = &'static str> {
+        Self::DAYS
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, (k, _))| *k)
+    }
+
+    /// 「土・日・祝」, or 「なし」.
+    pub fn label_ja(self) -> String {
+        if self.0 == 0 {
+            return "なし".into();
+        }
+        Self::DAYS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, (_, l))| *l)
+            .collect::<Vec<_>>()
+            .join("・")
+    }
+}
+
+/// A point on the map.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coordinates {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+impl Coordinates {
+    /// Both or neither; decimal degrees (full-width digits and a trailing ° are fine).
+    pub fn parse(lat: &str, lon: &str) -> Result<Option<Coordinates>, FieldError> {
+        let clean = |s: &str| -> String {
+            s.nfkc()
+                .filter(|c| !c.is_whitespace() && *c != '°')
+                .collect()
+        };
+        let (lat, lon) = (clean(lat), clean(lon));
+        if lat.is_empty() && lon.is_empty() {
+            return Ok(None);
+        }
+        let num = |s: &str, field, max: f64| -> Result<f64, FieldError> {
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && v.abs() <= max)
+                .ok_or_else(|| {
+                    FieldError::new(
+                        field,
+                        "緯度・経度は 36.3917 / 140.5289 のように10進数の度で、両方入力してください。",
+                    )
+                })
+        };
+        Ok(Some(Coordinates {
+            latitude: num(&lat, "latitude", 90.0)?,
+            longitude: num(&lon, "longitude", 180.0)?,
+        }))
+    }
+}
+
+/// Free text that may be empty, at most `max` characters, on one line.
+fn optional_text(
+    field: &'static str,
+    input: &str,
+    max: usize,
+    label: &str,
+) -> Result<String, FieldError> {
+    if input.trim().is_empty() {
+        return Ok(String::new());
+    }
+    bounded_text(field, input, max, label)
+}
+
+/// A validated edit of an office's information.
+#[derive(Debug, Clone)]
+pub struct OfficeInfo {
+    pub address: String,
+    pub phone: Phone,
+    pub fax: Phone,
+    pub coordinates: Option<Coordinates>,
+    /// 座標の上書き禁止: the point stays where it was put when the address changes.
+    pub coords_locked: bool,
+    pub hours: String,
+    pub closed_days: ClosedDays,
+    pub co_located: String,
+    pub other_info: String,
+}
+
+/// The form's fields as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct OfficeInfoInput {
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub fax: String,
+    #[serde(default)]
+    pub latitude: String,
+    #[serde(default)]
+    pub longitude: String,
+    #[serde(default)]
+    pub coords_locked: bool,
+    #[serde(default)]
+    pub hours: String,
+    #[serde(default)]
+    pub closed_days: Vec<String>,
+    #[serde(default)]
+    pub co_located: String,
+    #[serde(default)]
+    pub other_info: String,
+}
+
+impl OfficeInfo {
+    pub fn parse(i: &OfficeInfoInput) -> Result<OfficeInfo, FieldError> {
+        Ok(OfficeInfo {
+            address: bounded_text("address", &i.address, 200, "所在地")?,
+            phone: Phone::parse("phone", &i.phone)?,
+            fax: Phone::parse("fax", &i.fax)?,
+            coordinates: Coordinates::parse(&i.latitude, &i.longitude)?,
+            coords_locked: i.coords_locked,
+            hours: optional_text("hours", &i.hours, 100, "営業時間")?,
+            closed_days: ClosedDays::parse(&i.closed_days)?,
+            co_located: optional_text("co_located", &i.co_located, 200, "併設事業所")?,
+            other_info: optional_text("other_info", &i.other_info, 100, "その他")?,
+        })
+    }
+
+    /// Where the office sits on the map after this edit. A point moved by hand is kept. When
+    /// only the address changed, the old point no longer belongs to it and is cleared (to be
+    /// set again on the map), unless 座標の上書き禁止 holds it where it was put.
+    pub fn coordinates_after(
+        &self,
+        old_address: &str,
+        old: Option<Coordinates>,
+    ) -> Option<Coordinates> {
+        let moved_by_hand = self.coordinates != old;
+        if moved_by_hand || self.coords_locked || self.address == old_address.trim() {
+            self.coordinates
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn days(v: &[&str]) -> Result<ClosedDays, FieldError> {
+        ClosedDays::parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn closed_days_are_none_or_days_and_round_trip() {
+        let d = days(&["sat", "sun", "hol"]).unwrap();
+        assert_eq!(d.stored(), "sat,sun,hol");
+        assert_eq!(d.label_ja(), "土・日・祝");
+        assert_eq!(ClosedDays::from_stored(&d.stored()), d);
+        assert_eq!(days(&["none"]).unwrap().label_ja(), "なし");
+        assert_eq!(days(&["none", "mon"]).unwrap_err().field, "closed_days");
+        assert!(days(&["someday"]).is_err());
+    }
+
+    #[test]
+    fn coordinates_are_both_or_neither_and_in_range() {
+        let c = Coordinates::parse("３６.３９１７°", " 140.5289")
+            .unwrap()
+            .unwrap();
+        assert_eq!((c.latitude, c.longitude), (36.3917, 140.5289));
+        assert_eq!(Coordinates::parse("", "").unwrap(), None);
+        assert_eq!(
+            Coordinates::parse("36.1", "").unwrap_err().field,
+            "longitude"
+        );
+        assert_eq!(
+            Coordinates::parse("91", "140").unwrap_err().field,
+            "latitude"
+        );
+        assert!(Coordinates::parse("NaN", "140").is_err());
+    }
+
+    fn info(address: &str, coords: Option<(f64, f64)>, locked: bool) -> OfficeInfo {
+        OfficeInfo {
+            address: address.into(),
+            phone: Phone::parse("phone", "029-212-3751").unwrap(),
+            fax: Phone::parse("fax", "029-212-3752").unwrap(),
+            coordinates: coords.map(|(a, b)| Coordinates {
+                latitude: a,
+                longitude: b,
+            }),
+            coords_locked: locked,
+            hours: String::new(),
+            closed_days: ClosedDays::default(),
+            co_located: String::new(),
+            other_info: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_lock_keeps_the_point_when_the_address_changes() {
+        let old = Some(Coordinates {
+            latitude: 36.39,
+            longitude: 140.52,
+        });
+        let p = Some((36.39, 140.52));
+        // Address changed, point untouched: cleared unless locked.
+        assert_eq!(
+            info("新しい住所", p, false).coordinates_after("石川町20-32", old),
+            None
+        );
+        assert_eq!(
+            info("新しい住所", p, true).coordinates_after("石川町20-32", old),
+            old
+        );
+        // Same address: kept. A point moved by hand: the new one, locked or not.
+        assert_eq!(
+            info("石川町20-32", p, false).coordinates_after("石川町20-32", old),
+            old
+        );
+        let moved = info("新しい住所", Some((36.4, 140.6)), false);
+        assert_eq!(
+            moved.coordinates_after("石川町20-32", old),
+            moved.coordinates
+        );
+    }
+
+    #[test]
+    fn lengths_are_bounded() {
+        let mut i = OfficeInfoInput {
+            address: "石川町20-32".into(),
+            phone: "029-212-3751".into(),
+            fax: "029-212-3752".into(),
+            hours: "9:00〜17:00".into(),
+            ..Default::default()
+        };
+        assert!(OfficeInfo::parse(&i).is_ok());
+        i.hours = "あ".repeat(101);
+        assert_eq!(OfficeInfo::parse(&i).unwrap_err().field, "hours");
+        i.hours.clear();
+        i.co_located = "あ".repeat(201);
+        assert_eq!(OfficeInfo::parse(&i).unwrap_err().field, "co_located");
+        i.co_located = "あ".repeat(200);
+        i.other_info = "い".repeat(101);
+        assert_eq!(OfficeInfo::parse(&i).unwrap_err().field, "other_info");
+    }
+}

@@ -1,0 +1,160 @@
+//! ② For the city: applications from the public page and requests for more certificates, each
+//! approved or refused with a reason; and the list of registered offices.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::session::CurrentUser;
+use super::{id_of, render, PageError};
+use crate::app::AppState;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::service::{devices, registration};
+use crate::store::applications::{self, Application};
+use crate::store::devices::{self as device_store, DeviceRequest};
+use crate::store::offices::{self, Office};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/offices", get(office_list))
+        .route("/offices/applications", get(list))
+        .route("/offices/applications/{id}/approve", post(approve))
+        .route("/offices/applications/{id}/reject", post(reject))
+        .route(
+            "/offices/device-requests/{id}/approve",
+            post(approve_request),
+        )
+        .route("/offices/device-requests/{id}/reject", post(reject_request))
+}
+
+fn city(user: &CurrentUser) -> Result<(), PageError> {
+    if user.role == Role::CityAdmin {
+        Ok(())
+    } else {
+        Err(PageError(AppError::Forbidden("city only".into())))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "applications.html")]
+struct ApplicationsPage<'a> {
+    user: Option<&'a CurrentUser>,
+    applications: Vec<Application>,
+    requests: Vec<DeviceRequest>,
+}
+
+impl ApplicationsPage<'_> {
+    fn kind(&self, k: &str) -> &'static str {
+        crate::domain::office::OfficeKind::parse(k).map_or("—", |k| k.label_ja())
+    }
+    fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        super::local_time(t)
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
+    city(&user)?;
+    let mut c = state.store.acquire().await?;
+    let applications = applications::list(c.conn(), 100).await?;
+    let requests = device_store::requests(c.conn(), None, 100).await?;
+    let p = ApplicationsPage {
+        user: Some(&user),
+        applications,
+        requests,
+    };
+    Ok(render(StatusCode::OK, &p))
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn back() -> Response {
+    Redirect::to("/offices/applications").into_response()
+}
+
+#[tracing::instrument(skip_all)]
+async fn approve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    registration::approve(&state, &user.actor(), id_of(&id)?).await?;
+    Ok(back())
+}
+
+#[tracing::instrument(skip_all)]
+async fn reject(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    registration::reject(&state, &user.actor(), id_of(&id)?, &f.reason).await?;
+    Ok(back())
+}
+
+#[tracing::instrument(skip_all)]
+async fn approve_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    devices::decide(&state, &user.actor(), id_of(&id)?, true, "").await?;
+    Ok(back())
+}
+
+#[tracing::instrument(skip_all)]
+async fn reject_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    devices::decide(&state, &user.actor(), id_of(&id)?, false, &f.reason).await?;
+    Ok(back())
+}
+
+#[derive(Template)]
+#[template(path = "offices.html")]
+struct OfficesPage<'a> {
+    user: Option<&'a CurrentUser>,
+    offices: Vec<Office>,
+}
+
+impl OfficesPage<'_> {
+    fn kind(&self, k: &str) -> &'static str {
+        crate::domain::office::OfficeKind::parse(k).map_or("—", |k| k.label_ja())
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn office_list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, PageError> {
+    city(&user)?;
+    let mut c = state.store.acquire().await?;
+    let offices = offices::list(c.conn()).await?;
+    let p = OfficesPage {
+        user: Some(&user),
+        offices,
+    };
+    Ok(render(StatusCode::OK, &p))
+}

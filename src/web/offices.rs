@@ -1,0 +1,248 @@
+//! ③④ An office's page: its information (edited by its administrator or the city), its PCs
+//! (revoked, or one more asked for), and for the city a fresh voucher.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::session::CurrentUser;
+use super::{id_of, render, PageError};
+use crate::app::AppState;
+use crate::domain::office_info::{ClosedDays, OfficeInfoInput};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::service::{devices, office_admin};
+use crate::store::devices::{self as device_store, Device, DeviceRequest};
+use crate::store::offices::{self, Office};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/office", get(own))
+        .route("/offices/{id}", get(page).post(save))
+        .route("/offices/{id}/devices/{device}/revoke", post(revoke))
+        .route("/offices/{id}/device-requests", post(request))
+        .route("/offices/{id}/reissue", post(reissue))
+}
+
+/// 事業所管理: an office user's own office.
+async fn own(user: CurrentUser) -> Result<Response, PageError> {
+    let id = user.office_id.ok_or(AppError::NotFound)?;
+    Ok(Redirect::to(&format!("/offices/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "office.html")]
+struct OfficePage<'a> {
+    user: Option<&'a CurrentUser>,
+    office: Office,
+    f: OfficeInfoInput,
+    closed: ClosedDays,
+    days: &'static [(&'static str, &'static str)],
+    can_edit: bool,
+    is_city: bool,
+    devices: Vec<Device>,
+    requests: Vec<DeviceRequest>,
+    open_until: Option<String>,
+    notice: Option<&'static str>,
+    error: Option<(String, &'static str)>,
+}
+
+impl OfficePage<'_> {
+    fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        super::local_time(t)
+    }
+}
+
+fn input_of(o: &Office) -> OfficeInfoInput {
+    OfficeInfoInput {
+        address: o.address.clone(),
+        phone: o.phone.clone(),
+        fax: o.fax.clone(),
+        latitude: o.latitude.map(|v| v.to_string()).unwrap_or_default(),
+        longitude: o.longitude.map(|v| v.to_string()).unwrap_or_default(),
+        coords_locked: o.coords_locked,
+        hours: o.hours.clone(),
+        closed_days: vec![],
+        co_located: o.co_located.clone(),
+        other_info: o.other_info.clone(),
+    }
+}
+
+/// Who sees an office: its own people, the centre and the city. Anyone else: not found.
+fn may_see(user: &CurrentUser, office: i64) -> Result<(), PageError> {
+    if user.sees_all() || user.office_id == Some(office) {
+        Ok(())
+    } else {
+        Err(PageError(AppError::NotFound))
+    }
+}
+
+async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    form: Option<OfficeInfoInput>,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    error: Option<(String, &'static str)>,
+) -> Result<Response, PageError> {
+    may_see(user, id)?;
+    let mut c = state.store.acquire().await?;
+    let office = offices::get(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let can_edit = office_admin::manages(&user.actor(), id).is_ok();
+    let (devices, requests) = if can_edit {
+        (
+            device_store::of_office(c.conn(), id).await?,
+            device_store::requests(c.conn(), Some(id), 20).await?,
+        )
+    } else {
+        (vec![], vec![])
+    };
+    drop(c);
+    let open_until = if user.role == Role::CityAdmin {
+        devices::open_until(state, id)
+            .await?
+            .map(|t| super::local_time(&t))
+    } else {
+        None
+    };
+    let closed = match &form {
+        Some(f) => ClosedDays::parse(&f.closed_days).unwrap_or_default(),
+        None => ClosedDays::from_stored(&office.closed_days),
+    };
+    let p = OfficePage {
+        user: Some(user),
+        f: form.unwrap_or_else(|| input_of(&office)),
+        office,
+        closed,
+        days: &ClosedDays::DAYS,
+        can_edit,
+        is_city: user.role == Role::CityAdmin,
+        devices,
+        requests,
+        open_until,
+        notice,
+        error,
+    };
+    Ok(render(status, &p))
+}
+
+#[tracing::instrument(skip_all)]
+async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    show(&state, &user, id_of(&id)?, None, StatusCode::OK, None, None).await
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+#[tracing::instrument(skip_all)]
+async fn save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    // Read twice: the CSRF token, and the fields (closed days repeat, so serde_html_form).
+    let bad = |_| PageError(AppError::Forbidden("form".into()));
+    let csrf: CsrfOnly = serde_html_form::from_bytes(&body).map_err(bad)?;
+    user.check_csrf(&csrf.csrf)?;
+    let info: OfficeInfoInput = serde_html_form::from_bytes(&body).map_err(|_| {
+        PageError(AppError::Invalid(crate::domain::FieldError::new(
+            "form",
+            "入力内容を読み取れませんでした。",
+        )))
+    })?;
+    let id = id_of(&id)?;
+    may_see(&user, id)?;
+    match office_admin::update_info(&state.store, &user.actor(), id, &info).await {
+        Ok((_, cleared)) => {
+            let notice = if cleared {
+                "保存しました。所在地が変わったため地図の位置（座標）を消しました。地図の位置を入力してください。"
+            } else {
+                "保存しました。"
+            };
+            show(&state, &user, id, None, StatusCode::OK, Some(notice), None).await
+        }
+        Err(AppError::Invalid(e)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            show(
+                &state,
+                &user,
+                id,
+                Some(info),
+                status,
+                None,
+                Some((e.message, e.field)),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct LabelForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    label: String,
+}
+
+fn back(id: i64) -> Response {
+    Redirect::to(&format!("/offices/{id}")).into_response()
+}
+
+#[tracing::instrument(skip_all)]
+async fn revoke(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, device)): Path<(String, String)>,
+    Form(f): Form<LabelForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    devices::revoke(&state, &user.actor(), id_of(&device)?).await?;
+    Ok(back(id_of(&id)?))
+}
+
+#[tracing::instrument(skip_all)]
+async fn request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<LabelForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    let id = id_of(&id)?;
+    may_see(&user, id)?;
+    match devices::request(&state, &user.actor(), &f.label).await {
+        Ok(_) => show(&state, &user, id, None, StatusCode::OK, Some("追加発行を申請しました。市が承認すると、管理者のメールアドレスに証明書取得用No/パスワードが届きます。"), None).await,
+        Err(AppError::Invalid(e)) => show(&state, &user, id, None, StatusCode::UNPROCESSABLE_ENTITY, None, Some((e.message, e.field))).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn reissue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<LabelForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    let id = id_of(&id)?;
+    devices::reissue(&state, &user.actor(), id).await?;
+    Ok(back(id))
+}

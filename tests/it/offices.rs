@@ -1,0 +1,556 @@
+//! Office registration end to end (①–③), on both databases: the public application, the city's
+//! approval, the retrieval No and password in two e-mails, enrolling the first PC once (reuse
+//! and a wrong password refused), signing in only from an enrolled PC, more PCs approved by the
+//! city, expiry, revocation; and rejection and the rate limit.
+
+use reqwest::Method;
+use serde_json::Value;
+
+use super::helpers::{
+    csrf_of, eventually, outbox_rows, spawn_app_with, sql, sql_count, Backend, TestApp,
+};
+
+/// One PC: its own cookies (session, device).
+pub struct Pc {
+    pub client: reqwest::Client,
+    base: String,
+}
+
+pub type Page = (u16, String, Option<String>, Option<String>);
+
+impl Pc {
+    pub fn new(a: &TestApp) -> Pc {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        Pc {
+            client,
+            base: a.url(""),
+        }
+    }
+
+    async fn done(r: reqwest::Response) -> Page {
+        let header = |k: &str| r.headers().get(k).map(|v| v.to_str().unwrap().to_string());
+        let (loc, cookie) = (header("location"), header("set-cookie"));
+        let s = r.status().as_u16();
+        (s, r.text().await.unwrap(), loc, cookie)
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::done(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        Self::done(r).await
+    }
+
+    /// Posts a form of the page at `page` (its CSRF token included).
+    pub async fn submit(&self, page: &str, path: &str, form: &[(&str, &str)]) -> Page {
+        let (_, html, _, _) = self.get(page).await;
+        let csrf = csrf_of(&html);
+        let mut f = form.to_vec();
+        f.push(("csrf", &csrf));
+        self.post(path, &f).await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Page {
+        self.submit(
+            "/login",
+            "/login",
+            &[("login", login), ("password", password)],
+        )
+        .await
+    }
+}
+
+/// The delivered e-mails (file transport) of `template`, oldest first: (to, subject, body).
+pub fn delivered(a: &TestApp, template: &str) -> Vec<(String, String, String)> {
+    let dir = a.config.data_dir.join("mail");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.to_string_lossy().ends_with(&format!("-{template}.eml")));
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let raw = std::fs::read(p).unwrap();
+            let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+            let to = m
+                .to()
+                .unwrap()
+                .first()
+                .unwrap()
+                .address()
+                .unwrap()
+                .to_string();
+            (
+                to,
+                m.subject().unwrap().to_string(),
+                m.body_text(0).unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Waits for the `n`th e-mail of `template`.
+pub async fn nth_mail(a: &TestApp, template: &str, n: usize) -> (String, String, String) {
+    eventually(30, || async { delivered(a, template).get(n - 1).cloned() })
+        .await
+        .unwrap_or_else(|| panic!("e-mail {n} of {template} delivered"))
+}
+
+/// The value after `label` on its line in an e-mail body.
+pub fn field(body: &str, label: &str) -> String {
+    let line = body
+        .lines()
+        .find(|l| l.contains(label))
+        .unwrap_or_else(|| panic!("{label} in {body}"));
+    line.split_once(label).unwrap().1.trim().to_string()
+}
+
+pub const APPLICATION: &[(&str, &str)] = &[
+    ("kind", "visiting_nursing"),
+    ("name", "ひたちなか訪問看護ステーション"),
+    ("address", "茨城県ひたちなか市東石川1-2-3"),
+    ("phone", "029-272-1111"),
+    ("fax", "029-272-1112"),
+    ("admin_name", "佐藤 恵"),
+    ("admin_email", "sato@houmon.example.jp"),
+];
+
+/// Applies on the public page and has the city approve; returns the office id and the city's PC.
+pub async fn approved_office(a: &TestApp) -> (i64, Pc) {
+    let anyone = Pc::new(a);
+    let (s, html, _, _) = anyone.submit("/apply", "/apply", APPLICATION).await;
+    assert_eq!(s, 201, "{html}");
+    let city = Pc::new(a);
+    assert_eq!(city.login("city", super::helpers::PASSWORD).await.0, 303);
+    let (_, html, _, _) = city.get("/offices/applications").await;
+    let prefix = "/offices/applications/";
+    let at = html.find(prefix).expect("an application to decide") + prefix.len();
+    let id: String = html[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let (s, _, _, _) = city
+        .submit(
+            "/offices/applications",
+            &format!("/offices/applications/{id}/approve"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let office = sql_count(a, "SELECT MAX(id) FROM offices").await;
+    (office, city)
+}
+
+/// Redeems on `pc`; returns the response.
+pub async fn redeem(pc: &Pc, number: &str, password: &str, label: &str, admin_pw: &str) -> Page {
+    let f = [
+        ("number", number),
+        ("password", password),
+        ("label", label),
+        ("admin_password", admin_pw),
+        ("admin_password_confirm", admin_pw),
+    ];
+    pc.submit("/certificate", "/certificate", &f).await
+}
+
+const ADMIN_PW: &str = "kanri-pass-2026";
+
+async fn voucher_flow(a: &TestApp) {
+    a.user("city", consentflow::domain::Role::CityAdmin, None)
+        .await;
+    sql(
+        a,
+        "UPDATE users SET email = 'renraku@city.example.jp' WHERE login = 'city'",
+    )
+    .await;
+
+    // ① Bad input is refused with the field named and what was typed kept.
+    let anyone = Pc::new(a);
+    let mut bad = APPLICATION.to_vec();
+    bad[3] = ("phone", "272-1111");
+    let (s, html, _, _) = anyone.submit("/apply", "/apply", &bad).await;
+    assert_eq!(s, 422);
+    assert!(
+        html.contains("data-field=\"phone\"") && html.contains("ひたちなか訪問看護ステーション"),
+        "{html}"
+    );
+    // Without the page's token: refused.
+    let (s, _, _, _) = Pc::new(a).post("/apply", APPLICATION).await;
+    assert_eq!(s, 403);
+
+    // ② Applied and approved: the city heard of it, the applicant was acknowledged.
+    let (office, city) = approved_office(a).await;
+    let (to, subject, _) = nth_mail(a, "application_received", 1).await;
+    assert_eq!(to, "renraku@city.example.jp");
+    assert!(
+        subject.contains("ひたちなか訪問看護ステーション"),
+        "{subject}"
+    );
+    assert_eq!(
+        nth_mail(a, "application_ack", 1).await.0,
+        "sato@houmon.example.jp"
+    );
+
+    // Two e-mails: the No (with the login id) and, separately, the password.
+    let (to, _, body) = nth_mail(a, "certificate_number", 1).await;
+    assert_eq!(to, "sato@houmon.example.jp");
+    let number = field(&body, "証明書取得用No：");
+    let login = field(&body, "ログインID：");
+    assert_eq!(login, format!("o{office:04}-admin"));
+    assert!(body.contains("/certificate"), "{body}");
+    let (_, _, body) = nth_mail(a, "certificate_password", 1).await;
+    let password = field(&body, "パスワード：");
+    assert_eq!(password.len(), 12);
+    assert!(
+        !body.contains(&number),
+        "the No and the password travel apart"
+    );
+
+    // Shown to nobody: the outbox row holds a mark, the sealed copy is gone once sent, and the
+    // database keeps only hashes.
+    let rows = outbox_rows(a).await;
+    let pw_row = rows
+        .iter()
+        .find(|r| r["template"] == "certificate_password")
+        .unwrap();
+    assert!(!pw_row["body_text"].as_str().unwrap().contains(&password));
+    assert!(pw_row.get("sealed").is_none());
+    assert_eq!(
+        sql_count(a, "SELECT COUNT(*) FROM outbox WHERE sealed IS NOT NULL").await,
+        0
+    );
+    let digits: String = number.chars().filter(|c| c.is_ascii_digit()).collect();
+    let leaks = format!(
+        "SELECT COUNT(*) FROM vouchers WHERE number_hash LIKE '%{digits}%' OR password_hash LIKE '%{password}%' OR password_hash NOT LIKE '$argon2%'"
+    );
+    assert_eq!(sql_count(a, &leaks).await, 0);
+    let (_, html, _, _) = city.get("/mail").await;
+    assert!(
+        !html.contains(&password),
+        "not on the 送信メール page either"
+    );
+
+    // ③ The first PC: a wrong password is refused (and counted), a mismatched administrator
+    // password too; then enrolled, once.
+    let pc1 = Pc::new(a);
+    let (s, html, _, _) = redeem(&pc1, &number, "wrong-password", "受付のパソコン", ADMIN_PW).await;
+    assert_eq!(s, 422, "{html}");
+    assert!(html.contains("正しくありません"));
+    assert_eq!(
+        sql_count(a, "SELECT COUNT(*) FROM vouchers WHERE failed_attempts = 1").await,
+        1
+    );
+    let f = [
+        ("number", number.as_str()),
+        ("password", password.as_str()),
+        ("label", "受付のパソコン"),
+        ("admin_password", ADMIN_PW),
+        ("admin_password_confirm", "something-else"),
+    ];
+    let (s, html, _, _) = pc1.submit("/certificate", "/certificate", &f).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("data-field=\"admin_password\""), "{html}");
+    // Typed as people do: full-width digits and spaces around the password.
+    let wide: String = number
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                char::from_u32(c as u32 + 0xFEE0).unwrap()
+            } else {
+                c
+            }
+        })
+        .collect();
+    let (s, _, loc, cookie) = redeem(
+        &pc1,
+        &wide,
+        &format!(" {password} "),
+        "受付のパソコン",
+        ADMIN_PW,
+    )
+    .await;
+    assert_eq!((s, loc.as_deref()), (303, Some("/login?reason=enrolled")));
+    assert!(cookie.unwrap().starts_with("cf_device="));
+    let (s, html, _, _) = redeem(&Pc::new(a), &number, &password, "もう一台", ADMIN_PW).await;
+    assert_eq!(s, 409, "reuse refused");
+    assert!(html.contains("使用済み"), "{html}");
+
+    // Signing in: from the enrolled PC, yes; from any other, no.
+    assert_eq!(
+        pc1.login(&login, ADMIN_PW).await.2.as_deref(),
+        Some("/enrollments")
+    );
+    let (s, html, _, _) = Pc::new(a).login(&login, ADMIN_PW).await;
+    assert_eq!(s, 403);
+    assert!(html.contains("このパソコンは登録されていません"), "{html}");
+
+    // 追加発行: asked by the administrator, the city hears, approves; a new pair arrives.
+    let (s, html, _, _) = pc1
+        .submit(
+            &format!("/offices/{office}"),
+            &format!("/offices/{office}/device-requests"),
+            &[("label", "訪問用ノート")],
+        )
+        .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("市の確認待ち"));
+    assert!(nth_mail(a, "device_requested", 1)
+        .await
+        .1
+        .contains("追加発行"));
+    let (_, html, _, _) = city.get("/offices/applications").await;
+    let prefix = "/offices/device-requests/";
+    let at = html.find(prefix).unwrap() + prefix.len();
+    let req: String = html[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let (s, _, _, _) = city
+        .submit(
+            "/offices/applications",
+            &format!("/offices/device-requests/{req}/approve"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let (_, _, body) = nth_mail(a, "certificate_number", 2).await;
+    assert!(body.contains("追加発行（訪問用ノート）"), "{body}");
+    let number2 = field(&body, "証明書取得用No：");
+    let password2 = field(
+        &nth_mail(a, "certificate_password", 2).await.2,
+        "パスワード：",
+    );
+    let pc2 = Pc::new(a);
+    let (s, html, _, _) = redeem(&pc2, &number2, &password2, "訪問用ノート", "").await;
+    assert_eq!(
+        s, 303,
+        "no administrator password asked the second time: {html}"
+    );
+    assert_eq!(pc2.login(&login, ADMIN_PW).await.0, 303);
+
+    // Expiry: a reissued pair not used in time is refused.
+    let (s, _, _, _) = city
+        .submit(
+            &format!("/offices/{office}"),
+            &format!("/offices/{office}/reissue"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let number3 = field(
+        &nth_mail(a, "certificate_number", 3).await.2,
+        "証明書取得用No：",
+    );
+    let password3 = field(
+        &nth_mail(a, "certificate_password", 3).await.2,
+        "パスワード：",
+    );
+    sql(
+        a,
+        "UPDATE vouchers SET expires_at = '2020-01-01T00:00:00+00:00' WHERE redeemed_at IS NULL",
+    )
+    .await;
+    let (s, html, _, _) = redeem(&Pc::new(a), &number3, &password3, "三台目", "").await;
+    assert_eq!(s, 409);
+    assert!(html.contains("有効期限が切れています"), "{html}");
+
+    // Revoking the second PC ends its session now, and it may not sign in again.
+    assert_eq!(pc2.get("/enrollments").await.0, 200);
+    let (_, html, _, _) = pc1.get(&format!("/offices/{office}")).await;
+    // The newer of the two live PCs is the second.
+    let dev2 = html
+        .split("/devices/")
+        .skip(1)
+        .filter_map(|s| s.split('/').next()?.parse::<i64>().ok())
+        .max()
+        .unwrap();
+    let (s, _, _, _) = pc1
+        .submit(
+            &format!("/offices/{office}"),
+            &format!("/offices/{office}/devices/{dev2}/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let (s, _, loc, _) = pc2.get("/enrollments").await;
+    assert_eq!((s, loc.unwrap().starts_with("/login")), (303, true));
+    assert_eq!(pc2.login(&login, ADMIN_PW).await.0, 403);
+    assert_eq!(
+        pc1.get("/enrollments").await.0,
+        200,
+        "the first PC is untouched"
+    );
+
+    // Locked after repeated wrong passwords, even with the right one afterwards.
+    let (s, _, _, _) = city
+        .submit(
+            &format!("/offices/{office}"),
+            &format!("/offices/{office}/reissue"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let number4 = field(
+        &nth_mail(a, "certificate_number", 4).await.2,
+        "証明書取得用No：",
+    );
+    let password4 = field(
+        &nth_mail(a, "certificate_password", 4).await.2,
+        "パスワード：",
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            redeem(&Pc::new(a), &number4, "guess-guess", "x", "")
+                .await
+                .0,
+            422
+        );
+    }
+    let (s, html, _, _) = redeem(&Pc::new(a), &number4, &password4, "x", "").await;
+    assert_eq!(s, 409);
+    assert!(html.contains("使えなくなりました"), "{html}");
+}
+
+#[tokio::test]
+async fn the_voucher_flow_on_sqlite() {
+    let app = spawn_app_with(Backend::Sqlite, |c| c.offices.require_device = true)
+        .await
+        .unwrap();
+    voucher_flow(&app).await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_voucher_flow_on_postgres() {
+    let Some(app) = spawn_app_with(Backend::Postgres, |c| c.offices.require_device = true).await
+    else {
+        return;
+    };
+    voucher_flow(&app).await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_city_rejects_with_a_reason_and_the_page_is_rate_limited() {
+    let app = spawn_app_with(Backend::Sqlite, |c| c.offices.applications_per_hour = 2)
+        .await
+        .unwrap();
+    let a = &app;
+    a.user("city", consentflow::domain::Role::CityAdmin, None)
+        .await;
+    let city = a.token("city").await;
+    let anyone = Pc::new(a);
+    assert_eq!(anyone.submit("/apply", "/apply", APPLICATION).await.0, 201);
+    // The same office again while the first waits: refused, with why.
+    let (s, html, _, _) = anyone.submit("/apply", "/apply", APPLICATION).await;
+    assert_eq!(s, 409);
+    assert!(html.contains("受け付け済み"), "{html}");
+
+    // Over the API, too; the second from this address in the hour is the last.
+    let body = |name: &str| {
+        let mut v: serde_json::Map<String, Value> = APPLICATION
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect();
+        v.insert("name".into(), Value::String(name.into()));
+        Value::Object(v)
+    };
+    let post = |b: Value, from: Option<&'static str>| {
+        let mut r = reqwest::Client::new()
+            .post(a.url("/api/v1/office-applications"))
+            .json(&b);
+        if let Some(ip) = from {
+            r = r.header("x-forwarded-for", ip);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, v) = post(body("二つ目の事業所"), None).await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = post(body("三つ目の事業所"), None).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (429, Some("too_many_requests")),
+        "{v}"
+    );
+    let mut fourth = APPLICATION.to_vec();
+    fourth[1] = ("name", "四つ目の事業所");
+    let (s, html, _, _) = anyone.submit("/apply", "/apply", &fourth).await;
+    assert_eq!(s, 429);
+    assert!(html.contains("1時間ほどおいて"), "{html}");
+    // Another address (through the local proxy) is counted on its own.
+    let (s, _) = post(body("三つ目の事業所"), Some("203.0.113.7")).await;
+    assert_eq!(s, 201);
+
+    // Rejected with a reason: the applicant is told it; twice is a conflict; only the city.
+    let first = v_id(a, "ひたちなか訪問看護ステーション").await;
+    let path = format!("/api/v1/office-applications/{first}/rejection");
+    a.user("caremgr", consentflow::domain::Role::Centre, None)
+        .await;
+    let other = a.token("caremgr").await;
+    let reason = serde_json::json!({ "reason": "市外の事業所のため" });
+    assert_eq!(
+        a.api(Method::POST, &path, &other, Some(reason.clone()))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        a.api(
+            Method::POST,
+            &path,
+            &city,
+            Some(serde_json::json!({ "reason": "" }))
+        )
+        .await
+        .0,
+        422
+    );
+    assert_eq!(
+        a.api(Method::POST, &path, &city, Some(reason.clone()))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(a.api(Method::POST, &path, &city, Some(reason)).await.0, 409);
+    let approve = format!("/api/v1/office-applications/{first}/approval");
+    assert_eq!(
+        a.api(Method::POST, &approve, &city, None).await.0,
+        409,
+        "decided already"
+    );
+    let (_, _, body) = nth_mail(a, "application_rejected", 1).await;
+    assert!(body.contains("市外の事業所のため"), "{body}");
+    assert_eq!(sql_count(a, "SELECT COUNT(*) FROM offices").await, 0);
+    app.finish().await;
+}
+
+async fn v_id(a: &TestApp, name: &str) -> i64 {
+    sql_count(
+        a,
+        &format!("SELECT id FROM office_applications WHERE name = '{name}'"),
+    )
+    .await
+}
