@@ -22,6 +22,8 @@ pub struct AppState {
     pub forms: Arc<FormRegistry>,
     /// Sends the outbox's e-mails (SMTP or files).
     pub mailer: Arc<crate::outbox::Mailer>,
+    /// What time it is for the schedules and the compliance page (a test may set it).
+    pub clock: Arc<dyn crate::schedule::Clock>,
     /// Bounds CPU-heavy work (reading FAX pages) to the machine's cores.
     pub cpu: Arc<tokio::sync::Semaphore>,
 }
@@ -44,6 +46,7 @@ impl AppState {
             config: Arc::new(config),
             keys: Arc::new(keys),
             forms: Arc::new(forms),
+            clock: Arc::new(crate::schedule::SystemClock),
             cpu: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
@@ -78,6 +81,12 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// Runs on another clock (a simulation, a test).
+    pub fn with_clock(mut self, clock: Arc<dyn crate::schedule::Clock>) -> Application {
+        self.state.clock = clock;
+        self
     }
 
     /// Serves (and, unless disabled, runs the job workers) until `stop` turns true.

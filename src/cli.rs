@@ -56,6 +56,12 @@ enum Command {
     },
     /// Poll the configured IMAP mailbox once, then read what was fetched.
     Fetch,
+    /// Schedules: list them with their next firing, or run one now (reminders are sent once
+    /// whatever runs them, so running one by hand never sends anything twice).
+    Schedule {
+        #[command(subcommand)]
+        command: ScheduleCommand,
+    },
     /// Fill the database with a city's worth of test data for load runs (on top of the demo
     /// city, whose logins then work): enrollments in every state and FAX pages over a year.
     Seed {
@@ -64,6 +70,12 @@ enum Command {
         #[arg(long, default_value_t = 300_000)]
         pages: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum ScheduleCommand {
+    List,
+    Run { name: String },
 }
 
 #[derive(Subcommand)]
@@ -134,6 +146,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Intake { files } => crate::intake::cli::intake(config, &files).await,
         Command::Fetch => crate::intake::cli::fetch(config).await,
+        Command::Schedule { command } => schedule(config, command).await,
         Command::Seed { enrollments, pages } => {
             let app = AppState::build(config).await?;
             let started = std::time::Instant::now();
@@ -200,4 +213,29 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     println!("consentflow listening on {base} ({})", store.backend());
     app.run(shutdown_signal()).await
+}
+
+async fn schedule(config: Config, command: ScheduleCommand) -> anyhow::Result<()> {
+    match command {
+        ScheduleCommand::List => {
+            let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
+            for (name, expr) in config.schedules.all() {
+                let next = crate::schedule::parse(expr)?
+                    .find_next_occurrence(&now, false)
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(|_| "—".into());
+                println!("{name:<14} {expr:<16} next {next} (Asia/Tokyo)");
+            }
+            Ok(())
+        }
+        ScheduleCommand::Run { name } => {
+            if !config.schedules.all().iter().any(|(n, _)| *n == name) {
+                anyhow::bail!("no schedule named {name:?} (see `consentflow schedule list`)");
+            }
+            let app = AppState::build(config).await?;
+            let n = crate::schedule::work(&app, &name, chrono::Utc::now()).await?;
+            println!("{name}: {n} new e-mail(s) written to the outbox");
+            Ok(())
+        }
+    }
 }

@@ -45,6 +45,12 @@ pub struct Config {
     pub mail: crate::outbox::config::MailConfig,
     /// Office registration: vouchers, the application rate limit, device enforcement.
     pub offices: Offices,
+    /// When the scheduled work runs (cron, Asia/Tokyo).
+    pub schedules: crate::schedule::config::Schedules,
+    /// The yearly security-training cycle and its reminders.
+    pub training: crate::domain::training::TrainingRules,
+    /// Reminders about overdue work.
+    pub reminders: crate::schedule::config::Reminders,
 }
 
 /// Office registration (事業所登録) and its certificates.
@@ -117,6 +123,9 @@ impl Default for Config {
             deadlines: Default::default(),
             mail: Default::default(),
             offices: Default::default(),
+            schedules: Default::default(),
+            training: Default::default(),
+            reminders: Default::default(),
         }
     }
 }

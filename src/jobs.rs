@@ -36,6 +36,13 @@ pub struct SendMail {
     pub outbox_id: i64,
 }
 
+/// Do the work of one schedule firing (see `schedule::run`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSchedule {
+    pub name: String,
+    pub slot: chrono::DateTime<chrono::Utc>,
+}
+
 const HEARTBEAT: Duration = Duration::from_secs(2);
 
 /// Calls a push method on one of the queue's storages, whichever the backend.
@@ -64,11 +71,13 @@ pub enum Queue {
         print: SqliteStorage<PrintBatch>,
         intake: SqliteStorage<ProcessMessage>,
         mail: SqliteStorage<SendMail>,
+        schedule: SqliteStorage<RunSchedule>,
     },
     Postgres {
         print: PostgresStorage<PrintBatch>,
         intake: PostgresStorage<ProcessMessage>,
         mail: PostgresStorage<SendMail>,
+        schedule: PostgresStorage<RunSchedule>,
     },
 }
 
@@ -102,11 +111,13 @@ impl Queue {
                 print: sqlite(p),
                 intake: sqlite(p),
                 mail: sqlite(p),
+                schedule: sqlite(p),
             },
             Store::Postgres(p) => Queue::Postgres {
                 print: postgres(p),
                 intake: postgres(p),
                 mail: postgres(p),
+                schedule: postgres(p),
             },
         }
     }
@@ -127,6 +138,10 @@ impl Queue {
         push!(self, intake, push(job))
     }
 
+    pub async fn run_schedule(&self, job: RunSchedule) -> anyhow::Result<()> {
+        push!(self, schedule, push(job))
+    }
+
     pub async fn send_mails(&self, ids: Vec<i64>) -> anyhow::Result<()> {
         let jobs: Vec<SendMail> = ids
             .into_iter()
@@ -144,6 +159,14 @@ pub async fn send_mail(job: SendMail, app: Data<AppState>) -> Result<(), BoxDynE
         Ok(_) | Err(crate::error::AppError::NotFound) => Ok(()),
         Err(e) => Err(e.to_string().into()),
     }
+}
+
+/// Does the work of one schedule firing.
+#[tracing::instrument(skip(app), fields(schedule = %job.name))]
+pub async fn run_schedule(job: RunSchedule, app: Data<AppState>) -> Result<(), BoxDynError> {
+    crate::schedule::run(&app, &job.name, job.slot)
+        .await
+        .map_err(|e| e.to_string().into())
 }
 
 /// Reads one stored FAX message (see `intake::process`).
@@ -229,9 +252,9 @@ where
     }
     // The same workers on either backend: the storages differ in type, so a macro.
     macro_rules! monitor {
-        ($print:expr, $intake:expr, $mail:expr) => {{
-            let (print, intake, mail) = ($print, $intake, $mail);
-            let (a, b, m) = (app.clone(), app.clone(), app.clone());
+        ($print:expr, $intake:expr, $mail:expr, $schedule:expr) => {{
+            let (print, intake, mail, schedule) = ($print, $intake, $mail, $schedule);
+            let (a, b, m, s) = (app.clone(), app.clone(), app.clone(), app.clone());
             Monitor::new()
                 .register(move |_| {
                     WorkerBuilder::new(worker_name("print-batch"))
@@ -251,6 +274,12 @@ where
                         .data(m.clone())
                         .build(send_mail)
                 })
+                .register(move |_| {
+                    WorkerBuilder::new(worker_name("schedule"))
+                        .backend(schedule.clone().poll_with_interval(poll))
+                        .data(s.clone())
+                        .build(run_schedule)
+                })
         }};
     }
     let monitor = match app.queue.clone() {
@@ -258,21 +287,35 @@ where
             print,
             intake,
             mail,
-        } => monitor!(print, intake, mail),
+            schedule,
+        } => monitor!(print, intake, mail, schedule),
         Queue::Postgres {
             print,
             intake,
             mail,
-        } => monitor!(print, intake, mail),
+            schedule,
+        } => monitor!(print, intake, mail, schedule),
     };
     let mut sources = crate::intake::spawn_sources(&app);
     sources.push(crate::outbox::spawn_dispatcher(&app));
+    // Slots missed while every node was down, then the triggers.
+    let triggers = if app.config.schedules.enabled {
+        if let Err(e) = crate::schedule::catch_up(&app, crate::schedule::Run::Queue).await {
+            tracing::warn!(error = %e, "could not catch up the schedules");
+        }
+        Some(crate::schedule::start(&app).await?)
+    } else {
+        None
+    };
     let result = monitor
         .run_with_signal(shutdown)
         .await
         .map_err(|e| anyhow::anyhow!("job monitor: {e}"));
     for task in sources {
         task.abort();
+    }
+    if let Some(t) = triggers {
+        t.stop().await;
     }
     result
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod intake;
 pub mod jobs;
 pub mod outbox;
+pub mod schedule;
 pub mod secret;
 pub mod seed;
 pub mod service;

@@ -67,7 +67,7 @@ impl Deadlines {
     }
 }
 
-/// An enrollment that entered its state before its cutoff is overdue.
+/// An enrollment that entered its state at or before its cutoff is overdue.
 #[derive(Debug, Clone, Copy)]
 pub struct Cutoffs {
     pub copy: DateTime<Utc>,

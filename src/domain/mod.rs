@@ -7,6 +7,7 @@ pub mod office;
 pub mod office_info;
 pub mod person;
 pub mod search;
+pub mod training;
 pub mod voucher;
 
 use serde::{Deserialize, Serialize};

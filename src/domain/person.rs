@@ -153,6 +153,21 @@ pub fn parse_wareki(input: &str) -> Option<NaiveDate> {
     (year >= 1 && date >= starts && ends.is_none_or(|e| date < e)).then_some(date)
 }
 
+/// A date as people type it: 2026-11-26, 2026/11/26, or 和暦 (令和8年11月26日, R8.11.26).
+pub fn parse_date(field: &'static str, input: &str, label: &str) -> Result<NaiveDate, FieldError> {
+    let s = ascii_digits(input);
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s.trim(), "%Y/%m/%d"))
+        .ok()
+        .or_else(|| parse_wareki(&s))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!("{label}は 2026-11-26 または 令和8年11月26日 の形で入力してください。"),
+            )
+        })
+}
+
 /// A birth date that is plausible for a person alive today.
 pub fn parse_birth_date(
     field: &'static str,

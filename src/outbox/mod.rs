@@ -7,6 +7,7 @@
 pub mod config;
 pub mod notify;
 pub mod offices;
+pub mod reminders;
 pub mod seal;
 pub mod templates;
 mod transport;

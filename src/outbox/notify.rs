@@ -10,7 +10,7 @@ use crate::store::{offices, Conn};
 use super::Mail;
 
 /// A recipient: address and name.
-type To = (String, Option<String>);
+pub(super) type To = (String, Option<String>);
 
 /// A link to a page of the service, for e-mails.
 pub fn url(app: &AppState, path: &str) -> String {
@@ -35,7 +35,7 @@ fn initial(kana: &str) -> String {
 
 /// An e-mail about enrollment `e` to one person, with the values every such e-mail has (their
 /// name, the code, the person's initial, the link) and `more`.
-fn about(
+pub(super) fn about(
     app: &AppState,
     e: &EnrollmentRow,
     kana: &str,
@@ -80,7 +80,7 @@ pub(super) async fn reach(
 }
 
 /// Whoever obtained the consent.
-async fn obtainer(mut c: Conn<'_>, e: &EnrollmentRow) -> AppResult<Option<To>> {
+pub(super) async fn obtainer(mut c: Conn<'_>, e: &EnrollmentRow) -> AppResult<Option<To>> {
     let user = users::get(c.reborrow(), e.obtainer_user_id).await?;
     reach(c, user.as_ref(), Some(e.obtainer_office_id)).await
 }

@@ -14,7 +14,7 @@ use crate::store::offices::Office;
 use crate::store::{users, Conn};
 
 /// Everyone at the city who is told: city administrators with an address, and `offices.notify`.
-async fn city(c: Conn<'_>, app: &AppState) -> AppResult<Vec<(String, Option<String>)>> {
+pub(super) async fn city(c: Conn<'_>, app: &AppState) -> AppResult<Vec<(String, Option<String>)>> {
     let mut to: Vec<(String, Option<String>)> = users::city_addresses(c)
         .await?
         .into_iter()
@@ -26,7 +26,7 @@ async fn city(c: Conn<'_>, app: &AppState) -> AppResult<Vec<(String, Option<Stri
     Ok(to)
 }
 
-fn mail(
+pub(super) fn mail(
     key: String,
     template: &'static str,
     (to, name): (String, Option<String>),

@@ -24,6 +24,15 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "certificate_password",
     "device_requested",
     "device_request_rejected",
+    "training_before",
+    "training_due",
+    "training_overdue",
+    "training_city",
+    "copy_overdue",
+    "resend_overdue",
+    "activation_overdue",
+    "voucher_expiring",
+    "copy_incomplete",
     "_footer"
 ];
 
@@ -138,6 +147,10 @@ mod tests {
         ("expires", "2026-12-10 10:00"),
         ("password", "Ab3dEf7hJk9m"),
         ("label", "受付のパソコン"),
+        ("due", "2027年6月30日"),
+        ("days", "30"),
+        ("got", "1"),
+        ("of", "2"),
     ];
 
     #[test]

@@ -13,3 +13,4 @@ pub mod overview;
 pub mod reconcile;
 pub mod registration;
 pub mod suspension;
+pub mod training;

@@ -263,3 +263,18 @@ pub async fn decide_request(
         .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+/// Unused vouchers expiring within (now, until]: (voucher, office).
+pub async fn expiring(
+    c: Conn<'_>,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<(i64, i64, DateTime<Utc>)>, sqlx::Error> {
+    let sql = "SELECT id, office_id, expires_at FROM vouchers
+        WHERE redeemed_at IS NULL AND expires_at > $1 AND expires_at <= $2 ORDER BY id";
+    db!(c, |c| sqlx::query_as::<_, (i64, i64, DateTime<Utc>)>(sql)
+        .bind(now)
+        .bind(until)
+        .fetch_all(&mut *c)
+        .await)
+}

@@ -57,10 +57,10 @@ macro_rules! page_of {
                      AND (REPLACE(REPLACE(s.name, ' ', ''), '　', '') LIKE $2
                           OR REPLACE(REPLACE(s.kana, ' ', ''), '　', '') LIKE $3)))
               AND (NOT $5
-                   OR (e.state IN ('form_issued', 'consent_signed') AND e.updated_at < $6)
-                   OR (e.state = 'returned' AND e.updated_at < $7)
-                   OR (e.state = 'copy_received' AND e.updated_at < $8)
-                   OR (e.state = 'team_registered' AND e.updated_at < $9))
+                   OR (e.state IN ('form_issued', 'consent_signed') AND e.updated_at <= $6)
+                   OR (e.state = 'returned' AND e.updated_at <= $7)
+                   OR (e.state = 'copy_received' AND e.updated_at <= $8)
+                   OR (e.state = 'team_registered' AND e.updated_at <= $9))
                   ORDER BY e.updated_at DESC, e.id DESC LIMIT $10 OFFSET $11) e
             JOIN subjects s ON s.id = e.subject_id
             JOIN offices o ON o.id = e.obtainer_office_id
@@ -129,15 +129,15 @@ pub async fn overdue_by_state(
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     // One index range count per waiting state (an OR over them scanned every row).
     let sql = "SELECT 'form_issued', COUNT(*) FROM enrollments
-            WHERE state = 'form_issued' AND updated_at < $1
+            WHERE state = 'form_issued' AND updated_at <= $1
         UNION ALL SELECT 'consent_signed', COUNT(*) FROM enrollments
-            WHERE state = 'consent_signed' AND updated_at < $1
+            WHERE state = 'consent_signed' AND updated_at <= $1
         UNION ALL SELECT 'returned', COUNT(*) FROM enrollments
-            WHERE state = 'returned' AND updated_at < $2
+            WHERE state = 'returned' AND updated_at <= $2
         UNION ALL SELECT 'copy_received', COUNT(*) FROM enrollments
-            WHERE state = 'copy_received' AND updated_at < $3
+            WHERE state = 'copy_received' AND updated_at <= $3
         UNION ALL SELECT 'team_registered', COUNT(*) FROM enrollments
-            WHERE state = 'team_registered' AND updated_at < $4";
+            WHERE state = 'team_registered' AND updated_at <= $4";
     db!(c, |c| sqlx::query_as::<_, (String, i64)>(sql)
         .bind(cut.copy)
         .bind(cut.resend)

@@ -218,3 +218,35 @@ pub async fn candidates(
         .fetch_all(&mut *c)
         .await)
 }
+
+/// Whether a page from the FAX number `fax_digits` still waits for the centre (an overdue
+/// copy is then probably in the queue, and its reminder holds off).
+pub async fn waiting_from(c: Conn<'_>, fax_digits: &str) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM fax_pages p
+        JOIN fax_documents d ON d.id = p.document_id JOIN fax_messages m ON m.id = d.message_id
+        WHERE p.outcome IN ('unreadable', 'invalid')
+          AND REPLACE(REPLACE(REPLACE(m.fax_number, '-', ''), ' ', ''), '(', '') = $1";
+    let n = db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
+        .bind(fax_digits)
+        .fetch_one(&mut *c)
+        .await)?;
+    Ok(n > 0)
+}
+
+/// Copies of the current round missing a page: some pages matched, the last more than
+/// `before`, and the enrollment still waiting for the copy. (enrollment, round, pages, of).
+pub async fn incomplete_copies(
+    c: Conn<'_>,
+    before: DateTime<Utc>,
+) -> Result<Vec<(i64, i64, i64, i64)>, sqlx::Error> {
+    let sql = "SELECT e.id, e.copy_round, COUNT(DISTINCT p.form_page), MAX(p.form_pages)
+        FROM enrollments e JOIN fax_pages p ON p.enrollment_id = e.id AND p.copy_round = e.copy_round
+        WHERE e.state IN ('form_issued', 'consent_signed', 'returned') -- State::awaits_copy
+          AND p.outcome = 'matched'
+        GROUP BY e.id, e.copy_round
+        HAVING COUNT(DISTINCT p.form_page) < MAX(p.form_pages) AND MAX(p.created_at) < $1";
+    db!(c, |c| sqlx::query_as::<_, (i64, i64, i64, i64)>(sql)
+        .bind(before)
+        .fetch_all(&mut *c)
+        .await)
+}

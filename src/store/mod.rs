@@ -17,6 +17,8 @@ pub mod forms;
 pub mod leases;
 pub mod offices;
 pub mod outbox;
+pub mod schedules;
+pub mod trainings;
 pub mod users;
 
 use std::str::FromStr;

@@ -259,3 +259,12 @@ pub async fn city_addresses(c: Conn<'_>) -> Result<Vec<(String, String)>, sqlx::
         .fetch_all(&mut *c)
         .await)
 }
+
+/// Centre staff with an address (told of teams waiting for activation).
+pub async fn centre_addresses(c: Conn<'_>) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let sql = "SELECT email, name FROM users WHERE role = 'centre' AND email IS NOT NULL
+        AND NOT suspended AND NOT disabled ORDER BY id";
+    db!(c, |c| sqlx::query_as::<_, (String, String)>(sql)
+        .fetch_all(&mut *c)
+        .await)
+}

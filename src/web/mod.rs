@@ -20,6 +20,7 @@ pub mod resend;
 pub mod session;
 pub mod staff;
 pub mod steps;
+pub mod training;
 pub mod users;
 
 use askama::Template;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(offices::router())
         .merge(staff::router())
         .merge(password::router())
+        .merge(training::router())
         .merge(health::router())
         .nest("/api/v1", crate::api::router())
         .layer(axum::middleware::from_fn(health::track))

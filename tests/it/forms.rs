@@ -23,6 +23,7 @@ async fn printing_on_postgres() {
     printing(app).await;
 }
 
+#[derive(Clone)]
 pub struct City {
     pub cm: String,
     pub nurse: String,

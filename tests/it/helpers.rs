@@ -5,11 +5,13 @@ use std::time::Duration;
 use consentflow::app::AppState;
 use consentflow::config::Config;
 use consentflow::domain::{Actor, Role};
+use consentflow::schedule::Clock;
 use consentflow::secret::Secret;
 use consentflow::service::accounts::{self, UserInput};
 use consentflow::store::Store;
 use consentflow::Application;
 use serde_json::Value;
+use std::sync::Arc;
 use tokio::sync::watch;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +94,15 @@ fn init_logs() {
 }
 
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    spawn_app_clocked(backend, None, tweak).await
+}
+
+/// The application on its own clock (a simulation moves it by hand).
+pub async fn spawn_app_clocked(
+    backend: Backend,
+    clock: Option<Arc<dyn Clock>>,
+    tweak: impl FnOnce(&mut Config),
+) -> Option<TestApp> {
     init_logs();
     let dir = tempfile::tempdir().expect("tempdir");
     let (url, pg_db) = match backend {
@@ -110,7 +121,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
         ..Config::default()
     };
     tweak(&mut config);
-    let (base, state, stop, task) = start(config.clone()).await;
+    let (base, state, stop, task) = start(config.clone(), clock).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
@@ -136,8 +147,11 @@ type Running = (
     tokio::task::JoinHandle<anyhow::Result<()>>,
 );
 
-async fn start(config: Config) -> Running {
-    let app = Application::build(config).await.expect("app builds");
+async fn start(config: Config, clock: Option<Arc<dyn Clock>>) -> Running {
+    let mut app = Application::build(config).await.expect("app builds");
+    if let Some(clock) = clock {
+        app = app.with_clock(clock);
+    }
     let base = format!("http://{}", app.local_addr());
     let state = app.state().clone();
     let (stop, rx) = watch::channel(false);
@@ -225,7 +239,7 @@ impl TestApp {
         let _ = tokio::time::timeout(Duration::from_secs(10), old).await;
         self.store.close().await;
         tweak(&mut self.config);
-        let (base, state, stop, task) = start(self.config.clone()).await;
+        let (base, state, stop, task) = start(self.config.clone(), None).await;
         self.store = state.store.clone();
         (self.base, self.state, self.stop, self.task) = (base, state, stop, task);
     }
@@ -336,6 +350,53 @@ pub async fn sql(a: &TestApp, q: &str) {
         }
         consentflow::store::Conn::Postgres(c) => {
             sqlx::query(sqlx::AssertSqlSafe(q))
+                .execute(&mut *c)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Another node of the same application: its own port and data directory, the same database.
+pub struct Node {
+    pub state: AppState,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestApp {
+    pub async fn another_node(&self, tweak: impl FnOnce(&mut Config)) -> (Node, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = self.config.clone();
+        config.data_dir = dir.path().to_path_buf();
+        tweak(&mut config);
+        let (_, state, stop, task) = start(config, None).await;
+        (Node { state, stop, task }, dir)
+    }
+}
+
+impl Node {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
+        self.state.store.close().await;
+    }
+}
+
+/// Runs SQL with one time bound as `$1` (a moment in a simulation).
+pub async fn sql_at(a: &TestApp, q: &str, at: chrono::DateTime<chrono::Utc>) {
+    let mut c = a.store.acquire().await.unwrap();
+    match c.conn() {
+        consentflow::store::Conn::Sqlite(c) => {
+            sqlx::query(sqlx::AssertSqlSafe(q))
+                .bind(at)
+                .execute(&mut *c)
+                .await
+                .unwrap();
+        }
+        consentflow::store::Conn::Postgres(c) => {
+            sqlx::query(sqlx::AssertSqlSafe(q))
+                .bind(at)
                 .execute(&mut *c)
                 .await
                 .unwrap();

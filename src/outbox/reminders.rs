@@ -1,0 +1,162 @@
+//! The reminders' e-mails (see `schedule::reminders`). Each key names what it reminds of, the
+//! cycle, and the step, so a reminder exists once however often the schedule runs.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::notify::{about, obtainer, url};
+use super::offices::{city, mail};
+use super::Mail;
+use crate::app::AppState;
+use crate::domain::enrollment::State;
+use crate::domain::training::Step;
+use crate::error::AppResult;
+use crate::store::enrollments::{self, EnrollmentRow};
+use crate::store::offices::Office;
+use crate::store::trainings::OfficeTraining;
+use crate::store::{users, Conn};
+
+fn ja_date(d: NaiveDate) -> String {
+    d.format("%Y年%-m月%-d日").to_string()
+}
+
+/// A training reminder of `step` for the cycle due on `due`: the office's administrator, or
+/// for `Step::City` the city.
+pub async fn training(
+    c: Conn<'_>,
+    app: &AppState,
+    o: &OfficeTraining,
+    due: NaiveDate,
+    step: Step,
+) -> AppResult<Vec<Mail>> {
+    let vars = |extra: Vec<(&'static str, String)>| {
+        let mut v = vec![
+            ("office", o.name.clone()),
+            ("due", ja_date(due)),
+            (
+                "link",
+                url(app, &format!("/offices/{}/trainings", o.office_id)),
+            ),
+        ];
+        v.extend(extra);
+        v
+    };
+    let key = |to: &str| {
+        format!(
+            "training:{}:{due}:{}:{}",
+            o.office_id,
+            step.key(),
+            to.to_lowercase()
+        )
+    };
+    let target = ("office", o.office_id);
+    if step == Step::City {
+        let days = app.config.training.city_after_days.to_string();
+        return Ok(city(c, app)
+            .await?
+            .into_iter()
+            .map(|to| {
+                let k = key(&to.0);
+                mail(
+                    k,
+                    "training_city",
+                    to,
+                    target,
+                    vars(vec![("days", days.clone())]),
+                )
+            })
+            .collect());
+    }
+    let template = match step {
+        Step::Before => "training_before",
+        Step::Due => "training_due",
+        _ => "training_overdue",
+    };
+    let name = Some(o.admin_name.clone()).filter(|n| !n.is_empty());
+    let to = (o.admin_email.clone(), name);
+    Ok(vec![mail(key(&to.0), template, to, target, vars(vec![]))])
+}
+
+/// An enrollment overdue by `days` (the `k`-th reminder of this wait): the obtainer for a
+/// copy, the centre for an activation.
+pub async fn overdue(
+    mut c: Conn<'_>,
+    app: &AppState,
+    e: &EnrollmentRow,
+    state: State,
+    days: i64,
+    k: i64,
+) -> AppResult<Vec<Mail>> {
+    let template = match state {
+        State::Returned => "resend_overdue",
+        State::TeamRegistered => "activation_overdue",
+        _ => "copy_overdue",
+    };
+    let to: Vec<(String, Option<String>)> = if state == State::TeamRegistered {
+        users::centre_addresses(c.reborrow())
+            .await?
+            .into_iter()
+            .map(|(a, n)| (a, Some(n)))
+            .collect()
+    } else {
+        obtainer(c.reborrow(), e).await?.into_iter().collect()
+    };
+    let subject = enrollments::subject(c, e.subject_id).await?;
+    let entered = e.updated_at.timestamp();
+    Ok(to
+        .into_iter()
+        .map(|to| {
+            let key = format!(
+                "overdue:{}:{}:{entered}:{k}:{}",
+                e.id,
+                e.state,
+                to.0.to_lowercase()
+            );
+            about(
+                app,
+                e,
+                &subject.kana,
+                (key, template),
+                to,
+                vec![("days", days.to_string())],
+            )
+        })
+        .collect())
+}
+
+/// A certificate retrieval No not used yet, expiring soon.
+pub fn voucher_expiring(office: &Office, voucher: i64, expires: DateTime<Utc>) -> Mail {
+    let name = Some(office.admin_name.clone()).filter(|n| !n.is_empty());
+    mail(
+        format!("voucher-expiring:{voucher}"),
+        "voucher_expiring",
+        (office.admin_email.clone(), name),
+        ("office", office.id),
+        vec![
+            ("office", office.name.clone()),
+            ("expires", crate::web::local_time(&expires)),
+        ],
+    )
+}
+
+/// A copy that came in with a page missing: the obtainer sends the rest. Once per copy round.
+pub async fn copy_incomplete(
+    mut c: Conn<'_>,
+    app: &AppState,
+    e: &EnrollmentRow,
+    (got, of): (i64, i64),
+) -> AppResult<Option<Mail>> {
+    let Some(to) = obtainer(c.reborrow(), e).await? else {
+        return Ok(None);
+    };
+    let subject = enrollments::subject(c, e.subject_id).await?;
+    let key = format!("missing:{}:{}", e.id, e.copy_round);
+    let more = vec![("got", got.to_string()), ("of", of.to_string())];
+    Ok(Some(about(
+        app,
+        e,
+        &subject.kana,
+        (key, "copy_incomplete"),
+        to,
+        more,
+    )))
+}

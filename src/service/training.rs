@@ -1,0 +1,208 @@
+//! 2(2)① Security training: the office administrator records each one (date, topic, how many
+//! attended, an optional attachment); the city sees every office's standing.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::json;
+
+use super::office_admin::manages;
+use crate::app::AppState;
+use crate::domain::person::bounded_text;
+use crate::domain::training::Status;
+use crate::domain::{Actor, FieldError};
+use crate::error::{AppError, AppResult};
+use crate::schedule::clock::japan_date;
+use crate::store::audit::{self, Event};
+use crate::store::blobs;
+use crate::store::trainings::{self, NewTraining};
+
+/// Largest attachment (a scanned attendance sheet, slides as PDF).
+pub const ATTACHMENT_LIMIT: usize = 10 * 1024 * 1024;
+
+/// The form as typed.
+#[derive(Debug, Clone, Default)]
+pub struct TrainingInput {
+    pub held_on: String,
+    pub topic: String,
+    pub attendees: String,
+    /// File name and bytes.
+    pub attachment: Option<(String, Vec<u8>)>,
+}
+
+fn media_type(data: &[u8]) -> Option<&'static str> {
+    if data.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if data.starts_with(b"\xff\xd8\xff") {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// Records a training of `office` (its administrator, or the city).
+#[tracing::instrument(skip(app, actor, input))]
+pub async fn record(
+    app: &AppState,
+    actor: &Actor,
+    office: i64,
+    input: &TrainingInput,
+) -> AppResult<i64> {
+    manages(actor, office)?;
+    let held_on = crate::domain::person::parse_date("held_on", &input.held_on, "実施日")?;
+    if held_on > app.clock.today() || held_on < NaiveDate::from_ymd_opt(2000, 1, 1).expect("date") {
+        return Err(
+            FieldError::new("held_on", "実施日は今日までの日付で入力してください。").into(),
+        );
+    }
+    let topic = bounded_text("topic", &input.topic, 100, "研修の内容")?;
+    let attendees: i64 = input
+        .attendees
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| (1..=1000).contains(n))
+        .ok_or_else(|| {
+            FieldError::new("attendees", "参加人数は1〜1000の数字で入力してください。")
+        })?;
+    let attachment = match &input.attachment {
+        Some((name, data)) => {
+            if data.len() > ATTACHMENT_LIMIT {
+                return Err(FieldError::new("attachment", "添付ファイルは10MBまでです。").into());
+            }
+            let kind = media_type(data).ok_or_else(|| {
+                FieldError::new(
+                    "attachment",
+                    "添付ファイルはPDFか画像（PNG・JPEG）にしてください。",
+                )
+            })?;
+            let name = bounded_text("attachment", name, 100, "ファイル名")?;
+            Some((name, kind, data))
+        }
+        None => None,
+    };
+    let mut tx = app.store.begin().await?;
+    let sha = match &attachment {
+        Some((_, kind, data)) => Some(blobs::put(tx.conn(), kind, data).await?),
+        None => None,
+    };
+    let new = NewTraining {
+        office_id: office,
+        held_on,
+        topic: &topic,
+        attendees,
+        attachment: attachment
+            .as_ref()
+            .zip(sha.as_deref())
+            .map(|((n, _, _), s)| (n.as_str(), s)),
+        recorded_by: actor.user_id(),
+    };
+    let id = trainings::insert(tx.conn(), &new).await?;
+    audit::append(
+        tx.conn(),
+        Event::about(
+            actor,
+            "training.recorded",
+            ("office", office),
+            json!({ "training": id }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// One office's standing on the compliance page.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Standing {
+    pub office_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub last: Option<NaiveDate>,
+    pub due: NaiveDate,
+    /// green, amber or red
+    pub status: String,
+    #[serde(skip)]
+    pub label: &'static str,
+}
+
+/// Every office, reddest first, by the clock's today.
+pub async fn compliance(app: &AppState) -> AppResult<Vec<Standing>> {
+    let rules = &app.config.training;
+    let today = app.clock.today();
+    let mut c = app.store.acquire().await?;
+    let mut rows: Vec<(Status, Standing)> = trainings::by_office(c.conn())
+        .await?
+        .into_iter()
+        .map(|o| {
+            let due = rules.due(o.last, japan_date(o.created_at));
+            let status = rules.status(due, today);
+            let kind =
+                crate::domain::office::OfficeKind::parse(&o.kind).map_or("—", |k| k.label_ja());
+            let s = Standing {
+                office_id: o.office_id,
+                name: o.name,
+                kind: kind.to_string(),
+                last: o.last,
+                due,
+                status: status.as_str().into(),
+                label: status.label_ja(),
+            };
+            (status, s)
+        })
+        .collect();
+    let rank = |s: Status| match s {
+        Status::Red => 0,
+        Status::Amber => 1,
+        Status::Green => 2,
+    };
+    rows.sort_by_key(|(s, o)| (rank(*s), o.due, o.office_id));
+    Ok(rows.into_iter().map(|(_, o)| o).collect())
+}
+
+/// The compliance list as CSV for Excel: UTF-8 with a byte-order mark, CRLF.
+pub fn csv(rows: &[Standing]) -> Vec<u8> {
+    fn field(s: &str) -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    }
+    let mut out = String::from("\u{feff}事業所名,施設属性,最終実施日,期限,状況\r\n");
+    for r in rows {
+        let last = r.last.map(|d| d.to_string()).unwrap_or_default();
+        let line = [
+            field(&r.name),
+            field(&r.kind),
+            last,
+            r.due.to_string(),
+            r.label.to_string(),
+        ];
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+/// An attachment, for the office's people and the city.
+pub async fn attachment(
+    app: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(String, String, Vec<u8>)> {
+    let mut c = app.store.acquire().await?;
+    let t = trainings::get(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sees = matches!(actor.role(), Some(crate::domain::Role::CityAdmin))
+        || actor.office_id() == Some(t.office_id);
+    let (Some(name), Some(sha), true) = (t.attachment_name, t.attachment_sha, sees) else {
+        return Err(AppError::NotFound);
+    };
+    let (kind, data) = blobs::get(c.conn(), &sha)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((name, kind, data))
+}
