@@ -191,5 +191,23 @@ pub async fn load(app: &AppState) -> AppResult<bool> {
             }
         }
     }
+    // Something for the city to decide and a training on record (#7, #8).
+    let application = crate::service::registration::ApplicationInput {
+        kind: "pharmacy".into(),
+        name: "ひたちなか駅前薬局".into(),
+        address: "茨城県ひたちなか市勝田中央1-1".into(),
+        phone: "029-273-1234".into(),
+        fax: "029-273-1235".into(),
+        admin_name: "駅前 管理".into(),
+        admin_email: "ekimae@example.jp".into(),
+    };
+    crate::service::registration::apply(app, &application, "demo").await?;
+    let training = crate::service::training::TrainingInput {
+        held_on: (today_in_japan() - Duration::days(300)).to_string(),
+        topic: "個人情報の取扱いとパスワード管理".into(),
+        attendees: "9".into(),
+        attachment: None,
+    };
+    crate::service::training::record(app, &ids["office-admin"], home_care, &training).await?;
     Ok(true)
 }

@@ -35,9 +35,10 @@ pub struct TokenResponse {
 #[tracing::instrument(skip_all)]
 pub async fn token(
     State(state): State<AppState>,
+    crate::web::apply::ClientAddr(client): crate::web::apply::ClientAddr,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> AppResult<(StatusCode, Json<TokenResponse>)> {
-    match accounts::authenticate(&state.store, &req.login, &req.password).await? {
+    match accounts::authenticate(&state.store, &req.login, &req.password, &client).await? {
         Ok(user) => {
             if user.must_change_password {
                 let Some(new) = req.new_password.as_deref() else {
@@ -52,6 +53,9 @@ pub async fn token(
         Err(LoginRefused::BadCredentials) => Err(AppError::Unauthorized),
         Err(LoginRefused::Suspended) => Err(AppError::Forbidden("account suspended".into())),
         Err(LoginRefused::Disabled) => Err(AppError::Forbidden("account disabled".into())),
+        Err(LoginRefused::Throttled) => Err(AppError::RateLimited(
+            "ログインに続けて失敗したため、しばらくログインできません。15分ほどおいてからお試しください。".into(),
+        )),
     }
 }
 

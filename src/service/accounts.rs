@@ -69,9 +69,31 @@ pub enum LoginRefused {
     Suspended,
     /// Left the office: the administrator disabled the login.
     Disabled,
+    /// Too many failures for this login or from this address lately (`throttle`).
+    Throttled,
 }
 
+/// Checks a login and password from `client` (an address), counting failures.
 pub async fn authenticate(
+    store: &Store,
+    login: &str,
+    password: &str,
+    client: &str,
+) -> AppResult<Result<UserRow, LoginRefused>> {
+    let keys = super::throttle::keys(login, client);
+    if super::throttle::blocked(store, &keys).await? {
+        return Ok(Err(LoginRefused::Throttled));
+    }
+    let result = check(store, login, password).await?;
+    match &result {
+        Err(LoginRefused::BadCredentials) => super::throttle::failed(store, &keys).await?,
+        Ok(_) => super::throttle::succeeded(store, &keys).await?,
+        Err(_) => {}
+    }
+    Ok(result)
+}
+
+async fn check(
     store: &Store,
     login: &str,
     password: &str,

@@ -242,6 +242,8 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<Enrollment
     let subject = repo::subject(c.conn(), enrollment.subject_id).await?;
     let team = repo::team(c.conn(), id).await?;
     let history = audit::for_target(c.conn(), "enrollment", id).await?;
+    drop(c);
+    super::reads::record(store, actor, "enrollment", ("enrollment", id)).await?;
     Ok(EnrollmentView {
         enrollment,
         subject,

@@ -101,6 +101,10 @@ pub async fn page_image(store: &Store, actor: &Actor, id: i64, thumb: bool) -> A
     let (_, data) = blobs::get(c.conn(), &sha)
         .await?
         .ok_or(AppError::NotFound)?;
+    drop(c);
+    if !thumb {
+        super::reads::record(store, actor, "fax_page_image", ("fax_page", id)).await?;
+    }
     Ok(data)
 }
 

@@ -298,5 +298,9 @@ pub async fn stored_pdf(
         .await?
         .ok_or(AppError::NotFound)?;
     let (form, pdf) = stored(c.conn(), form).await?;
+    drop(c);
+    if !blank {
+        super::reads::record(store, actor, "consent_form", ("enrollment", id)).await?;
+    }
     Ok((row.code, form, pdf))
 }

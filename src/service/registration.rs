@@ -157,19 +157,24 @@ pub async fn approve(app: &AppState, actor: &Actor, id: i64) -> AppResult<Office
         return Err(decided_already());
     }
     let login = admin_login(office.id);
-    let admin = users::insert(
-        tx.conn(),
-        &NewUser {
-            login: &login,
-            name: &a.admin_name,
-            email: Some(&a.admin_email),
-            role: Role::OfficeAdmin,
-            office_id: Some(office.id),
-            password_hash: None,
-            must_change_password: false,
-        },
-    )
-    .await?;
+    let new_admin = NewUser {
+        login: &login,
+        name: &a.admin_name,
+        email: Some(&a.admin_email),
+        role: Role::OfficeAdmin,
+        office_id: Some(office.id),
+        password_hash: None,
+        must_change_password: false,
+    };
+    let admin = match users::insert(tx.conn(), &new_admin).await {
+        Ok(u) => u,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::Conflict(format!(
+                "ログインID「{login}」が既に使われています。先にその利用者のIDを変更してください。"
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
     for (action, target) in [
         ("office_application.approved", ("office_application", id)),
         ("office.created", ("office", office.id)),

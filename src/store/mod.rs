@@ -18,6 +18,7 @@ pub mod leases;
 pub mod offices;
 pub mod outbox;
 pub mod schedules;
+pub mod security;
 pub mod trainings;
 pub mod users;
 

@@ -55,6 +55,8 @@ fn notice_for(reason: Option<&str>) -> Option<&'static str> {
     }
 }
 
+const THROTTLED: &str =
+    "ログインに続けて失敗したため、しばらくログインできません。15分ほどおいてからお試しください。";
 const DISABLED: &str = "このアカウントは無効になっています。事業所の管理者にお問い合わせください。";
 const UNKNOWN_DEVICE: &str = "このパソコンは登録されていません。証明書取得用No/パスワードで登録したパソコンからログインしてください。";
 
@@ -114,6 +116,7 @@ pub struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     jar: CookieJar,
+    super::apply::ClientAddr(client): super::apply::ClientAddr,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     // Every refusal shows the form again, with what was typed as login id and its own message.
@@ -138,7 +141,7 @@ async fn login(
             "ログインIDとパスワードを入力してください。",
         );
     }
-    let user = match accounts::authenticate(&state.store, &f.login, &f.password).await? {
+    let user = match accounts::authenticate(&state.store, &f.login, &f.password, &client).await? {
         Ok(u) => u,
         Err(LoginRefused::BadCredentials) => {
             metrics::counter!("consentflow_logins_total", "result" => "refused").increment(1);
@@ -153,6 +156,10 @@ async fn login(
             return refuse(jar, StatusCode::FORBIDDEN, msg);
         }
         Err(LoginRefused::Disabled) => return refuse(jar, StatusCode::FORBIDDEN, DISABLED),
+        Err(LoginRefused::Throttled) => {
+            metrics::counter!("consentflow_logins_total", "result" => "throttled").increment(1);
+            return refuse(jar, StatusCode::TOO_MANY_REQUESTS, THROTTLED);
+        }
     };
     let device = match super::device::for_login(&state, &jar, &user).await? {
         Ok(d) => d,

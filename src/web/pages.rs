@@ -143,9 +143,19 @@ struct DetailPage<'a> {
     resent: bool,
     /// E-mails about this enrollment (the centre and the city).
     mails: Vec<crate::store::outbox::OutboxRow>,
+    /// Who read it (the city).
+    reads: Vec<crate::store::security::ReadRow>,
 }
 
 impl DetailPage<'_> {
+    fn read_label(&self, what: &str) -> &'static str {
+        match what {
+            "enrollment" => "登録内容",
+            "consent_form" => "同意書（PDF）",
+            _ => "その他",
+        }
+    }
+
     fn pages_text(pages: &[i64]) -> String {
         pages
             .iter()
@@ -182,7 +192,13 @@ async fn detail(
     } else {
         vec![]
     };
+    let reads = if user.role == crate::domain::Role::CityAdmin {
+        crate::service::reads::of(&state.store, ("enrollment", id)).await?
+    } else {
+        vec![]
+    };
     let page = DetailPage {
+        reads,
         user: Some(&user),
         may_request_resend: waiting && user.role == crate::domain::Role::Centre,
         sees_all: user.sees_all(),

@@ -18,6 +18,7 @@ mod overview;
 mod print_pages;
 mod reconcile;
 mod schedules;
+mod security;
 mod smtp;
 mod split;
 mod story;
