@@ -192,7 +192,10 @@ async fn image(
 struct AssignForm {
     #[serde(default)]
     csrf: String,
+    // Defaults so a post without its token is refused as such (403), not as a bad form.
+    #[serde(default)]
     enrollment_id: i64,
+    #[serde(default)]
     page: i64,
 }
 

@@ -88,6 +88,7 @@ pub fn offered(row: &EnrollmentRow, actor: &Actor) -> Vec<(&'static str, &'stati
 struct StepForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
     action: String,
     #[serde(default)]
     date: String,

@@ -25,3 +25,4 @@ mod story;
 mod suspension;
 mod training;
 mod web;
+mod web_security;
