@@ -84,6 +84,9 @@ pub struct ImapConfig {
     /// How long a poll may hold the mailbox without renewing its lease. After a crash, other
     /// nodes (and the restarted one) wait this long before polling.
     pub lease_seconds: u64,
+    /// A bigger message is not fetched: its header is kept as a failed message with the reason,
+    /// and the message stays unread in the mailbox for someone to look at.
+    pub max_message_bytes: u64,
 }
 
 impl Default for ImapConfig {
@@ -97,6 +100,7 @@ impl Default for ImapConfig {
             mailbox: "INBOX".into(),
             after: After::Seen,
             move_to: "Processed".into(),
+            max_message_bytes: 80 * 1024 * 1024,
             batch: 50,
             poll_seconds: 60,
             idle: true,

@@ -201,14 +201,36 @@ async fn poll_leased(
             .collect::<Vec<_>>()
             .join(",");
         let t = std::time::Instant::now();
-        let mut fetched: Vec<(i64, Vec<u8>)> = session
-            .uid_fetch(&set, "(UID BODY.PEEK[])")
+        // Sizes first: a message too big to take is not fetched into memory (only its header).
+        let sizes: Vec<(i64, u64)> = session
+            .uid_fetch(&set, "(UID RFC822.SIZE)")
             .await?
-            .try_filter_map(|f| async move { Ok(f.uid.zip(f.body().map(<[u8]>::to_vec))) })
-            .map_ok(|(uid, body)| (i64::from(uid), body))
+            .try_filter_map(|f| async move { Ok(f.uid.zip(f.size)) })
+            .map_ok(|(uid, size)| (i64::from(uid), u64::from(size)))
             .try_collect()
             .await?;
+        let too_big: Vec<(i64, u64)> = sizes
+            .into_iter()
+            .filter(|(_, size)| *size > cfg.max_message_bytes)
+            .collect();
+        let take: Vec<String> = uids
+            .iter()
+            .filter(|u| !too_big.iter().any(|(b, _)| b == *u))
+            .map(i64::to_string)
+            .collect();
+        let mut fetched: Vec<(i64, Vec<u8>)> = if take.is_empty() {
+            Vec::new()
+        } else {
+            session
+                .uid_fetch(take.join(","), "(UID BODY.PEEK[])")
+                .await?
+                .try_filter_map(|f| async move { Ok(f.uid.zip(f.body().map(<[u8]>::to_vec))) })
+                .map_ok(|(uid, body)| (i64::from(uid), body))
+                .try_collect()
+                .await?
+        };
         fetched.sort_by_key(|(uid, _)| *uid);
+        let oversized = headers_of(session, &too_big).await?;
         out.fetched += fetched.len();
         failpoint("imap-after-fetch");
         let pending_flag = cfg.after != After::Leave;
@@ -239,6 +261,27 @@ async fn poll_leased(
             done_ids.push(stored.id);
             flag_now.push(*uid);
         }
+        for (uid, header, size) in &oversized {
+            let why = format!(
+                "メールが大きすぎるため取り込みませんでした（{} MB、上限 {} MB）。メールボックスに未読のまま残しています。",
+                size / (1024 * 1024),
+                cfg.max_message_bytes / (1024 * 1024)
+            );
+            let arrival = Arrival {
+                source: Source::Imap,
+                raw: header,
+                file_name: None,
+                uploaded_by: None,
+                imap: Some((&cfg.mailbox, validity, *uid, false)),
+            };
+            let stored = super::store_in(tx.conn(), &arrival).await?;
+            if !stored.duplicate {
+                let ctx = crate::store::fax::Context::default();
+                crate::store::fax::finish_message(tx.conn(), stored.id, &ctx, Some(&why)).await?;
+                out.stored += 1;
+                tracing::warn!(uid, size, "message too big; left in the mailbox");
+            }
+        }
         last = newest;
         leases::set_imap_position(tx.conn(), &cfg.mailbox, validity, last).await?;
         tx.commit().await?;
@@ -261,6 +304,35 @@ async fn poll_leased(
     }
     metrics::counter!("imap_fetched_total").increment(out.fetched as u64);
     Ok(out)
+}
+
+/// The headers of messages too big to fetch, with their sizes.
+async fn headers_of(
+    session: &mut ImapSession,
+    too_big: &[(i64, u64)],
+) -> anyhow::Result<Vec<(i64, Vec<u8>, u64)>> {
+    if too_big.is_empty() {
+        return Ok(Vec::new());
+    }
+    let set = too_big
+        .iter()
+        .map(|(u, _)| u.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let headers: Vec<(i64, Vec<u8>)> = session
+        .uid_fetch(&set, "(UID BODY.PEEK[HEADER])")
+        .await?
+        .try_filter_map(|f| async move { Ok(f.uid.zip(f.header().map(<[u8]>::to_vec))) })
+        .map_ok(|(uid, h)| (i64::from(uid), h))
+        .try_collect()
+        .await?;
+    Ok(headers
+        .into_iter()
+        .filter_map(|(uid, h)| {
+            let size = too_big.iter().find(|(u, _)| *u == uid)?.1;
+            Some((uid, h, size))
+        })
+        .collect())
 }
 
 /// Connects, polls once, and logs out (the `fetch` command, and tests).

@@ -329,3 +329,61 @@ async fn one_poller_at_a_time_on_postgres() {
         lease_story(app).await;
     }
 }
+
+/// A message over the size cap is not fetched into memory: its header is kept as a failed
+/// message saying why, and the message stays unread in the mailbox for a person to look at.
+#[tokio::test]
+async fn an_oversized_message_is_left_in_the_mailbox() {
+    let Some(dovecot) = Dovecot::start() else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let small = gateway_mail(
+        "small@gw.example.jp",
+        "FAX受信 1",
+        "",
+        &[("a.png", "image/png", &super::intake::blank_page(255))],
+    );
+    let noise: Vec<u8> = (0..600_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    let big = gateway_mail(
+        "big@gw.example.jp",
+        "FAX受信 大きい",
+        "",
+        &[("big.pdf", "application/pdf", &noise)],
+    );
+    dovecot.append(&[small, big]).await;
+    let mut cfg = dovecot.config();
+    cfg.max_message_bytes = 400_000;
+    let polled = imap::poll_once(&a.state, &cfg).await.unwrap();
+    assert_eq!(
+        (polled.fetched, polled.stored),
+        (1, 2),
+        "the big one is not fetched, but recorded"
+    );
+    all_read(a, &c.centre).await;
+    let (_, msgs) = a
+        .api(Method::GET, "/api/v1/fax/messages", &c.centre, None)
+        .await;
+    let big = msgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["message_id"] == "big@gw.example.jp")
+        .expect("the big message is listed");
+    assert_eq!(big["status"], "failed");
+    assert!(
+        big["error"].as_str().unwrap().contains("大きすぎる"),
+        "{big}"
+    );
+    assert_eq!(dovecot.count("UNSEEN").await, 1, "left unread for a person");
+    assert_eq!(
+        imap::poll_once(&a.state, &cfg).await.unwrap().fetched,
+        0,
+        "and not taken again"
+    );
+    app.finish().await;
+}
