@@ -21,3 +21,7 @@ CREATE TABLE data_reads (
 );
 CREATE INDEX data_reads_target ON data_reads (target_kind, target_id, at);
 CREATE INDEX data_reads_user ON data_reads (user_id, at);
+
+-- When a send job was last queued for an outbox row: the dispatcher does not queue another
+-- while that one may still be waiting for a worker.
+ALTER TABLE outbox ADD COLUMN queued_at TIMESTAMPTZ;

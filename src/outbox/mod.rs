@@ -87,9 +87,23 @@ pub async fn kick(app: &AppState, ids: Vec<i64>) {
     if ids.is_empty() {
         return;
     }
-    if let Err(e) = app.queue.send_mails(ids).await {
-        tracing::warn!(error = %e, "could not queue e-mails; the dispatcher will");
+    match app.queue.send_mails(ids.clone()).await {
+        Ok(()) => {
+            if let Err(e) = queued(app, &ids).await {
+                tracing::warn!(error = %e, "could not note queued e-mails");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not queue e-mails; the dispatcher will"),
     }
+}
+
+/// A queued job may wait this long for a worker before the dispatcher queues another.
+const REQUEUE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
+
+async fn queued(app: &AppState, ids: &[i64]) -> AppResult<()> {
+    let mut c = app.store.acquire().await?;
+    repo::mark_queued(c.conn(), ids).await?;
+    Ok(())
 }
 
 /// Pause before attempt `n + 1` after `n` failed: 1, 2, 4 … minutes, at most an hour.
@@ -153,14 +167,15 @@ pub async fn send(app: &AppState, id: i64) -> AppResult<Sent> {
 /// Queues a send job for every e-mail due: new ones whose kick was lost, and retries.
 pub async fn dispatch(app: &AppState) -> AppResult<usize> {
     let mut c = app.store.acquire().await?;
-    let ids = repo::due(c.conn(), 200).await?;
+    let ids = repo::due(c.conn(), 200, Utc::now() - REQUEUE_AFTER).await?;
     drop(c);
     let n = ids.len();
     if n > 0 {
         app.queue
-            .send_mails(ids)
+            .send_mails(ids.clone())
             .await
             .map_err(AppError::Internal)?;
+        queued(app, &ids).await?;
     }
     Ok(n)
 }

@@ -88,7 +88,8 @@ pub async fn get(c: Conn<'_>, id: i64) -> Result<Option<OutboxRow>, sqlx::Error>
 /// Takes a due e-mail for sending until `until`. False when it is not due, already sent, or
 /// another worker has it.
 pub async fn claim(c: Conn<'_>, id: i64, until: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1
+    // The job that claims the row is the one that was waiting: none waits now.
+    let sql = "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1, queued_at = NULL
         WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $3
           AND (claimed_until IS NULL OR claimed_until < $3)";
     let n = db!(c, |c| sqlx::query(sql)
@@ -138,16 +139,38 @@ pub async fn mark_failed(
         .map(|_| ()))
 }
 
-/// E-mails due for sending that no worker holds.
-pub async fn due(c: Conn<'_>, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+/// E-mails due for sending that no worker holds and no job queued since `queued_before` waits
+/// for.
+pub async fn due(
+    c: Conn<'_>,
+    limit: i64,
+    queued_before: DateTime<Utc>,
+) -> Result<Vec<i64>, sqlx::Error> {
     let now = Utc::now();
     let sql = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
-        AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at, id LIMIT $2";
+        AND (claimed_until IS NULL OR claimed_until < $1)
+        AND (queued_at IS NULL OR queued_at < $3) ORDER BY next_attempt_at, id LIMIT $2";
     db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
         .bind(now)
         .bind(limit)
+        .bind(queued_before)
         .fetch_all(&mut *c)
         .await)
+}
+
+/// Notes that send jobs were queued for `ids`.
+pub async fn mark_queued(c: Conn<'_>, ids: &[i64]) -> Result<(), sqlx::Error> {
+    let now = Utc::now();
+    db!(c, |c| {
+        for id in ids {
+            sqlx::query("UPDATE outbox SET queued_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    })
 }
 
 /// The newest e-mails, optionally of one status or about one target.

@@ -171,3 +171,35 @@ async fn a_recipient_refused_for_good_is_marked_failed_with_the_reply() {
     assert!(html.contains("送信失敗") && html.contains("550"), "{html}");
     app.finish().await;
 }
+
+/// While a send job waits for a worker, the dispatcher does not queue another for the same
+/// e-mail; a job that waited too long (its worker died) is queued again.
+#[tokio::test]
+async fn the_dispatcher_queues_a_waiting_email_once() {
+    let app = spawn_app_with(Backend::Sqlite, |c| c.run_workers = false)
+        .await
+        .unwrap();
+    let a = &app;
+    let c = city(a).await;
+    resend(a, &c, "読めません").await;
+    // The request's own queuing counts: nothing to add.
+    assert_eq!(consentflow::outbox::dispatch(&a.state).await.unwrap(), 0);
+    sql(a, "UPDATE outbox SET queued_at = NULL").await;
+    assert_eq!(consentflow::outbox::dispatch(&a.state).await.unwrap(), 1);
+    assert_eq!(
+        consentflow::outbox::dispatch(&a.state).await.unwrap(),
+        0,
+        "queued once"
+    );
+    sql(
+        a,
+        "UPDATE outbox SET queued_at = '2020-01-01T00:00:00+00:00'",
+    )
+    .await;
+    assert_eq!(
+        consentflow::outbox::dispatch(&a.state).await.unwrap(),
+        1,
+        "queued again after a long wait"
+    );
+    app.finish().await;
+}
