@@ -115,8 +115,35 @@ async fn after(session: &mut ImapSession, cfg: &ImapConfig, uids: &[i64]) -> any
                 .await?;
             drop(updates);
         }
-        After::Move => session.uid_mv(&set, &cfg.move_to).await?,
+        After::Move => move_to(session, &cfg.move_to, &set).await?,
         After::Leave => {}
+    }
+    Ok(())
+}
+
+/// MOVE where the server has it; else COPY, flag \Deleted and (with UIDPLUS) expunge just
+/// those — a bare EXPUNGE would also remove what other clients marked deleted. The mailbox is
+/// created if it is missing.
+async fn move_to(session: &mut ImapSession, mailbox: &str, set: &str) -> anyhow::Result<()> {
+    if let Err(e) = session.create(mailbox).await {
+        tracing::debug!(error = %e, "mailbox exists (or cannot be created)");
+    }
+    let caps = session.capabilities().await?;
+    if caps.has_str("MOVE") {
+        session.uid_mv(set, mailbox).await?;
+        return Ok(());
+    }
+    tracing::debug!("the server has no MOVE: copy, flag deleted, expunge");
+    session.uid_copy(set, mailbox).await?;
+    let flagged: Vec<_> = session
+        .uid_store(set, "+FLAGS.SILENT (\\Seen \\Deleted)")
+        .await?
+        .try_collect()
+        .await?;
+    drop(flagged);
+    if caps.has_str("UIDPLUS") {
+        let gone: Vec<_> = session.uid_expunge(set).await?.try_collect().await?;
+        drop(gone);
     }
     Ok(())
 }

@@ -387,3 +387,43 @@ async fn an_oversized_message_is_left_in_the_mailbox() {
     );
     app.finish().await;
 }
+
+/// `after = "move"`: with MOVE, and on a server without it (COPY, \Deleted, UID EXPUNGE); the
+/// destination mailbox is created when missing.
+#[tokio::test]
+async fn stored_messages_are_moved_with_or_without_move() {
+    for extra in [
+        "",
+        "imap_capability = IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS",
+    ] {
+        let Some(dovecot) = Dovecot::start_with(extra) else {
+            return;
+        };
+        let app = spawn_app(Backend::Sqlite).await.unwrap();
+        let a = &app;
+        let blank = super::intake::blank_page(255);
+        let mails: Vec<Vec<u8>> = (0..2)
+            .map(|i| {
+                gateway_mail(
+                    &format!("mv-{i}@gw.example.jp"),
+                    "FAX受信",
+                    "",
+                    &[("p.png", "image/png", &blank)],
+                )
+            })
+            .collect();
+        dovecot.append(&mails).await;
+        let mut cfg = dovecot.config();
+        cfg.after = consentflow::intake::config::After::Move;
+        cfg.move_to = "Processed".into();
+        let polled = imap::poll_once(&a.state, &cfg).await.unwrap();
+        assert_eq!(polled.stored, 2, "{extra}");
+        assert_eq!(
+            dovecot.count("ALL").await,
+            0,
+            "nothing left in INBOX ({extra})"
+        );
+        assert_eq!(dovecot.count_in("Processed", "ALL").await, 2, "{extra}");
+        app.finish().await;
+    }
+}

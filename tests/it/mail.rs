@@ -66,6 +66,12 @@ impl Dovecot {
     /// Starts Dovecot with one user `fax` / `secret`. None (with a notice) when not installed.
     #[allow(clippy::zombie_processes)] // `Drop` kills and waits; a failed start panics anyway
     pub fn start() -> Option<Dovecot> {
+        Self::start_with("")
+    }
+
+    /// With extra lines of configuration (e.g. a narrower `imap_capability`).
+    #[allow(clippy::zombie_processes)]
+    pub fn start_with(extra: &str) -> Option<Dovecot> {
         if !tools(&["dovecot"]) {
             return None;
         }
@@ -123,6 +129,7 @@ service imap-login {{
 service anvil {{
   chroot =
 }}
+{extra}
 "#,
             d = d.display()
         );
@@ -179,8 +186,12 @@ service anvil {{
 
     /// How many messages in INBOX match an IMAP search (`ALL`, `UNSEEN`, `SEEN`).
     pub async fn count(&self, query: &str) -> usize {
+        self.count_in("INBOX", query).await
+    }
+
+    pub async fn count_in(&self, mailbox: &str, query: &str) -> usize {
         let mut s = self.session().await;
-        s.select("INBOX").await.unwrap();
+        s.select(mailbox).await.unwrap();
         let n = s.uid_search(query).await.unwrap().len();
         let _ = s.logout().await;
         n
