@@ -59,6 +59,12 @@ async fn page(
     user: CurrentUser,
     Query(q): Query<Done>,
 ) -> Result<Response, PageError> {
+    // The city looks and does not act: taking FAXes in is the centre's.
+    if user.role != crate::domain::Role::Centre {
+        return Err(PageError(crate::error::AppError::Forbidden(
+            "FAX の取り込みはセンターの職員だけが行えます。".into(),
+        )));
+    }
     let filter = Filter {
         limit: 20,
         ..Filter::default()

@@ -108,6 +108,12 @@ async fn page(
 }
 
 async fn form(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
+    // Consent is obtained by an office; the centre and the city have no form to fill in.
+    if user.office_id.is_none() {
+        return Err(PageError(crate::error::AppError::Forbidden(
+            "事前確認は事業所の利用者が行います。".into(),
+        )));
+    }
     let f = NewForm {
         obtainer: user.id.to_string(),
         ..NewForm::default()

@@ -1,6 +1,7 @@
 //! Integration tests: the real application on port 0 against a fresh database, driven over HTTP.
 //! One binary (faster to link); each module is one area.
 
+mod access;
 mod browser;
 mod centre_work;
 mod cli;

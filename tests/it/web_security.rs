@@ -133,9 +133,28 @@ async fn pages_carry_security_headers_and_cookies_their_flags() {
     );
 
     let pc = Pc::new(a);
-    let (s, _, _, cookie) = pc.login("caremgr", PASSWORD).await;
-    assert_eq!(s, 303);
-    let c = cookie.unwrap();
+    let (_, html, _, _) = pc.get("/login").await;
+    let csrf = super::helpers::csrf_of(&html);
+    let form = [
+        ("login", "caremgr"),
+        ("password", PASSWORD),
+        ("csrf", csrf.as_str()),
+    ];
+    let r = pc
+        .client
+        .post(a.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let c = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("cf_session="))
+        .expect("a session cookie");
     assert!(c.starts_with("cf_session="), "{c}");
     for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
         assert!(c.contains(flag), "{flag} in {c}");

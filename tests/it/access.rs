@@ -1,0 +1,359 @@
+//! Who may read what: every GET route of the pages and the API, read out of the router's source
+//! (a route missing from the table below fails the test), tried as seven people — nobody signed
+//! in, a care manager (office A, obtainer), a nurse (office B, on the team), a pharmacist
+//! (office C, unrelated), office A's administrator, the centre and the city — against one
+//! fixture of each resource. Allowed means an answer (2xx, or a redirect not to the sign-in
+//! page); refused means 401, 403, 404 or the sign-in page.
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use serde_json::json;
+
+use consentflow::domain::Role;
+
+use super::forms::city;
+use super::helpers::{spawn_app, sql_count, Backend, PASSWORD};
+use super::intake::{all_read, blank_page, printed, upload};
+use super::mail::gateway_mail;
+use super::offices::Pc;
+
+/// The people, in the order of the audience strings below.
+const PEOPLE: [&str; 7] = [
+    "anonymous",
+    "caremgr",
+    "nurse",
+    "pharma",
+    "admin-a",
+    "centre",
+    "city",
+];
+
+// Audiences: one character per person above, `y` allowed, `.` refused.
+const PUBLIC: &str = "yyyyyyy";
+const SIGNED_IN: &str = ".yyyyyy";
+const CENTRE_CITY: &str = ".....yy";
+const CENTRE: &str = ".....y.";
+const CITY: &str = "......y";
+const OFFICE_USERS: &str = ".yyyy..";
+/// The enrollment: its obtainer's office (care manager, administrator), its team (nurse),
+/// the centre and the city.
+const ENROLLMENT: &str = ".yy.yyy";
+/// The print batch: whoever asked for it, and the centre and the city (who see every form).
+const OWNER: &str = ".y...yy";
+/// Office A's page: its people, the centre, the city.
+const OFFICE_A: &str = ".y..yyy";
+/// Office A's staff logins: its administrator and the city.
+const OFFICE_A_ADMIN: &str = "....y.y";
+/// Office A's trainings: its people and the city.
+const OFFICE_A_CITY: &str = ".y..y.y";
+
+fn routes(file_or_dir: &str, prefix: &str) -> Vec<String> {
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+    let path = std::path::Path::new(base).join(file_or_dir);
+    let files: Vec<std::path::PathBuf> = if path.is_dir() {
+        std::fs::read_dir(&path)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .collect()
+    } else {
+        vec![path]
+    };
+    let mut out = Vec::new();
+    for f in files {
+        let src = std::fs::read_to_string(&f).unwrap();
+        for (i, _) in src.match_indices(".route(") {
+            let rest = &src[i + 7..];
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .unwrap()
+                .0;
+            let call = &rest[..end];
+            if call.contains("get(") {
+                out.push(format!("{prefix}{}", call.split('"').nth(1).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn every_get_route_answers_only_its_audience() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let office = |n: &'static str| async move {
+        sql_count(a, &format!("SELECT id FROM offices WHERE name = '{n}'")).await
+    };
+    let office_a = office("柴田介護保険事務所").await;
+    a.user("admin-a", Role::OfficeAdmin, Some(office_a)).await;
+    a.user("city", Role::CityAdmin, None).await;
+
+    // One of each resource.
+    let (id, _) = printed(a, &c, "山田 花子", 1).await;
+    let code = a.code(id).await;
+    let eml = gateway_mail(
+        "m@gw.example.jp",
+        "FAX受信 029-265-8332",
+        "",
+        &[("p.png", "image/png", &blank_page(255))],
+    );
+    assert_eq!(upload(a, &c.centre, &[("f.eml", &eml)]).await.status(), 202);
+    all_read(a, &c.centre).await;
+    let page = sql_count(a, "SELECT MAX(id) FROM fax_pages").await;
+    let message = sql_count(a, "SELECT MAX(id) FROM fax_messages").await;
+    let (s, _) = a
+        .api(
+            Method::POST,
+            &format!("/api/v1/enrollments/{code}/resend-requests"),
+            &c.centre,
+            Some(json!({ "reason": "読めません" })),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let mail = sql_count(a, "SELECT MAX(id) FROM outbox").await;
+    let (s, b) = a
+        .api(
+            Method::POST,
+            "/api/v1/print-batches",
+            &c.cm,
+            Some(json!({ "enrollment_ids": [id] })),
+        )
+        .await;
+    assert_eq!(s, 202, "{b}");
+    let batch = b["id"].as_i64().unwrap();
+    let cm_id = sql_count(a, "SELECT id FROM users WHERE login = 'caremgr'").await;
+    let city_id = sql_count(a, "SELECT id FROM users WHERE login = 'city'").await;
+    let link = consentflow::service::accounts::create_login_link(&a.store, city_id)
+        .await
+        .unwrap();
+    let input = consentflow::service::training::TrainingInput {
+        held_on: "2026-04-01".into(),
+        topic: "研修".into(),
+        attendees: "3".into(),
+        attachment: Some(("a.pdf".into(), b"%PDF-1.4\n".to_vec())),
+    };
+    let actor = consentflow::domain::Actor::User {
+        id: city_id,
+        role: Role::CityAdmin,
+        office_id: None,
+    };
+    let training = consentflow::service::training::record(&a.state, &actor, office_a, &input)
+        .await
+        .unwrap();
+
+    // Every GET route, its audience, and the path to try.
+    let p = |s: &str| s.to_string();
+    let table: Vec<(&str, &str, String)> = vec![
+        ("/", PUBLIC, p("/")),
+        ("/apply", PUBLIC, p("/apply")),
+        ("/certificate", PUBLIC, p("/certificate")),
+        ("/login", PUBLIC, p("/login")),
+        ("/login/once/{token}", PUBLIC, link.clone()),
+        ("/healthz", PUBLIC, p("/healthz")),
+        ("/metrics", PUBLIC, p("/metrics")),
+        ("/static/upload.js", PUBLIC, p("/static/upload.js")),
+        ("/password", SIGNED_IN, p("/password")),
+        ("/enrollments", SIGNED_IN, p("/enrollments")),
+        ("/enrollments/new", OFFICE_USERS, p("/enrollments/new")),
+        (
+            "/enrollments/{code}",
+            ENROLLMENT,
+            format!("/enrollments/{code}"),
+        ),
+        (
+            "/enrollments/{code}/consent-form.pdf",
+            ENROLLMENT,
+            format!("/enrollments/{code}/consent-form.pdf"),
+        ),
+        (
+            "/print-batches/{id}",
+            OWNER,
+            format!("/print-batches/{batch}"),
+        ),
+        (
+            "/print-batches/{id}/pdf",
+            OWNER,
+            format!("/print-batches/{batch}/pdf"),
+        ),
+        ("/dashboard", CENTRE_CITY, p("/dashboard")),
+        ("/fax", CENTRE_CITY, p("/fax")),
+        ("/fax/upload", CENTRE, p("/fax/upload")),
+        (
+            "/fax/messages/{id}",
+            CENTRE_CITY,
+            format!("/fax/messages/{message}"),
+        ),
+        ("/fax/pages/{id}", CENTRE_CITY, format!("/fax/pages/{page}")),
+        (
+            "/fax/pages/{id}/image",
+            CENTRE_CITY,
+            format!("/fax/pages/{page}/image"),
+        ),
+        ("/mail", CENTRE_CITY, p("/mail")),
+        ("/mail/{id}", CENTRE_CITY, format!("/mail/{mail}")),
+        ("/office", OFFICE_USERS, p("/office")),
+        ("/offices", CITY, p("/offices")),
+        ("/offices/applications", CITY, p("/offices/applications")),
+        ("/offices/{id}", OFFICE_A, format!("/offices/{office_a}")),
+        (
+            "/offices/{id}/staff",
+            OFFICE_A_ADMIN,
+            format!("/offices/{office_a}/staff"),
+        ),
+        (
+            "/offices/{id}/staff/{user}",
+            OFFICE_A_ADMIN,
+            format!("/offices/{office_a}/staff/{cm_id}"),
+        ),
+        (
+            "/offices/{id}/trainings",
+            OFFICE_A_CITY,
+            format!("/offices/{office_a}/trainings"),
+        ),
+        (
+            "/trainings/{id}/attachment",
+            OFFICE_A_CITY,
+            format!("/trainings/{training}/attachment"),
+        ),
+        ("/training", CITY, p("/training")),
+        ("/training.csv", CITY, p("/training.csv")),
+        ("/users", CITY, p("/users")),
+        ("/api/v1/openapi.json", PUBLIC, p("/api/v1/openapi.json")),
+        ("/api/v1/offices", SIGNED_IN, p("/api/v1/offices")),
+        (
+            "/api/v1/office-applications",
+            CITY,
+            p("/api/v1/office-applications"),
+        ),
+        ("/api/v1/enrollments", SIGNED_IN, p("/api/v1/enrollments")),
+        (
+            "/api/v1/enrollments/{code}",
+            ENROLLMENT,
+            format!("/api/v1/enrollments/{code}"),
+        ),
+        (
+            "/api/v1/enrollments/{code}/consent-form.pdf",
+            ENROLLMENT,
+            format!("/api/v1/enrollments/{code}/consent-form.pdf"),
+        ),
+        (
+            "/api/v1/enrollments/{code}/forms",
+            ENROLLMENT,
+            format!("/api/v1/enrollments/{code}/forms"),
+        ),
+        (
+            "/api/v1/enrollments/{code}/copy",
+            ENROLLMENT,
+            format!("/api/v1/enrollments/{code}/copy"),
+        ),
+        (
+            "/api/v1/print-batches/{id}",
+            OWNER,
+            format!("/api/v1/print-batches/{batch}"),
+        ),
+        (
+            "/api/v1/print-batches/{id}/pdf",
+            OWNER,
+            format!("/api/v1/print-batches/{batch}/pdf"),
+        ),
+        ("/api/v1/dashboard", CENTRE_CITY, p("/api/v1/dashboard")),
+        (
+            "/api/v1/fax/messages",
+            CENTRE_CITY,
+            p("/api/v1/fax/messages"),
+        ),
+        (
+            "/api/v1/fax/messages/{id}",
+            CENTRE_CITY,
+            format!("/api/v1/fax/messages/{message}"),
+        ),
+        ("/api/v1/fax/pages", CENTRE_CITY, p("/api/v1/fax/pages")),
+        (
+            "/api/v1/fax/pages/{id}",
+            CENTRE_CITY,
+            format!("/api/v1/fax/pages/{page}"),
+        ),
+        (
+            "/api/v1/fax/pages/{id}/image",
+            CENTRE_CITY,
+            format!("/api/v1/fax/pages/{page}/image"),
+        ),
+        (
+            "/api/v1/fax/pages/{id}/candidates",
+            CENTRE_CITY,
+            format!("/api/v1/fax/pages/{page}/candidates"),
+        ),
+    ];
+    let mut known: Vec<String> = table.iter().map(|(r, _, _)| r.to_string()).collect();
+    known.sort();
+    let mut found = routes("src/web", "");
+    found.extend(routes("src/api/mod.rs", "/api/v1"));
+    found.sort();
+    assert_eq!(
+        found, known,
+        "every GET route is in the table (and nothing else)"
+    );
+
+    // Each person signed in on the pages and holding an API token.
+    let mut pcs = BTreeMap::new();
+    let mut tokens = BTreeMap::new();
+    for who in PEOPLE.iter().skip(1) {
+        let pc = Pc::new(a);
+        assert_eq!(pc.login(who, PASSWORD).await.0, 303, "{who}");
+        pcs.insert(*who, pc);
+        tokens.insert(*who, a.token(who).await);
+    }
+    let anonymous = Pc::new(a);
+    let mut wrong = Vec::new();
+    for (route, audience, path) in &table {
+        for (i, who) in PEOPLE.iter().enumerate() {
+            let api = path.starts_with("/api/");
+            let req = match (pcs.get(who), api) {
+                (_, true) => {
+                    let r = anonymous.client.get(a.url(path));
+                    match tokens.get(who) {
+                        Some(t) => r.bearer_auth(t),
+                        None => r,
+                    }
+                }
+                (Some(pc), false) => pc.client.get(a.url(path)),
+                (None, false) => anonymous.client.get(a.url(path)),
+            };
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let to_login = r
+                .headers()
+                .get("location")
+                .is_some_and(|l| l.to_str().unwrap().starts_with("/login"));
+            let allowed = (200..400).contains(&status) && !to_login;
+            let want = audience.as_bytes()[i] == b'y';
+            if allowed != want {
+                wrong.push(format!(
+                    "{route} as {who}: {status}{} (want {})",
+                    if to_login { " → sign-in" } else { "" },
+                    if want { "allowed" } else { "refused" }
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} answers wrong:\n{}",
+        wrong.len(),
+        table.len() * PEOPLE.len(),
+        wrong.join("\n")
+    );
+    app.finish().await;
+}
