@@ -24,6 +24,9 @@ pub struct Config {
     pub qr_key: Option<Secret>,
     /// Identifies `qr_key`, so keys can rotate while printed forms still verify.
     pub qr_key_id: String,
+    /// Earlier QR keys by their id (`qr_retired_keys.A = "…"`): forms printed under them still
+    /// verify; new forms use `qr_key`.
+    pub qr_retired_keys: std::collections::BTreeMap<String, Secret>,
     /// Key that signs the pre-login CSRF cookie. Generated when absent.
     pub session_key: Option<Secret>,
     pub session_hours: i64,
@@ -112,6 +115,7 @@ impl Default for Config {
             base_url: None,
             qr_key: None,
             qr_key_id: "A".into(),
+            qr_retired_keys: Default::default(),
             session_key: None,
             session_hours: 12,
             run_workers: true,
@@ -135,7 +139,21 @@ impl Default for Config {
 pub struct Keys {
     pub qr_key: Secret,
     pub qr_key_id: String,
+    pub qr_retired: Vec<(char, Secret)>,
     pub session_key: Secret,
+}
+
+impl Keys {
+    /// The QR key with id `id`: the current one, or a retired one.
+    pub fn qr_key_for(&self, id: char) -> Option<&[u8]> {
+        if self.qr_key_id.starts_with(id) {
+            return Some(self.qr_key.expose().as_bytes());
+        }
+        self.qr_retired
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, s)| s.expose().as_bytes())
+    }
 }
 
 impl Config {
@@ -164,6 +182,11 @@ impl Config {
         Ok(Keys {
             qr_key,
             qr_key_id: self.qr_key_id.clone(),
+            qr_retired: self
+                .qr_retired_keys
+                .iter()
+                .filter_map(|(id, k)| Some((id.chars().next()?, k.clone())))
+                .collect(),
             session_key,
         })
     }

@@ -129,3 +129,53 @@ async fn reads_of_a_persons_data_are_logged_for_the_city() {
     assert!(!html.contains("閲覧記録"));
     app.finish().await;
 }
+
+/// Rotating the QR key: forms printed under the old key still match once it is listed among
+/// the retired keys, and are refused as forged without it.
+#[tokio::test]
+async fn forms_printed_under_a_retired_key_still_match() {
+    if !super::mail::tools(&["gs"]) {
+        return;
+    }
+    let mut app = super::helpers::spawn_app_with(Backend::Sqlite, |c| c.run_workers = true)
+        .await
+        .unwrap();
+    let c = city(&app).await;
+    let (one, pdf1) = printed(&app, &c, "山田 花子", 1).await;
+    let (two, pdf2) = printed(&app, &c, "佐藤 一郎", 1).await;
+    let old = app.config.qr_key.clone().unwrap();
+    // A new key B; first without A listed.
+    app.restart_with(|cfg| {
+        cfg.qr_key = Some(consentflow::secret::Secret::new("a-brand-new-key"));
+        cfg.qr_key_id = "B".into();
+    })
+    .await;
+    let fax1 = super::mail::fax_of(&pdf1, "tiffg4", "204x196", None);
+    assert_eq!(
+        super::intake::upload(&app, &c.centre, &[("1.tif", &fax1)])
+            .await
+            .status(),
+        202
+    );
+    super::intake::all_read(&app, &c.centre).await;
+    assert_eq!(
+        super::intake::state(&app, &c, one).await,
+        "form_issued",
+        "an unknown key is not trusted"
+    );
+    // With A retired but listed, its forms match.
+    app.restart_with(|cfg| {
+        cfg.qr_retired_keys.insert("A".into(), old);
+    })
+    .await;
+    let fax2 = super::mail::fax_of(&pdf2, "tiffg4", "204x196", None);
+    assert_eq!(
+        super::intake::upload(&app, &c.centre, &[("2.tif", &fax2)])
+            .await
+            .status(),
+        202
+    );
+    super::intake::all_read(&app, &c.centre).await;
+    assert_eq!(super::intake::state(&app, &c, two).await, "copy_received");
+    app.finish().await;
+}
