@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod folder;
 pub mod imap;
+mod mailbox;
 pub mod mime;
 pub mod process;
 pub mod read;

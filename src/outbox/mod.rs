@@ -81,6 +81,15 @@ pub async fn enqueue(c: Conn<'_>, app: &AppState, mail: &Mail) -> AppResult<Opti
     Ok(repo::insert(c, &row).await?)
 }
 
+/// Writes several e-mails inside the caller's transaction; returns the ids newly written.
+pub async fn enqueue_all(mut c: Conn<'_>, app: &AppState, mails: &[Mail]) -> AppResult<Vec<i64>> {
+    let mut ids = Vec::new();
+    for m in mails {
+        ids.extend(enqueue(c.reborrow(), app, m).await?);
+    }
+    Ok(ids)
+}
+
 /// Queues the send jobs of e-mails just committed. Losing this (a crash) only delays them to
 /// the next dispatch.
 pub async fn kick(app: &AppState, ids: Vec<i64>) {

@@ -13,10 +13,7 @@ use crate::store::{devices, enrollments, fax_list, offices, trainings, Conn};
 /// Writes `mails` in one transaction and queues them. Returns how many were new.
 async fn write(app: &AppState, mails: Vec<Mail>) -> AppResult<usize> {
     let mut tx = app.store.begin().await?;
-    let mut ids = Vec::new();
-    for m in &mails {
-        ids.extend(outbox::enqueue(tx.conn(), app, m).await?);
-    }
+    let ids = outbox::enqueue_all(tx.conn(), app, &mails).await?;
     tx.commit().await?;
     let n = ids.len();
     outbox::kick(app, ids).await;

@@ -11,6 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::accounts;
+use super::office_admin::manages;
 use crate::app::AppState;
 use crate::domain::office;
 use crate::domain::person::bounded_text;
@@ -221,17 +222,6 @@ pub async fn redeem(app: &AppState, r: &Redeem) -> AppResult<Enrolled> {
     })
 }
 
-/// The administrator of `office` (or the city, for any office).
-fn manages(actor: &Actor, office: i64) -> AppResult<()> {
-    match actor.role() {
-        Some(Role::CityAdmin) => Ok(()),
-        Some(Role::OfficeAdmin) if actor.office_id() == Some(office) => Ok(()),
-        _ => Err(AppError::Forbidden(
-            "not this office's administrator".into(),
-        )),
-    }
-}
-
 /// 追加発行: the office administrator asks for a certificate for one more PC.
 pub async fn request(app: &AppState, actor: &Actor, label: &str) -> AppResult<i64> {
     let office_id = actor
@@ -258,10 +248,8 @@ pub async fn request(app: &AppState, actor: &Actor, label: &str) -> AppResult<i6
         ),
     )
     .await?;
-    let mut ids = Vec::new();
-    for m in outbox::offices::device_requested(tx.conn(), app, &office, id, &label).await? {
-        ids.extend(outbox::enqueue(tx.conn(), app, &m).await?);
-    }
+    let mails = outbox::offices::device_requested(tx.conn(), app, &office, id, &label).await?;
+    let ids = outbox::enqueue_all(tx.conn(), app, &mails).await?;
     tx.commit().await?;
     outbox::kick(app, ids).await;
     Ok(id)
@@ -326,10 +314,7 @@ pub async fn decide(
             &office, id, &req.label, r,
         )],
     };
-    let mut ids = Vec::new();
-    for m in &mails {
-        ids.extend(outbox::enqueue(tx.conn(), app, m).await?);
-    }
+    let ids = outbox::enqueue_all(tx.conn(), app, &mails).await?;
     tx.commit().await?;
     outbox::kick(app, ids).await;
     Ok(())
@@ -351,10 +336,7 @@ pub async fn reissue(app: &AppState, actor: &Actor, office_id: i64) -> AppResult
     )
     .await?;
     let mails = issue(tx.conn(), app, &office, VoucherFor::Reissue, secret).await?;
-    let mut ids = Vec::new();
-    for m in &mails {
-        ids.extend(outbox::enqueue(tx.conn(), app, m).await?);
-    }
+    let ids = outbox::enqueue_all(tx.conn(), app, &mails).await?;
     tx.commit().await?;
     outbox::kick(app, ids).await;
     Ok(())

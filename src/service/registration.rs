@@ -89,10 +89,8 @@ pub async fn apply(
         ),
     )
     .await?;
-    let mut ids = Vec::new();
-    for m in outbox::offices::application_received(tx.conn(), app, &row).await? {
-        ids.extend(outbox::enqueue(tx.conn(), app, &m).await?);
-    }
+    let mails = outbox::offices::application_received(tx.conn(), app, &row).await?;
+    let ids = outbox::enqueue_all(tx.conn(), app, &mails).await?;
     tx.commit().await?;
     outbox::kick(app, ids).await;
     Ok(row)
@@ -183,10 +181,7 @@ pub async fn approve(app: &AppState, actor: &Actor, id: i64) -> AppResult<Office
         audit::append(tx.conn(), Event::about(actor, action, target, json!({}))).await?;
     }
     let mails = devices::issue(tx.conn(), app, &office, VoucherFor::First, secret).await?;
-    let mut ids = Vec::new();
-    for m in &mails {
-        ids.extend(outbox::enqueue(tx.conn(), app, m).await?);
-    }
+    let ids = outbox::enqueue_all(tx.conn(), app, &mails).await?;
     tx.commit().await?;
     outbox::kick(app, ids).await;
     Ok(office)

@@ -12,8 +12,6 @@ use serde::Deserialize;
 use super::session::CurrentUser;
 use super::{id_of, render, PageError};
 use crate::app::AppState;
-use crate::domain::Role;
-use crate::error::AppError;
 use crate::service::{devices, registration};
 use crate::store::applications::{self, Application};
 use crate::store::devices::{self as device_store, DeviceRequest};
@@ -30,14 +28,6 @@ pub fn router() -> Router<AppState> {
             post(approve_request),
         )
         .route("/offices/device-requests/{id}/reject", post(reject_request))
-}
-
-fn city(user: &CurrentUser) -> Result<(), PageError> {
-    if user.role == Role::CityAdmin {
-        Ok(())
-    } else {
-        Err(PageError(AppError::Forbidden("city only".into())))
-    }
 }
 
 #[derive(Template)]
@@ -59,7 +49,7 @@ impl ApplicationsPage<'_> {
 
 #[tracing::instrument(skip_all)]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
-    city(&user)?;
+    user.city_only()?;
     let mut c = state.store.acquire().await?;
     let applications = applications::list(c.conn(), 100).await?;
     let requests = device_store::requests(c.conn(), None, 100).await?;
@@ -149,7 +139,7 @@ async fn office_list(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Response, PageError> {
-    city(&user)?;
+    user.city_only()?;
     let mut c = state.store.acquire().await?;
     let offices = offices::list(c.conn()).await?;
     let p = OfficesPage {

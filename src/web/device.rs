@@ -12,16 +12,11 @@ pub const DEVICE_COOKIE: &str = "cf_device";
 
 /// Kept for five years: it stands for the certificate installed on the PC.
 pub fn cookie(state: &AppState, token: String) -> Cookie<'static> {
-    let secure = state
-        .config
-        .base_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"));
     Cookie::build((DEVICE_COOKIE, token))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(secure)
+        .secure(super::session::over_https(state))
         .max_age(time::Duration::days(5 * 365))
         .build()
 }

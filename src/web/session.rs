@@ -42,6 +42,15 @@ impl CurrentUser {
         matches!(self.role, Role::Centre | Role::CityAdmin)
     }
 
+    /// Pages only the city uses (its lists, its decisions).
+    pub fn city_only(&self) -> Result<(), AppError> {
+        if self.role == Role::CityAdmin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("city only".into()))
+        }
+    }
+
     /// Checks a submitted form's CSRF token against the session's.
     pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
         if bool::from(self.csrf.as_bytes().ct_eq(submitted.as_bytes())) {
@@ -142,17 +151,21 @@ impl FromRequestParts<AppState> for ApiUser {
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when the service is reached over https.
 pub fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
-    let secure = state
-        .config
-        .base_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"));
     Cookie::build((SESSION_COOKIE, value))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(secure)
+        .secure(over_https(state))
         .build()
+}
+
+/// Cookies are Secure when people reach the service over https.
+pub fn over_https(state: &AppState) -> bool {
+    state
+        .config
+        .base_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"))
 }
 
 /// Signed double-submit token for the login form, before any session exists: the cookie holds a

@@ -223,21 +223,13 @@ struct StatusQuery {
     status: String,
 }
 
-fn city(user: &CurrentUser) -> Result<(), PageError> {
-    if user.role == Role::CityAdmin {
-        Ok(())
-    } else {
-        Err(PageError(AppError::Forbidden("city only".into())))
-    }
-}
-
 #[tracing::instrument(skip_all)]
 async fn compliance(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<StatusQuery>,
 ) -> Result<Response, PageError> {
-    city(&user)?;
+    user.city_only()?;
     let all = training::compliance(&state).await?;
     let count = |s: &str| all.iter().filter(|r| r.status == s).count();
     let counts = [count("red"), count("amber"), count("green")];
@@ -256,7 +248,7 @@ async fn compliance(
 
 #[tracing::instrument(skip_all)]
 async fn csv(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
-    city(&user)?;
+    user.city_only()?;
     let rows = training::compliance(&state).await?;
     let name = format!(
         "attachment; filename=\"training-{}.csv\"",

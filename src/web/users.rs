@@ -11,8 +11,6 @@ use serde::Deserialize;
 use super::session::CurrentUser;
 use super::{id_of, render, PageError};
 use crate::app::AppState;
-use crate::domain::Role;
-use crate::error::AppError;
 use crate::service::suspension::{self, Suspension};
 use crate::store::users::{self, UserListRow};
 
@@ -30,19 +28,9 @@ struct UsersPage<'a> {
     users: Vec<UserListRow>,
 }
 
-fn city(user: &CurrentUser) -> Result<(), PageError> {
-    if user.role == Role::CityAdmin {
-        Ok(())
-    } else {
-        Err(PageError(AppError::Forbidden(
-            "利用者一覧は市の担当者だけが見られます。".into(),
-        )))
-    }
-}
-
 #[tracing::instrument(skip_all)]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
-    city(&user)?;
+    user.city_only()?;
     let mut c = state.store.acquire().await?;
     let users = users::list_all(c.conn()).await?;
     Ok(render(

@@ -16,7 +16,7 @@ use super::forms::city;
 use super::helpers::{spawn_app, sql_count, Backend, PASSWORD};
 use super::intake::{all_read, blank_page, printed, upload};
 use super::mail::gateway_mail;
-use super::offices::Pc;
+use super::pc::Pc;
 
 /// The people, in the order of the audience strings below.
 const PEOPLE: [&str; 7] = [

@@ -10,7 +10,7 @@ use consentflow::domain::Role;
 
 use super::forms::city;
 use super::helpers::{spawn_app, sql_count, Backend, TestApp, PASSWORD};
-use super::offices::Pc;
+use super::pc::Pc;
 
 async fn office_of(a: &TestApp, name: &str) -> i64 {
     sql_count(a, &format!("SELECT id FROM offices WHERE name = '{name}'")).await

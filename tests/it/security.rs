@@ -10,7 +10,7 @@ use consentflow::domain::Role;
 use super::forms::city;
 use super::helpers::{spawn_app, sql_at, sql_count, Backend, PASSWORD};
 use super::intake::printed;
-use super::offices::Pc;
+use super::pc::Pc;
 
 #[tokio::test]
 async fn repeated_failures_hold_sign_in_back_for_a_while() {

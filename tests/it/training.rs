@@ -13,7 +13,7 @@ use super::helpers::{
 };
 use super::intake::{all_read, printed, upload};
 use super::mail::{fax_of, tools};
-use super::offices::Pc;
+use super::pc::Pc;
 
 async fn record(
     pc: &Pc,

@@ -4,7 +4,7 @@
 
 use super::forms::city;
 use super::helpers::{spawn_app, spawn_app_with, Backend, PASSWORD};
-use super::offices::Pc;
+use super::pc::Pc;
 
 /// (file, path, is_post) for every `.route(…)` in the page modules.
 fn page_routes() -> Vec<(String, String, bool)> {
