@@ -44,6 +44,11 @@ impl OfficeKind {
         OfficeKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// The Japanese label of a stored kind ("—" for one this version does not know).
+    pub fn label_of(stored: &str) -> &'static str {
+        OfficeKind::parse(stored).map_or("—", OfficeKind::label_ja)
+    }
+
     pub fn label_ja(self) -> &'static str {
         match self {
             OfficeKind::Clinic => "クリニック",

@@ -45,10 +45,6 @@ pub(super) fn mail(
     }
 }
 
-fn kind_label(kind: &str) -> String {
-    OfficeKind::parse(kind).map_or_else(|| kind.to_string(), |k| k.label_ja().to_string())
-}
-
 /// A new application: the city is told, the applicant gets an acknowledgement.
 pub async fn application_received(
     c: Conn<'_>,
@@ -62,7 +58,7 @@ pub async fn application_received(
         .map(|to| {
             let key = format!("application:{}:{}", a.id, to.0.to_lowercase());
             let vars = vec![
-                ("kind", kind_label(&a.kind)),
+                ("kind", OfficeKind::label_of(&a.kind).to_string()),
                 ("office", a.name.clone()),
                 ("admin_name", a.admin_name.clone()),
                 ("at", crate::web::local_time(&a.created_at)),

@@ -138,8 +138,7 @@ pub async fn compliance(app: &AppState) -> AppResult<Vec<Standing>> {
         .map(|o| {
             let due = rules.due(o.last, japan_date(o.created_at));
             let status = rules.status(due, today);
-            let kind =
-                crate::domain::office::OfficeKind::parse(&o.kind).map_or("—", |k| k.label_ja());
+            let kind = crate::domain::office::OfficeKind::label_of(&o.kind);
             let s = Standing {
                 office_id: o.office_id,
                 name: o.name,

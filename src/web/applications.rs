@@ -38,15 +38,6 @@ struct ApplicationsPage<'a> {
     requests: Vec<DeviceRequest>,
 }
 
-impl ApplicationsPage<'_> {
-    fn kind(&self, k: &str) -> &'static str {
-        crate::domain::office::OfficeKind::parse(k).map_or("—", |k| k.label_ja())
-    }
-    fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        super::local_time(t)
-    }
-}
-
 #[tracing::instrument(skip_all)]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
     user.city_only()?;
@@ -126,12 +117,6 @@ async fn reject_request(
 struct OfficesPage<'a> {
     user: Option<&'a CurrentUser>,
     offices: Vec<Office>,
-}
-
-impl OfficesPage<'_> {
-    fn kind(&self, k: &str) -> &'static str {
-        crate::domain::office::OfficeKind::parse(k).map_or("—", |k| k.label_ja())
-    }
 }
 
 #[tracing::instrument(skip_all)]

@@ -51,12 +51,6 @@ struct OfficePage<'a> {
     error: Option<(String, &'static str)>,
 }
 
-impl OfficePage<'_> {
-    fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        super::local_time(t)
-    }
-}
-
 fn input_of(o: &Office) -> OfficeInfoInput {
     OfficeInfoInput {
         address: o.address.clone(),

@@ -133,6 +133,14 @@ async fn every_get_route_answers_only_its_audience() {
         .await;
     assert_eq!(s, 202, "{b}");
     let batch = b["id"].as_i64().unwrap();
+    // The batch prints in a job: wait for its PDF before anyone asks for it.
+    let path = format!("/api/v1/print-batches/{batch}");
+    let done = super::helpers::eventually(60, || async {
+        let (_, v) = a.api(Method::GET, &path, &c.cm, None).await;
+        (v["status"] == "done").then_some(())
+    })
+    .await;
+    assert!(done.is_some(), "the batch printed");
     let cm_id = sql_count(a, "SELECT id FROM users WHERE login = 'caremgr'").await;
     let city_id = sql_count(a, "SELECT id FROM users WHERE login = 'city'").await;
     let link = consentflow::service::accounts::create_login_link(&a.store, city_id)

@@ -109,7 +109,8 @@ async fn upload_hot_folder_and_command_line() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("already stored as message"), "{stdout}");
     app.finish().await;
 }

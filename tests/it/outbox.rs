@@ -130,6 +130,11 @@ async fn a_server_that_is_down_gets_the_email_when_it_is_back() {
     .expect("sent once the server is back");
     assert_eq!(sent["attempts"].as_i64(), Some(2));
     assert!(sent["last_error"].is_null());
+    // The server writes its maildir a moment after accepting.
+    eventually(10, || async {
+        (!smtpd.delivered().is_empty()).then_some(())
+    })
+    .await;
     assert_eq!(smtpd.delivered().len(), 1, "sent once");
     // Nothing more goes out on later dispatches.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
