@@ -9,9 +9,10 @@ pub mod config;
 pub mod folder;
 pub mod imap;
 mod mailbox;
-pub mod mime;
 pub mod process;
-pub mod read;
+
+/// MIME and reading live in the document engine (no database there, so they can be fuzzed).
+pub use consentflow_workers::mail::{self as mime, read};
 
 use sha2::{Digest, Sha256};
 

@@ -19,8 +19,16 @@ pub struct MailConfig {
     pub templates_dir: Option<PathBuf>,
     /// A transient failure is retried, with growing pauses, for this long; then it fails.
     pub retry_hours: i64,
+    /// The pause after the first failed attempt; it doubles with each failure, up to an hour.
+    pub retry_first_seconds: i64,
     /// How often workers look for e-mails due (new, or due for a retry).
     pub dispatch_seconds: u64,
+    /// A worker sending an e-mail holds it this long; if it dies meanwhile, another takes the
+    /// e-mail over afterwards. Longer than one SMTP conversation can take.
+    pub claim_seconds: i64,
+    /// A queued send job may wait this long for a worker before the dispatcher queues another
+    /// (the job was lost with a worker that died).
+    pub requeue_seconds: i64,
     /// `utf-8`, or `iso-2022-jp` for old mail clients (an e-mail with a character outside JIS
     /// X 0208, such as 𠮷, still goes as UTF-8).
     pub charset: Charset,
@@ -43,7 +51,10 @@ impl Default for MailConfig {
             smtp: SmtpConfig::default(),
             templates_dir: None,
             retry_hours: 24,
+            retry_first_seconds: 60,
             dispatch_seconds: 15,
+            claim_seconds: 300,
+            requeue_seconds: 120,
             charset: Charset::Utf8,
         }
     }

@@ -106,19 +106,17 @@ pub async fn kick(app: &AppState, ids: Vec<i64>) {
     }
 }
 
-/// A queued job may wait this long for a worker before the dispatcher queues another.
-const REQUEUE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
-
 async fn queued(app: &AppState, ids: &[i64]) -> AppResult<()> {
     let mut c = app.store.acquire().await?;
     repo::mark_queued(c.conn(), ids).await?;
     Ok(())
 }
 
-/// Pause before attempt `n + 1` after `n` failed: 1, 2, 4 … minutes, at most an hour.
-pub fn backoff(attempts: i64) -> chrono::Duration {
-    let minutes = 1i64 << attempts.clamp(1, 7).saturating_sub(1);
-    chrono::Duration::minutes(minutes.min(60))
+/// Pause before attempt `n + 1` after `n` failed: `first`, twice that, four times … (1, 2, 4 …
+/// minutes by default), at most an hour.
+pub fn backoff(attempts: i64, first_seconds: i64) -> chrono::Duration {
+    let factor = 1i64 << attempts.clamp(1, 7).saturating_sub(1);
+    chrono::Duration::seconds((first_seconds.max(1) * factor).min(3600))
 }
 
 /// What one send attempt came to.
@@ -135,7 +133,7 @@ pub enum Sent {
 #[tracing::instrument(skip(app))]
 pub async fn send(app: &AppState, id: i64) -> AppResult<Sent> {
     let mut c = app.store.acquire().await?;
-    let until = Utc::now() + chrono::Duration::minutes(5);
+    let until = Utc::now() + chrono::Duration::seconds(app.config.mail.claim_seconds.max(1));
     if !repo::claim(c.conn(), id, until).await? {
         return Ok(Sent::Skipped);
     }
@@ -160,7 +158,7 @@ pub async fn send(app: &AppState, id: i64) -> AppResult<Sent> {
         }
         Err(e) => {
             let give_up = row.created_at + chrono::Duration::hours(app.config.mail.retry_hours);
-            let retry_at = Utc::now() + backoff(row.attempts);
+            let retry_at = Utc::now() + backoff(row.attempts, app.config.mail.retry_first_seconds);
             let retry = e.is_transient() && retry_at < give_up;
             tracing::warn!(error = %e, transient = e.is_transient(), attempts = row.attempts, "e-mail not sent");
             repo::mark_failed(c.conn(), id, &e.to_string(), retry.then_some(retry_at)).await?;
@@ -176,7 +174,8 @@ pub async fn send(app: &AppState, id: i64) -> AppResult<Sent> {
 /// Queues a send job for every e-mail due: new ones whose kick was lost, and retries.
 pub async fn dispatch(app: &AppState) -> AppResult<usize> {
     let mut c = app.store.acquire().await?;
-    let ids = repo::due(c.conn(), 200, Utc::now() - REQUEUE_AFTER).await?;
+    let requeue = chrono::Duration::seconds(app.config.mail.requeue_seconds.max(1));
+    let ids = repo::due(c.conn(), 200, Utc::now() - requeue).await?;
     drop(c);
     let n = ids.len();
     if n > 0 {
@@ -223,7 +222,7 @@ mod tests {
 
     #[test]
     fn backoff_grows_to_an_hour() {
-        let m = |n| backoff(n).num_minutes();
+        let m = |n| backoff(n, 60).num_minutes();
         assert_eq!((m(1), m(2), m(3), m(7), m(30)), (1, 2, 4, 60, 60));
     }
 }

@@ -109,15 +109,8 @@ pub async fn message(c: Conn<'_>, id: i64) -> Result<Option<MessageRow>, sqlx::E
         .await)
 }
 
-/// The sender context read from the message's headers.
-#[derive(Debug, Default, Clone)]
-pub struct Context {
-    pub message_id: Option<String>,
-    pub sender: Option<String>,
-    pub subject: Option<String>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub fax_number: Option<String>,
-}
+/// The sender context read from the message's headers (the document engine reads it).
+pub use consentflow_workers::mail::Context;
 
 /// Ends a message: `processed` with its context, or `failed` with the reason.
 pub async fn finish_message(

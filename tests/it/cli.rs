@@ -23,9 +23,14 @@ fn command(dir: &Path, args: &[&str]) -> Command {
 
 /// Starts `serve`, reads its output until it says where it listens; returns the base URL and
 /// everything printed before.
-#[allow(clippy::zombie_processes)] // the caller wraps the child in `Killed`, which waits
 fn start(dir: &Path, args: &[&str]) -> (Child, String, String) {
-    let mut child = command(dir, args)
+    listening(command(dir, args))
+}
+
+/// Starts a `serve` command and reads its output until it says where it listens.
+#[allow(clippy::zombie_processes)] // the caller wraps the child in `Killed`, which waits
+pub fn listening(mut cmd: Command) -> (Child, String, String) {
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -49,7 +54,7 @@ fn start(dir: &Path, args: &[&str]) -> (Child, String, String) {
     }
 }
 
-struct Killed(Child);
+pub struct Killed(pub Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();

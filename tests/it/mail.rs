@@ -36,14 +36,13 @@ pub fn tools(names: &[&str]) -> bool {
 
 pub struct Dovecot {
     pub port: u16,
-    child: Child,
+    child: Option<Child>,
     _dir: tempfile::TempDir,
 }
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 
@@ -64,13 +63,11 @@ fn whoami() -> (String, bool) {
 
 impl Dovecot {
     /// Starts Dovecot with one user `fax` / `secret`. None (with a notice) when not installed.
-    #[allow(clippy::zombie_processes)] // `Drop` kills and waits; a failed start panics anyway
     pub fn start() -> Option<Dovecot> {
         Self::start_with("")
     }
 
     /// With extra lines of configuration (e.g. a narrower `imap_capability`).
-    #[allow(clippy::zombie_processes)]
     pub fn start_with(extra: &str) -> Option<Dovecot> {
         if !tools(&["dovecot"]) {
             return None;
@@ -134,6 +131,33 @@ service anvil {{
             d = d.display()
         );
         std::fs::write(d.join("dovecot.conf"), conf).unwrap();
+        let mut dovecot = Dovecot {
+            port,
+            child: None,
+            _dir: dir,
+        };
+        dovecot.resume();
+        Some(dovecot)
+    }
+
+    /// Stops the server (an outage); `resume` brings it back on the same port and mailbox.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        // Its master process may take a moment to let go of the port.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    #[allow(clippy::zombie_processes)] // `stop` and `Drop` kill and wait
+    pub fn resume(&mut self) {
+        let d = self._dir.path();
         let child = Command::new("dovecot")
             .args(["-F", "-c"])
             .arg(d.join("dovecot.conf"))
@@ -141,13 +165,10 @@ service anvil {{
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        self.child = Some(child);
         for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(Dovecot {
-                    port,
-                    child,
-                    _dir: dir,
-                });
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -6,6 +6,9 @@
 pub mod code;
 pub mod fax;
 pub mod form;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod mail;
 pub mod payload;
 pub mod pdf;
 

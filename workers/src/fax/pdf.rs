@@ -3,7 +3,7 @@
 //! JBIG2Decode, DCTDecode, FlateDecode (with predictors), and Flate before DCT. Other pages (no
 //! image, only a small one, or a filter we do not take out) are rasterised by hayro.
 
-use lopdf::{Dictionary, Document, Object, ObjectId};
+use lopdf::{DecompressError, Dictionary, Document, LoadOptions, Object, ObjectId};
 
 use super::ccitt::{self, Params};
 use super::gray::Gray;
@@ -20,7 +20,13 @@ pub fn pages(
     limits: &Limits,
     each: &mut dyn FnMut(Result<Page, PageError>),
 ) -> Result<(), DocError> {
-    let doc = Document::load_mem(bytes).map_err(|e| DocError::Unreadable(format!("PDF: {e}")))?;
+    // Object and cross-reference streams are inflated while loading: bounded too.
+    let options = LoadOptions {
+        max_decompressed_size: Some(MAX_CONTENT),
+        ..LoadOptions::default()
+    };
+    let doc = Document::load_mem_with_options(bytes, options)
+        .map_err(|e| DocError::Unreadable(format!("PDF: {e}")))?;
     if doc.is_encrypted() {
         return Err(DocError::Unreadable("the PDF is encrypted".into()));
     }
@@ -32,6 +38,9 @@ pub fn pages(
     let mut rasteriser: Option<Result<Rasteriser, DocError>> = None;
     for (index, id) in ids.into_iter().enumerate() {
         let page = match image_page(&doc, id, limits) {
+            Err(PageError::Unsupported(_)) if !drawable(&doc, id) => Err(PageError::TooLarge(
+                format!("page content over {} MB", MAX_CONTENT / 1_048_576),
+            )),
             Err(PageError::Unsupported(_)) => {
                 match rasteriser.get_or_insert_with(|| Rasteriser::new(bytes)) {
                     Ok(r) => r
@@ -45,6 +54,37 @@ pub fn pages(
         each(page);
     }
     Ok(())
+}
+
+/// A page drawn by hayro may not hold more content than this, inflated (a printed consent form
+/// has well under a megabyte): a Flate bomb in a content stream is refused before drawing.
+const MAX_CONTENT: usize = 32 * 1024 * 1024;
+
+/// Whether the page's content streams inflate to at most [`MAX_CONTENT`] together.
+fn drawable(doc: &Document, id: ObjectId) -> bool {
+    let mut left = MAX_CONTENT;
+    for content in doc.get_page_contents(id) {
+        let Ok(stream) = doc.get_object(content).and_then(Object::as_stream) else {
+            continue;
+        };
+        let size = if stream.filters().is_ok_and(|f| !f.is_empty()) {
+            match stream.decompressed_content_with_limit(left) {
+                Ok(bytes) => bytes.len(),
+                Err(lopdf::Error::Decompress(DecompressError::MemoryLimitExceeded { .. })) => {
+                    return false
+                }
+                // A filter lopdf does not decode: hayro may; it gets its chance.
+                Err(_) => 0,
+            }
+        } else {
+            stream.content.len()
+        };
+        match left.checked_sub(size) {
+            Some(l) => left = l,
+            None => return false,
+        }
+    }
+    true
 }
 
 fn number(o: &Object) -> Option<f32> {
@@ -122,7 +162,9 @@ fn image_page(doc: &Document, id: ObjectId, limits: &Limits) -> Result<Page, Pag
                 stream.content.clone()
             } else {
                 stream
-                    .decompressed_content_with_limit(limits.max_pixels as usize * 4)
+                    // The image's own size bounds its samples (16-bit RGBA and a predictor
+                    // byte per row at most), whatever the stream claims to inflate to.
+                    .decompressed_content_with_limit((w as usize * 8 + 1) * h as usize)
                     .map_err(|e| PageError::Corrupt(format!("Flate image: {e}")))?
             };
             samples(doc, dict, &raw, w, h)?

@@ -1,10 +1,9 @@
 //! The CPU half of processing a message, run off the async threads: MIME to documents, each
 //! document to pages through the reader. Nothing here touches the database.
 
-use consentflow_workers::fax::{self, DocError, Kind, Limits, PageReport};
+use crate::fax::{self, DocError, Kind, Limits, PageReport};
 
-use super::mime;
-use crate::store::fax::Context;
+use super::Context;
 
 /// One document of a message, read.
 #[derive(Debug)]
@@ -94,7 +93,7 @@ pub fn read_message<'k>(
             error,
         };
     }
-    let Some(parsed) = mime::parse(&raw) else {
+    let Some(parsed) = super::parse(&raw) else {
         return ReadMessage {
             error: Some("PDF・TIFF・PNG・JPEG・メールのいずれでもありません".into()),
             ..ReadMessage::default()
@@ -109,7 +108,7 @@ pub fn read_message<'k>(
     if parsed.dropped > 0 {
         error = Some(format!(
             "添付ファイルが多すぎます：先頭の {} 件だけを読み、残り {} 件は読んでいません",
-            mime::MAX_DOCUMENTS,
+            super::MAX_DOCUMENTS,
             parsed.dropped
         ));
     } else if documents.iter().all(|d| d.status != "read") {
@@ -119,7 +118,7 @@ pub fn read_message<'k>(
             "読み取れる添付ファイルがありません".into()
         });
     }
-    documents.truncate(mime::MAX_DOCUMENTS);
+    documents.truncate(super::MAX_DOCUMENTS);
     ReadMessage {
         context: parsed.context,
         documents,

@@ -6,9 +6,19 @@ use chrono::{DateTime, Utc};
 use mail_parser::{Message, MessageParser, MimeHeaders};
 use unicode_normalization::UnicodeNormalization;
 
-use consentflow_workers::fax::{self, Kind};
+use crate::fax::{self, Kind};
 
-use crate::store::fax::Context;
+pub mod read;
+
+/// The sender context read from the message's headers.
+#[derive(Debug, Default, Clone)]
+pub struct Context {
+    pub message_id: Option<String>,
+    pub sender: Option<String>,
+    pub subject: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub fax_number: Option<String>,
+}
 
 /// More attachments than this in one message are listed as not read (a hostile message).
 pub const MAX_DOCUMENTS: usize = 100;
