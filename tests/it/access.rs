@@ -12,14 +12,14 @@ use serde_json::json;
 
 use consentflow::domain::Role;
 
-use super::forms::city;
-use super::helpers::{spawn_app, sql_count, Backend, PASSWORD};
+use super::forms::{city, City};
+use super::helpers::{spawn_app, sql_count, Backend, TestApp, PASSWORD};
 use super::intake::{all_read, blank_page, printed, upload};
 use super::mail::gateway_mail;
 use super::pc::Pc;
 
 /// The people, in the order of the audience strings below.
-const PEOPLE: [&str; 7] = [
+pub const PEOPLE: [&str; 7] = [
     "anonymous",
     "caremgr",
     "nurse",
@@ -30,25 +30,27 @@ const PEOPLE: [&str; 7] = [
 ];
 
 // Audiences: one character per person above, `y` allowed, `.` refused.
-const PUBLIC: &str = "yyyyyyy";
-const SIGNED_IN: &str = ".yyyyyy";
-const CENTRE_CITY: &str = ".....yy";
-const CENTRE: &str = ".....y.";
-const CITY: &str = "......y";
-const OFFICE_USERS: &str = ".yyyy..";
+pub const PUBLIC: &str = "yyyyyyy";
+pub const SIGNED_IN: &str = ".yyyyyy";
+pub const CENTRE_CITY: &str = ".....yy";
+pub const CENTRE: &str = ".....y.";
+pub const CITY: &str = "......y";
+pub const OFFICE_USERS: &str = ".yyyy..";
 /// The enrollment: its obtainer's office (care manager, administrator), its team (nurse),
 /// the centre and the city.
-const ENROLLMENT: &str = ".yy.yyy";
+pub const ENROLLMENT: &str = ".yy.yyy";
 /// The print batch: whoever asked for it, and the centre and the city (who see every form).
-const OWNER: &str = ".y...yy";
+pub const OWNER: &str = ".y...yy";
 /// Office A's page: its people, the centre, the city.
-const OFFICE_A: &str = ".y..yyy";
+pub const OFFICE_A: &str = ".y..yyy";
 /// Office A's staff logins: its administrator and the city.
-const OFFICE_A_ADMIN: &str = "....y.y";
+pub const OFFICE_A_ADMIN: &str = "....y.y";
 /// Office A's trainings: its people and the city.
-const OFFICE_A_CITY: &str = ".y..y.y";
+pub const OFFICE_A_CITY: &str = ".y..y.y";
 
-fn routes(file_or_dir: &str, prefix: &str) -> Vec<String> {
+/// The routes of `file_or_dir` (a module or a folder of them) that answer `method` (`"get("`,
+/// `"post("` …), read out of the router's source.
+pub fn routes(file_or_dir: &str, prefix: &str, method: &str) -> Vec<String> {
     let base = concat!(env!("CARGO_MANIFEST_DIR"), "/");
     let path = std::path::Path::new(base).join(file_or_dir);
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
@@ -79,7 +81,7 @@ fn routes(file_or_dir: &str, prefix: &str) -> Vec<String> {
                 .unwrap()
                 .0;
             let call = &rest[..end];
-            if call.contains("get(") {
+            if call.contains(method) {
                 out.push(format!("{prefix}{}", call.split('"').nth(1).unwrap()));
             }
         }
@@ -88,11 +90,23 @@ fn routes(file_or_dir: &str, prefix: &str) -> Vec<String> {
     out
 }
 
-#[tokio::test]
-async fn every_get_route_answers_only_its_audience() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let a = &app;
-    let c = city(a).await;
+/// One of each resource, for the matrices.
+pub struct Fx {
+    pub id: i64,
+    pub code: String,
+    pub page: i64,
+    pub message: i64,
+    pub mail: i64,
+    pub batch: i64,
+    pub office_a: i64,
+    pub cm_id: i64,
+    pub training: i64,
+    pub link: String,
+}
+
+/// The city of `forms::city`, office A's administrator and the city's login, and one of each
+/// resource.
+pub async fn fixture(a: &TestApp, c: &City) -> Fx {
     let office = |n: &'static str| async move {
         sql_count(a, &format!("SELECT id FROM offices WHERE name = '{n}'")).await
     };
@@ -101,7 +115,7 @@ async fn every_get_route_answers_only_its_audience() {
     a.user("city", Role::CityAdmin, None).await;
 
     // One of each resource.
-    let (id, _) = printed(a, &c, "山田 花子", 1).await;
+    let (id, _) = printed(a, c, "山田 花子", 1).await;
     let code = a.code(id).await;
     let eml = gateway_mail(
         "m@gw.example.jp",
@@ -160,6 +174,38 @@ async fn every_get_route_answers_only_its_audience() {
     let training = consentflow::service::training::record(&a.state, &actor, office_a, &input)
         .await
         .unwrap();
+
+    Fx {
+        id,
+        code,
+        page,
+        message,
+        mail,
+        batch,
+        office_a,
+        cm_id,
+        training,
+        link,
+    }
+}
+
+#[tokio::test]
+async fn every_get_route_answers_only_its_audience() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let Fx {
+        id: _,
+        code,
+        page,
+        message,
+        mail,
+        batch,
+        office_a,
+        cm_id,
+        training,
+        link,
+    } = fixture(a, &c).await;
 
     // Every GET route, its audience, and the path to try.
     let p = |s: &str| s.to_string();
@@ -306,8 +352,8 @@ async fn every_get_route_answers_only_its_audience() {
     ];
     let mut known: Vec<String> = table.iter().map(|(r, _, _)| r.to_string()).collect();
     known.sort();
-    let mut found = routes("src/web", "");
-    found.extend(routes("src/api/mod.rs", "/api/v1"));
+    let mut found = routes("src/web", "", "get(");
+    found.extend(routes("src/api/mod.rs", "/api/v1", "get("));
     found.sort();
     assert_eq!(
         found, known,

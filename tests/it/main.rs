@@ -2,6 +2,7 @@
 //! One binary (faster to link); each module is one area.
 
 mod access;
+mod access_writes;
 mod browser;
 mod centre_work;
 mod cli;

@@ -1,0 +1,273 @@
+//! Who may change what: every POST, PUT and DELETE route of the pages and the API, read out of
+//! the router's source (a route missing from the table fails the test), tried as the seven
+//! people of the GET matrix (`access.rs`) against one fixture of each resource. Each carries a
+//! body its handler can read (and, on pages, the person's own CSRF token), so a refusal is the
+//! access rule's and not a parse error. Refused: 401, 403, 404 or the sign-in page. Allowed:
+//! anything else (done, or a validation answer such as 422 or 409). Refused people go first,
+//! so that no allowed change hides a missing refusal.
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use consentflow::domain::{Actor, Role};
+use consentflow::service::{devices, registration};
+
+use super::access::{
+    fixture, routes, Fx, CENTRE, CITY, ENROLLMENT, OFFICE_A_ADMIN, OFFICE_USERS, PEOPLE, SIGNED_IN,
+};
+use super::forms::city;
+use super::helpers::{csrf_of, spawn_app_with, sql, sql_count, Backend, PASSWORD};
+use super::pc::Pc;
+
+/// Routes whose proof is not a session, each tested on its own (and why).
+const OWN_PROOF: &[(&str, &str)] = &[
+    ("POST /apply", "public application (offices.rs)"),
+    ("POST /certificate", "the voucher is the proof (offices.rs)"),
+    ("POST /login", "credentials (web.rs)"),
+    ("POST /logout", "ends one's own session (web.rs)"),
+    ("POST /login/once/{token}", "the link token (web.rs)"),
+    ("POST /api/v1/auth/token", "credentials (security.rs)"),
+    (
+        "POST /api/v1/office-applications",
+        "public application (offices.rs)",
+    ),
+];
+
+// Audiences beyond the GET matrix's.
+/// Office A's information and devices: its administrator and the city.
+const OFFICE_A_KEEPERS: &str = "....y.y";
+/// Office A's own request for another PC: its administrator.
+const ADMIN_A: &str = "....y..";
+/// The enrollment's steps and printing: its obtainer's office, its team, the centre.
+const ENROLLMENT_WORK: &str = ENROLLMENT;
+
+enum Body {
+    Form(Vec<(&'static str, String)>),
+    Json(Value),
+    Multipart(Vec<(&'static str, &'static str)>, Vec<u8>),
+    Empty,
+}
+
+fn form(fields: &[(&'static str, &str)]) -> Body {
+    Body::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect())
+}
+
+#[tokio::test]
+async fn every_write_route_answers_only_its_audience() {
+    let app = spawn_app_with(Backend::Sqlite, |c| c.offices.applications_per_hour = 1000)
+        .await
+        .unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let Fx {
+        id,
+        code,
+        page,
+        message,
+        office_a,
+        ..
+    } = fixture(a, &c).await;
+    let admin_a = sql_count(a, "SELECT id FROM users WHERE login = 'admin-a'").await;
+    let victim = a.user("victim-a", Role::Staff, Some(office_a)).await;
+    let admin_actor = Actor::User {
+        id: admin_a,
+        role: Role::OfficeAdmin,
+        office_id: Some(office_a),
+    };
+    let application = registration::apply(
+        &a.state,
+        &registration::ApplicationInput {
+            kind: "pharmacy".into(),
+            name: "行列薬局".into(),
+            address: "茨城県ひたちなか市1-1".into(),
+            phone: "029-111-2222".into(),
+            fax: "029-111-2223".into(),
+            admin_name: "行列 太郎".into(),
+            admin_email: "gyoretsu@example.jp".into(),
+        },
+        "matrix",
+    )
+    .await
+    .unwrap()
+    .id;
+    let request = devices::request(&a.state, &admin_actor, "受付PC")
+        .await
+        .unwrap();
+    sql(
+        a,
+        &format!(
+            "INSERT INTO devices (office_id, label, token_hash, created_at) \
+             VALUES ({office_a}, '事務PC', 'matrix-device', '2026-11-01T00:00:00Z')"
+        ),
+    )
+    .await;
+    let device = sql_count(a, "SELECT MAX(id) FROM devices").await;
+
+    let o = office_a;
+    let reason = || form(&[("reason", "確認のため")]);
+    let pdf = b"%PDF-1.4\n".to_vec();
+    #[rustfmt::skip]
+    let table: Vec<(&str, &str, &str, String, Body)> = vec![
+        // Pages.
+        ("POST", "/password", SIGNED_IN, "/password".into(),
+            form(&[("current", "wrong"), ("new_password", "x"), ("confirm", "x")])),
+        ("POST", "/enrollments/new", OFFICE_USERS, "/enrollments/new".into(), form(&[])),
+        ("POST", "/enrollments/{code}/print", ENROLLMENT_WORK, format!("/enrollments/{code}/print"), form(&[])),
+        ("POST", "/enrollments/{code}/steps", ENROLLMENT_WORK, format!("/enrollments/{code}/steps"),
+            form(&[("action", "nothing")])),
+        ("POST", "/enrollments/{code}/resend", CENTRE, format!("/enrollments/{code}/resend"), reason()),
+        ("POST", "/print-batches", ENROLLMENT, "/print-batches".into(), form(&[("ids", &id.to_string())])),
+        ("POST", "/fax/upload", CENTRE, "/fax/upload".into(),
+            Body::Multipart(vec![("files", "f.pdf")], pdf.clone())),
+        ("POST", "/fax/messages/{id}", CENTRE, format!("/fax/messages/{message}"), form(&[])),
+        ("POST", "/fax/pages/{id}/assign", CENTRE, format!("/fax/pages/{page}/assign"),
+            form(&[("enrollment_id", &id.to_string()), ("page", "1")])),
+        ("POST", "/fax/pages/{id}/discard", CENTRE, format!("/fax/pages/{page}/discard"), reason()),
+        ("POST", "/fax/pages/{id}/resend", CENTRE, format!("/fax/pages/{page}/resend"),
+            form(&[("reason", "読めません"), ("code", &code)])),
+        ("POST", "/users/{id}/suspend", CITY, format!("/users/{victim}/suspend"), reason()),
+        ("POST", "/users/{id}/reinstate", CITY, format!("/users/{victim}/reinstate"), reason()),
+        ("POST", "/offices/applications/{id}/approve", CITY, format!("/offices/applications/{application}/approve"), form(&[])),
+        ("POST", "/offices/applications/{id}/reject", CITY, format!("/offices/applications/{application}/reject"), reason()),
+        ("POST", "/offices/device-requests/{id}/approve", CITY, format!("/offices/device-requests/{request}/approve"), form(&[])),
+        ("POST", "/offices/device-requests/{id}/reject", CITY, format!("/offices/device-requests/{request}/reject"), reason()),
+        ("POST", "/offices/{id}", OFFICE_A_KEEPERS, format!("/offices/{o}"), form(&[("phone", "029-000-0000")])),
+        ("POST", "/offices/{id}/devices/{device}/revoke", OFFICE_A_KEEPERS, format!("/offices/{o}/devices/{device}/revoke"), form(&[])),
+        ("POST", "/offices/{id}/device-requests", ADMIN_A, format!("/offices/{o}/device-requests"), form(&[("label", "二台目")])),
+        ("POST", "/offices/{id}/reissue", CITY, format!("/offices/{o}/reissue"), form(&[])),
+        ("POST", "/offices/{id}/staff", OFFICE_A_ADMIN, format!("/offices/{o}/staff"), form(&[("login", "new-a")])),
+        ("POST", "/offices/{id}/staff/{user}", OFFICE_A_ADMIN, format!("/offices/{o}/staff/{victim}"), form(&[("name", "異動 後")])),
+        ("POST", "/offices/{id}/staff/{user}/disable", OFFICE_A_ADMIN, format!("/offices/{o}/staff/{victim}/disable"), form(&[])),
+        ("POST", "/offices/{id}/staff/{user}/enable", OFFICE_A_ADMIN, format!("/offices/{o}/staff/{victim}/enable"), form(&[])),
+        ("POST", "/offices/{id}/staff/{user}/password", OFFICE_A_ADMIN, format!("/offices/{o}/staff/{victim}/password"), form(&[])),
+        ("POST", "/offices/{id}/trainings", OFFICE_A_KEEPERS, format!("/offices/{o}/trainings"),
+            Body::Multipart(vec![("held_on", ""), ("topic", "研修"), ("attendees", "3")], vec![])),
+        // The API.
+        ("POST", "/api/v1/offices", CITY, "/api/v1/offices".into(), Body::Json(json!({ "kind": "pharmacy", "name": "", "phone": "", "fax": "", "address": "", "admin_email": "" }))),
+        ("PUT", "/api/v1/offices/{id}", OFFICE_A_KEEPERS, format!("/api/v1/offices/{o}"), Body::Json(json!({ "address": "茨城県ひたちなか市1-1", "phone": "029-000-0001", "fax": "029-000-0002", "coords_locked": false, "hours": "", "closed_days": [], "co_located": "" }))),
+        ("POST", "/api/v1/office-applications/{id}/approval", CITY, format!("/api/v1/office-applications/{application}/approval"), Body::Empty),
+        ("POST", "/api/v1/office-applications/{id}/rejection", CITY, format!("/api/v1/office-applications/{application}/rejection"), Body::Json(json!({ "reason": "確認" }))),
+        ("POST", "/api/v1/users", CITY, "/api/v1/users".into(), Body::Json(json!({ "login": "", "name": "", "role": "staff" }))),
+        ("POST", "/api/v1/users/{id}/suspension", CITY, format!("/api/v1/users/{victim}/suspension"), Body::Json(json!({ "reason": "確認" }))),
+        ("DELETE", "/api/v1/users/{id}/suspension", CITY, format!("/api/v1/users/{victim}/suspension"), Body::Empty),
+        ("POST", "/api/v1/enrollments", OFFICE_USERS, "/api/v1/enrollments".into(), Body::Json(json!({ "subject": { "name": "", "kana": "", "birth_date": "", "sex": "", "address": "", "phone": "" }, "team": [] }))),
+        ("POST", "/api/v1/enrollments/{code}/transitions", ENROLLMENT_WORK, format!("/api/v1/enrollments/{code}/transitions"), Body::Json(json!({ "action": "issue_form" }))),
+        ("POST", "/api/v1/enrollments/{code}/consent-form", ENROLLMENT_WORK, format!("/api/v1/enrollments/{code}/consent-form"), Body::Json(json!({}))),
+        ("POST", "/api/v1/enrollments/{code}/resend-requests", CENTRE, format!("/api/v1/enrollments/{code}/resend-requests"), Body::Json(json!({ "reason": "読めません" }))),
+        ("POST", "/api/v1/print-batches", ENROLLMENT, "/api/v1/print-batches".into(), Body::Json(json!({ "enrollment_ids": [id] }))),
+        ("POST", "/api/v1/fax/pages/{id}/assignment", CENTRE, format!("/api/v1/fax/pages/{page}/assignment"), Body::Json(json!({ "enrollment_id": id, "page": 1 }))),
+        ("POST", "/api/v1/fax/uploads", CENTRE, "/api/v1/fax/uploads".into(), Body::Multipart(vec![("files", "f.pdf")], pdf.clone())),
+    ];
+
+    // The table covers every write route, and nothing else.
+    let mut found = vec![];
+    for (method, m) in [("POST", "post("), ("PUT", "put("), ("DELETE", "delete(")] {
+        let mut r = routes("src/web", "", m);
+        r.extend(routes("src/api/mod.rs", "/api/v1", m));
+        found.extend(r.into_iter().map(|r| format!("{method} {r}")));
+    }
+    found.sort();
+    let mut known: Vec<String> = table.iter().map(|t| format!("{} {}", t.0, t.1)).collect();
+    known.extend(OWN_PROOF.iter().map(|(r, _)| r.to_string()));
+    known.sort();
+    assert_eq!(
+        found, known,
+        "every write route is in the table (and nothing else)"
+    );
+
+    // Each person signed in on a PC (with its CSRF token) and holding an API token.
+    let mut pcs = BTreeMap::new();
+    let mut tokens = BTreeMap::new();
+    for who in PEOPLE.iter().skip(1) {
+        let pc = Pc::new(a);
+        assert_eq!(pc.login(who, PASSWORD).await.0, 303, "{who}");
+        let csrf = csrf_of(&pc.get("/password").await.1);
+        pcs.insert(*who, (pc, csrf));
+        tokens.insert(*who, a.token(who).await);
+    }
+    let anonymous = Pc::new(a);
+    let mut wrong = Vec::new();
+    for pass in [b'.', b'y'] {
+        for (method, route, audience, path, body) in &table {
+            for (i, who) in PEOPLE.iter().enumerate() {
+                if audience.as_bytes()[i] != pass {
+                    continue;
+                }
+                let api = path.starts_with("/api/");
+                let (client, csrf) = match pcs.get(who) {
+                    Some((pc, csrf)) if !api => (&pc.client, Some(csrf.clone())),
+                    _ => (&anonymous.client, None),
+                };
+                let mut req =
+                    client.request(Method::from_bytes(method.as_bytes()).unwrap(), a.url(path));
+                if api {
+                    if let Some(t) = tokens.get(who) {
+                        req = req.bearer_auth(t);
+                    }
+                }
+                req = match body {
+                    Body::Form(f) => {
+                        let mut f = f.clone();
+                        if let Some(t) = &csrf {
+                            f.push(("csrf", t.clone()));
+                        }
+                        req.form(&f)
+                    }
+                    Body::Json(v) => req.json(v),
+                    Body::Multipart(fields, bytes) => {
+                        let mut m = reqwest::multipart::Form::new();
+                        if let Some(t) = &csrf {
+                            m = m.text("csrf", t.clone());
+                        }
+                        for (k, v) in fields {
+                            if v.ends_with(".pdf") {
+                                let part = reqwest::multipart::Part::bytes(bytes.clone())
+                                    .file_name(v.to_string())
+                                    .mime_str("application/pdf")
+                                    .unwrap();
+                                m = m.part(k.to_string(), part);
+                            } else {
+                                m = m.text(k.to_string(), v.to_string());
+                            }
+                        }
+                        req.multipart(m)
+                    }
+                    Body::Empty => req,
+                };
+                let r = req.send().await.unwrap();
+                let status = r.status().as_u16();
+                let to_login = r
+                    .headers()
+                    .get("location")
+                    .is_some_and(|l| l.to_str().unwrap().starts_with("/login"));
+                let text = r.text().await.unwrap_or_default();
+                // A print batch naming an enrollment the person may not see answers as if it
+                // did not exist (「見つかりません」), the same as for a missing one.
+                let refused = matches!(status, 401 | 403 | 404)
+                    || to_login
+                    || (route.contains("print-batches")
+                        && status == 422
+                        && text.contains("見つかりません"));
+                let want_refused = pass == b'.';
+                if refused != want_refused {
+                    let text: String = text.chars().take(160).collect();
+                    wrong.push(format!(
+                        "{method} {route} as {who}: {status}{} (want {}) {text}",
+                        if to_login { " → sign-in" } else { "" },
+                        if want_refused { "refused" } else { "allowed" }
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} answers wrong:\n{}",
+        wrong.len(),
+        table.len() * PEOPLE.len(),
+        wrong.join("\n")
+    );
+    app.finish().await;
+}
