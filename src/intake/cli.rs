@@ -47,6 +47,7 @@ pub async fn intake(config: Config, files: &[PathBuf]) -> anyhow::Result<()> {
             },
         )
         .await?;
+        drop(raw);
         if stored.duplicate {
             println!(
                 "{}: already stored as message {}",

@@ -99,6 +99,8 @@ pub fn read_message<'k>(
             ..ReadMessage::default()
         };
     };
+    // The attachments are copies: the raw message (the largest thing held) can go now.
+    drop(raw);
     let mut documents: Vec<ReadDocument> = parsed
         .attachments
         .into_iter()
