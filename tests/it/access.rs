@@ -13,7 +13,7 @@ use serde_json::json;
 use consentflow::domain::Role;
 
 use super::forms::{city, City};
-use super::helpers::{spawn_app, sql_count, Backend, TestApp, PASSWORD};
+use super::helpers::{csrf_of, spawn_app, sql_count, Backend, TestApp, PASSWORD};
 use super::intake::{all_read, blank_page, printed, upload};
 use super::mail::gateway_mail;
 use super::pc::Pc;
@@ -88,6 +88,57 @@ pub fn routes(file_or_dir: &str, prefix: &str, method: &str) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// The people of [`PEOPLE`] but the anonymous one, each signed in on a PC of their own (with its
+/// CSRF token) and holding an API token; and a PC signed in as nobody.
+pub struct People {
+    signed_in: BTreeMap<&'static str, (Pc, String, String)>,
+    anonymous: Pc,
+}
+
+impl People {
+    /// How `who` asks for `path`: a page from their PC (with its CSRF token), the API with
+    /// their token.
+    pub fn as_(&self, who: &str, path: &str) -> (&reqwest::Client, Option<&str>, Option<&str>) {
+        let api = path.starts_with("/api/");
+        match self.signed_in.get(who) {
+            Some((pc, csrf, _)) if !api => (&pc.client, Some(csrf.as_str()), None),
+            Some((_, _, token)) => (&self.anonymous.client, None, Some(token.as_str())),
+            None => (&self.anonymous.client, None, None),
+        }
+    }
+}
+
+pub async fn sign_in_everyone(a: &TestApp) -> People {
+    let mut signed_in = BTreeMap::new();
+    for who in PEOPLE.iter().skip(1) {
+        let pc = Pc::new(a);
+        assert_eq!(pc.login(who, PASSWORD).await.0, 303, "{who}");
+        let csrf = csrf_of(&pc.get("/password").await.1);
+        signed_in.insert(*who, (pc, csrf, a.token(who).await));
+    }
+    People {
+        signed_in,
+        anonymous: Pc::new(a),
+    }
+}
+
+/// Whether an answer sends the browser to the sign-in page.
+pub fn to_login(r: &reqwest::Response) -> bool {
+    r.headers()
+        .get("location")
+        .is_some_and(|l| l.to_str().unwrap().starts_with("/login"))
+}
+
+pub fn no_wrong_answers(wrong: &[String], routes: usize) {
+    assert!(
+        wrong.is_empty(),
+        "{} of {} answers wrong:\n{}",
+        wrong.len(),
+        routes * PEOPLE.len(),
+        wrong.join("\n")
+    );
 }
 
 /// One of each resource, for the matrices.
@@ -360,37 +411,18 @@ async fn every_get_route_answers_only_its_audience() {
         "every GET route is in the table (and nothing else)"
     );
 
-    // Each person signed in on the pages and holding an API token.
-    let mut pcs = BTreeMap::new();
-    let mut tokens = BTreeMap::new();
-    for who in PEOPLE.iter().skip(1) {
-        let pc = Pc::new(a);
-        assert_eq!(pc.login(who, PASSWORD).await.0, 303, "{who}");
-        pcs.insert(*who, pc);
-        tokens.insert(*who, a.token(who).await);
-    }
-    let anonymous = Pc::new(a);
+    let people = sign_in_everyone(a).await;
     let mut wrong = Vec::new();
     for (route, audience, path) in &table {
         for (i, who) in PEOPLE.iter().enumerate() {
-            let api = path.starts_with("/api/");
-            let req = match (pcs.get(who), api) {
-                (_, true) => {
-                    let r = anonymous.client.get(a.url(path));
-                    match tokens.get(who) {
-                        Some(t) => r.bearer_auth(t),
-                        None => r,
-                    }
-                }
-                (Some(pc), false) => pc.client.get(a.url(path)),
-                (None, false) => anonymous.client.get(a.url(path)),
-            };
+            let (client, _, token) = people.as_(who, path);
+            let mut req = client.get(a.url(path));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
             let r = req.send().await.unwrap();
             let status = r.status().as_u16();
-            let to_login = r
-                .headers()
-                .get("location")
-                .is_some_and(|l| l.to_str().unwrap().starts_with("/login"));
+            let to_login = to_login(&r);
             let allowed = (200..400).contains(&status) && !to_login;
             let want = audience.as_bytes()[i] == b'y';
             if allowed != want {
@@ -402,12 +434,6 @@ async fn every_get_route_answers_only_its_audience() {
             }
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "{} of {} answers wrong:\n{}",
-        wrong.len(),
-        table.len() * PEOPLE.len(),
-        wrong.join("\n")
-    );
+    no_wrong_answers(&wrong, table.len());
     app.finish().await;
 }

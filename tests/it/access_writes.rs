@@ -6,8 +6,6 @@
 //! anything else (done, or a validation answer such as 422 or 409). Refused people go first,
 //! so that no allowed change hides a missing refusal.
 
-use std::collections::BTreeMap;
-
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -15,11 +13,11 @@ use consentflow::domain::{Actor, Role};
 use consentflow::service::{devices, registration};
 
 use super::access::{
-    fixture, routes, Fx, CENTRE, CITY, ENROLLMENT, OFFICE_A_ADMIN, OFFICE_USERS, PEOPLE, SIGNED_IN,
+    fixture, no_wrong_answers, routes, sign_in_everyone, to_login, Fx, CENTRE, CITY, ENROLLMENT,
+    OFFICE_A_ADMIN, OFFICE_USERS, PEOPLE, SIGNED_IN,
 };
 use super::forms::city;
-use super::helpers::{csrf_of, spawn_app_with, sql, sql_count, Backend, PASSWORD};
-use super::pc::Pc;
+use super::helpers::{spawn_app_with, sql, sql_count, Backend};
 
 /// Routes whose proof is not a session, each tested on its own (and why).
 const OWN_PROOF: &[(&str, &str)] = &[
@@ -177,17 +175,7 @@ async fn every_write_route_answers_only_its_audience() {
         "every write route is in the table (and nothing else)"
     );
 
-    // Each person signed in on a PC (with its CSRF token) and holding an API token.
-    let mut pcs = BTreeMap::new();
-    let mut tokens = BTreeMap::new();
-    for who in PEOPLE.iter().skip(1) {
-        let pc = Pc::new(a);
-        assert_eq!(pc.login(who, PASSWORD).await.0, 303, "{who}");
-        let csrf = csrf_of(&pc.get("/password").await.1);
-        pcs.insert(*who, (pc, csrf));
-        tokens.insert(*who, a.token(who).await);
-    }
-    let anonymous = Pc::new(a);
+    let people = sign_in_everyone(a).await;
     let mut wrong = Vec::new();
     for pass in [b'.', b'y'] {
         for (method, route, audience, path, body) in &table {
@@ -195,31 +183,25 @@ async fn every_write_route_answers_only_its_audience() {
                 if audience.as_bytes()[i] != pass {
                     continue;
                 }
-                let api = path.starts_with("/api/");
-                let (client, csrf) = match pcs.get(who) {
-                    Some((pc, csrf)) if !api => (&pc.client, Some(csrf.clone())),
-                    _ => (&anonymous.client, None),
-                };
-                let mut req =
-                    client.request(Method::from_bytes(method.as_bytes()).unwrap(), a.url(path));
-                if api {
-                    if let Some(t) = tokens.get(who) {
-                        req = req.bearer_auth(t);
-                    }
+                let (client, csrf, token) = people.as_(who, path);
+                let method = Method::from_bytes(method.as_bytes()).unwrap();
+                let mut req = client.request(method.clone(), a.url(path));
+                if let Some(t) = token {
+                    req = req.bearer_auth(t);
                 }
                 req = match body {
                     Body::Form(f) => {
                         let mut f = f.clone();
-                        if let Some(t) = &csrf {
-                            f.push(("csrf", t.clone()));
+                        if let Some(t) = csrf {
+                            f.push(("csrf", t.to_string()));
                         }
                         req.form(&f)
                     }
                     Body::Json(v) => req.json(v),
                     Body::Multipart(fields, bytes) => {
                         let mut m = reqwest::multipart::Form::new();
-                        if let Some(t) = &csrf {
-                            m = m.text("csrf", t.clone());
+                        if let Some(t) = csrf {
+                            m = m.text("csrf", t.to_string());
                         }
                         for (k, v) in fields {
                             if v.ends_with(".pdf") {
@@ -238,10 +220,7 @@ async fn every_write_route_answers_only_its_audience() {
                 };
                 let r = req.send().await.unwrap();
                 let status = r.status().as_u16();
-                let to_login = r
-                    .headers()
-                    .get("location")
-                    .is_some_and(|l| l.to_str().unwrap().starts_with("/login"));
+                let to_login = to_login(&r);
                 let text = r.text().await.unwrap_or_default();
                 // A print batch naming an enrollment the person may not see answers as if it
                 // did not exist (「見つかりません」), the same as for a missing one.
@@ -262,12 +241,6 @@ async fn every_write_route_answers_only_its_audience() {
             }
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "{} of {} answers wrong:\n{}",
-        wrong.len(),
-        table.len() * PEOPLE.len(),
-        wrong.join("\n")
-    );
+    no_wrong_answers(&wrong, table.len());
     app.finish().await;
 }

@@ -60,7 +60,7 @@ fn worker(a: &TestApp, dir: &std::path::Path, imap_port: u16, smtp_port: u16) ->
 }
 
 /// The work: `n` printed forms, and the gateway e-mail that FAXes each one back.
-async fn forms_faxed_back(a: &TestApp, c: &City, n: usize) -> (Vec<i64>, Vec<Vec<u8>>) {
+pub async fn forms_faxed_back(a: &TestApp, c: &City, n: usize) -> (Vec<i64>, Vec<Vec<u8>>) {
     let mut ids = vec![];
     let mut mails = vec![];
     for i in 0..n {
@@ -111,40 +111,41 @@ async fn settled(a: &TestApp, dovecot: &Dovecot, n: usize, secs: u64) -> bool {
     .is_some()
 }
 
+/// Each of the one-page FAXes of `ids`' forms stored once, read once (one document, one page,
+/// matched) and its copy received once.
+pub async fn each_fax_once(a: &TestApp, c: &City, ids: &[i64]) {
+    let n = ids.len() as i64;
+    let count = |q: &'static str| sql_count(a, q);
+    for (q, what) in [
+        ("SELECT COUNT(*) FROM fax_messages", "each mail stored once"),
+        (
+            "SELECT COUNT(*) FROM fax_messages WHERE status = 'processed'",
+            "each read",
+        ),
+        ("SELECT COUNT(*) FROM fax_documents", "each document once"),
+        ("SELECT COUNT(*) FROM fax_pages", "each page read once"),
+        (
+            "SELECT COUNT(*) FROM fax_pages WHERE outcome = 'matched'",
+            "each matched",
+        ),
+        (
+            "SELECT COUNT(*) FROM audit_log WHERE target_kind = 'enrollment' \
+             AND to_state = 'copy_received'",
+            "each copy received once",
+        ),
+    ] {
+        assert_eq!(count(q).await, n, "{what}");
+    }
+    for &id in ids {
+        assert_eq!(state(a, c, id).await, "copy_received");
+    }
+}
+
 /// What must hold at the end, whatever happened on the way.
 async fn nothing_lost_nothing_twice(a: &TestApp, c: &City, smtpd: &Smtpd, ids: &[i64]) {
     let n = ids.len() as i64;
     let count = |q: &'static str| sql_count(a, q);
-    assert_eq!(
-        count("SELECT COUNT(*) FROM fax_messages").await,
-        n,
-        "each mail stored once"
-    );
-    assert_eq!(
-        count("SELECT COUNT(*) FROM fax_messages WHERE status = 'processed'").await,
-        n
-    );
-    assert_eq!(
-        count("SELECT COUNT(*) FROM fax_pages").await,
-        n,
-        "each page read once"
-    );
-    assert_eq!(
-        count("SELECT COUNT(*) FROM fax_pages WHERE outcome = 'matched'").await,
-        n
-    );
-    for &id in ids {
-        assert_eq!(state(a, c, id).await, "copy_received");
-    }
-    assert_eq!(
-        count(
-            "SELECT COUNT(*) FROM audit_log WHERE target_kind = 'enrollment' \
-             AND to_state = 'copy_received'"
-        )
-        .await,
-        n,
-        "each copy received once"
-    );
+    each_fax_once(a, c, ids).await;
     // Every e-mail of the outbox arrived; a worker killed between the server's "250 OK" and
     // its own note of it sends that one again (with the same Message-ID).
     let sent = count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await;
@@ -173,23 +174,25 @@ async fn nothing_lost_nothing_twice(a: &TestApp, c: &City, smtpd: &Smtpd, ids: &
     println!("e-mails sent twice (killed after the server took them): {again}");
 }
 
+/// The test's own application only sets up and watches: the worker processes do the work.
+async fn drill_app(backend: Backend) -> Option<TestApp> {
+    let app = spawn_app_with(backend, |c| {
+        c.run_workers = false;
+        c.offices.applications_per_hour = 10_000;
+    })
+    .await?;
+    tools(&["gs"]).then_some(app)
+}
+
 #[tokio::test]
 async fn a_worker_killed_again_and_again_loses_nothing() {
     let kills: usize = std::env::var("CONSENTFLOW_DRILL_KILLS")
         .ok()
         .and_then(|k| k.parse().ok())
         .unwrap_or(6);
-    let Some(app) = spawn_app_with(Backend::Postgres, |c| {
-        c.run_workers = false;
-        c.offices.applications_per_hour = 10_000;
-    })
-    .await
-    else {
+    let Some(app) = drill_app(Backend::Postgres).await else {
         return;
     };
-    if !tools(&["gs"]) {
-        return;
-    }
     let (Some(dovecot), Some(smtpd)) = (Dovecot::start(), Smtpd::start_new().await) else {
         return;
     };
@@ -238,17 +241,9 @@ async fn a_worker_killed_again_and_again_loses_nothing() {
 
 #[tokio::test]
 async fn the_mail_servers_down_and_back() {
-    let Some(app) = spawn_app_with(Backend::Sqlite, |c| {
-        c.run_workers = false;
-        c.offices.applications_per_hour = 10_000;
-    })
-    .await
-    else {
+    let Some(app) = drill_app(Backend::Sqlite).await else {
         return;
     };
-    if !tools(&["gs"]) {
-        return;
-    }
     let Some(mut dovecot) = Dovecot::start() else {
         return;
     };
