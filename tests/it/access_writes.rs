@@ -12,12 +12,13 @@ use serde_json::{json, Value};
 use consentflow::domain::{Actor, Role};
 use consentflow::service::{devices, registration};
 
-use super::access::{
-    fixture, no_wrong_answers, routes, sign_in_everyone, to_login, Fx, CENTRE, CITY, ENROLLMENT,
-    OFFICE_A_ADMIN, OFFICE_USERS, PEOPLE, SIGNED_IN,
-};
+use super::access::{fixture, Fx};
 use super::forms::city;
 use super::helpers::{spawn_app_with, sql, sql_count, Backend};
+use super::matrix::{
+    no_wrong_answers, routes, sign_in_everyone, to_login, CENTRE, CITY, ENROLLMENT, OFFICE_A_ADMIN,
+    OFFICE_USERS, PEOPLE, SIGNED_IN,
+};
 
 /// Routes whose proof is not a session, each tested on its own (and why).
 const OWN_PROOF: &[(&str, &str)] = &[

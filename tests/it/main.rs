@@ -14,6 +14,7 @@ mod intake;
 mod intake_drills;
 mod intake_sources;
 mod mail;
+mod matrix;
 mod new_enrollment;
 mod nodes;
 mod office_info;
