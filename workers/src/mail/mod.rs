@@ -3,7 +3,7 @@
 //! number). mail-parser decodes ISO-2022-JP, Shift_JIS and EUC-JP and RFC 2231 file names.
 
 use chrono::{DateTime, Utc};
-use mail_parser::{Message, MessageParser, MimeHeaders};
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::fax::{self, Kind};
@@ -45,7 +45,7 @@ pub struct Parsed {
 
 /// Parses a raw message. `None` when it is not a message at all.
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
-    let message = MessageParser::default().parse(raw)?;
+    let mut message = MessageParser::default().parse(raw)?;
     // Anything parses as some message; an e-mail has at least one of these headers.
     let looks_like_mail = message.from().is_some()
         || message.subject().is_some()
@@ -59,11 +59,12 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         context: context(&message),
         ..Parsed::default()
     };
-    collect(&message, 0, &mut out);
     if out.context.fax_number.is_none() {
         // A forwarded FAX: the number is in the original's subject or body.
         out.context.fax_number = forwarded_numbers(&message, 0);
     }
+    // Last: it takes the attachments' bodies out of the message.
+    collect(&mut message, 0, &mut out);
     Some(out)
 }
 
@@ -102,9 +103,13 @@ fn forwarded_numbers(m: &Message<'_>, depth: usize) -> Option<String> {
         })
 }
 
-fn collect(m: &Message<'_>, depth: usize, out: &mut Parsed) {
-    for part in m.attachments() {
-        if let Some(inner) = part.message() {
+/// Moves each attachment's decoded body out of the message (a 50 MB attachment is not copied).
+fn collect(m: &mut Message<'_>, depth: usize, out: &mut Parsed) {
+    for i in 0..m.attachments.len() {
+        let Some(part) = m.parts.get_mut(m.attachments[i] as usize) else {
+            continue;
+        };
+        if let PartType::Message(inner) = &mut part.body {
             if depth < MAX_DEPTH {
                 collect(inner, depth + 1, out);
             }
@@ -122,10 +127,15 @@ fn collect(m: &Message<'_>, depth: usize, out: &mut Parsed) {
             })
             .unwrap_or_else(|| "application/octet-stream".into())
             .to_ascii_lowercase();
-        let bytes = part.contents().to_vec();
+        let file_name = part.attachment_name().map(str::to_string);
+        let bytes = match std::mem::take(&mut part.body) {
+            PartType::Binary(b) | PartType::InlineBinary(b) => b.into_owned(),
+            PartType::Text(t) | PartType::Html(t) => t.into_owned().into_bytes(),
+            PartType::Message(_) | PartType::Multipart(_) => vec![],
+        };
         let kind = fax::sniff(&bytes);
         out.attachments.push(Attachment {
-            file_name: part.attachment_name().map(str::to_string),
+            file_name,
             media_type,
             bytes,
             kind,
