@@ -141,6 +141,16 @@ pub async fn each_fax_once(a: &TestApp, c: &City, ids: &[i64]) {
     }
 }
 
+/// Whether `n` messages are processed within `secs` seconds.
+pub async fn all_processed(a: &TestApp, n: i64, secs: u64) -> bool {
+    let q = "SELECT COUNT(*) FROM fax_messages WHERE status = 'processed'";
+    eventually(secs, || async {
+        (sql_count(a, q).await == n).then_some(())
+    })
+    .await
+    .is_some()
+}
+
 /// What must hold at the end, whatever happened on the way.
 async fn nothing_lost_nothing_twice(a: &TestApp, c: &City, smtpd: &Smtpd, ids: &[i64]) {
     let n = ids.len() as i64;
@@ -270,16 +280,10 @@ async fn the_mail_servers_down_and_back() {
     );
     // IMAP back: the FAXes are read; the e-mails still wait for SMTP, retried, not failed.
     dovecot.resume();
-    let read = eventually(60, || async {
-        let n = sql_count(
-            a,
-            "SELECT COUNT(*) FROM fax_messages WHERE status = 'processed'",
-        )
-        .await;
-        (n == 3).then_some(())
-    })
-    .await;
-    assert!(read.is_some(), "the FAXes were read once IMAP was back");
+    assert!(
+        all_processed(a, 3, 60).await,
+        "the FAXes were read once IMAP was back"
+    );
     assert_eq!(
         sql_count(a, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'").await,
         0

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use reqwest::Method;
 
-use super::drills::{each_fax_once, forms_faxed_back};
+use super::drills::{all_processed, each_fax_once, forms_faxed_back};
 use super::forms::city;
 use super::helpers::{eventually, spawn_app_with, sql_count, Backend};
 use super::intake::upload;
@@ -168,16 +168,10 @@ async fn postgres_restarted_mid_run() {
     for m in &mails[3..] {
         assert_eq!(upload(a, &c.centre, &[("f.eml", m)]).await.status(), 202);
     }
-    let done = eventually(120, || async {
-        let n = sql_count(
-            a,
-            "SELECT COUNT(*) FROM fax_messages WHERE status = 'processed'",
-        )
-        .await;
-        (n == 6).then_some(())
-    })
-    .await;
-    assert!(done.is_some(), "every FAX read after the restart");
+    assert!(
+        all_processed(a, 6, 120).await,
+        "every FAX read after the restart"
+    );
     each_fax_once(a, &c, &ids).await;
     let sent = eventually(60, || async {
         let n = sql_count(a, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await;
