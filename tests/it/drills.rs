@@ -14,14 +14,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use serde_json::Value;
 
 use super::cli::Killed;
 use super::forms::{city, City};
 use super::helpers::{eventually, spawn_app_with, sql_count, Backend, TestApp};
 use super::intake::{printed, state};
 use super::mail::{fax_of, gateway_mail, tools, Dovecot};
-use super::offices::APPLICATION;
+use super::offices::application_json;
 use super::smtp::{free_port, Smtpd};
 
 const BIN: &str = env!("CARGO_BIN_EXE_consentflow");
@@ -80,14 +79,9 @@ pub async fn forms_faxed_back(a: &TestApp, c: &City, n: usize) -> (Vec<i64>, Vec
 
 /// An office applies (the city and the applicant get e-mails: work for the sender).
 async fn application(a: &TestApp, i: usize) {
-    let mut body: serde_json::Map<String, Value> = APPLICATION
-        .iter()
-        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-        .collect();
-    body.insert("name".into(), Value::String(format!("訓練事業所 {i}")));
     let r = reqwest::Client::new()
         .post(a.url("/api/v1/office-applications"))
-        .json(&body)
+        .json(&application_json(&format!("訓練事業所 {i}")))
         .send()
         .await
         .unwrap();

@@ -19,6 +19,16 @@ pub const APPLICATION: &[(&str, &str)] = &[
     ("admin_email", "sato@houmon.example.jp"),
 ];
 
+/// [`APPLICATION`] as the API takes it, under another office name.
+pub fn application_json(name: &str) -> Value {
+    let mut v: serde_json::Map<String, Value> = APPLICATION
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+        .collect();
+    v.insert("name".into(), Value::String(name.into()));
+    Value::Object(v)
+}
+
 /// Applies on the public page and has the city approve; returns the office id and the city's PC.
 pub async fn approved_office(a: &TestApp) -> (i64, Pc) {
     let anyone = Pc::new(a);
@@ -351,14 +361,7 @@ async fn the_city_rejects_with_a_reason_and_the_page_is_rate_limited() {
     assert!(html.contains("受け付け済み"), "{html}");
 
     // Over the API, too; the second from this address in the hour is the last.
-    let body = |name: &str| {
-        let mut v: serde_json::Map<String, Value> = APPLICATION
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-            .collect();
-        v.insert("name".into(), Value::String(name.into()));
-        Value::Object(v)
-    };
+    let body = application_json;
     let post = |b: Value, from: Option<&'static str>| {
         let mut r = reqwest::Client::new()
             .post(a.url("/api/v1/office-applications"))
