@@ -19,6 +19,32 @@ pub const APPLICATION: &[(&str, &str)] = &[
     ("admin_email", "sato@houmon.example.jp"),
 ];
 
+/// The `n`th pair of voucher e-mails: (証明書取得用No, パスワード).
+async fn voucher_pair(a: &TestApp, n: usize) -> (String, String) {
+    let number = field(
+        &nth_mail(a, "certificate_number", n).await.2,
+        "証明書取得用No：",
+    );
+    let password = field(
+        &nth_mail(a, "certificate_password", n).await.2,
+        "パスワード：",
+    );
+    (number, password)
+}
+
+/// The city reissues the office's voucher; the new pair is the `n`th.
+async fn reissued(a: &TestApp, city: &Pc, office: i64, n: usize) -> (String, String) {
+    let (s, _, _, _) = city
+        .submit(
+            &format!("/offices/{office}"),
+            &format!("/offices/{office}/reissue"),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 303);
+    voucher_pair(a, n).await
+}
+
 /// [`APPLICATION`] as the API takes it, under another office name.
 pub fn application_json(name: &str) -> Value {
     let mut v: serde_json::Map<String, Value> = APPLICATION
@@ -229,11 +255,7 @@ async fn voucher_flow(a: &TestApp) {
     assert_eq!(s, 303);
     let (_, _, body) = nth_mail(a, "certificate_number", 2).await;
     assert!(body.contains("追加発行（訪問用ノート）"), "{body}");
-    let number2 = field(&body, "証明書取得用No：");
-    let password2 = field(
-        &nth_mail(a, "certificate_password", 2).await.2,
-        "パスワード：",
-    );
+    let (number2, password2) = voucher_pair(a, 2).await;
     let pc2 = Pc::new(a);
     let (s, html, _, _) = redeem(&pc2, &number2, &password2, "訪問用ノート", "").await;
     assert_eq!(
@@ -243,22 +265,7 @@ async fn voucher_flow(a: &TestApp) {
     assert_eq!(pc2.login(&login, ADMIN_PW).await.0, 303);
 
     // Expiry: a reissued pair not used in time is refused.
-    let (s, _, _, _) = city
-        .submit(
-            &format!("/offices/{office}"),
-            &format!("/offices/{office}/reissue"),
-            &[],
-        )
-        .await;
-    assert_eq!(s, 303);
-    let number3 = field(
-        &nth_mail(a, "certificate_number", 3).await.2,
-        "証明書取得用No：",
-    );
-    let password3 = field(
-        &nth_mail(a, "certificate_password", 3).await.2,
-        "パスワード：",
-    );
+    let (number3, password3) = reissued(a, &city, office, 3).await;
     sql(
         a,
         "UPDATE vouchers SET expires_at = '2020-01-01T00:00:00+00:00' WHERE redeemed_at IS NULL",
@@ -296,22 +303,7 @@ async fn voucher_flow(a: &TestApp) {
     );
 
     // Locked after repeated wrong passwords, even with the right one afterwards.
-    let (s, _, _, _) = city
-        .submit(
-            &format!("/offices/{office}"),
-            &format!("/offices/{office}/reissue"),
-            &[],
-        )
-        .await;
-    assert_eq!(s, 303);
-    let number4 = field(
-        &nth_mail(a, "certificate_number", 4).await.2,
-        "証明書取得用No：",
-    );
-    let password4 = field(
-        &nth_mail(a, "certificate_password", 4).await.2,
-        "パスワード：",
-    );
+    let (number4, password4) = reissued(a, &city, office, 4).await;
     for _ in 0..5 {
         assert_eq!(
             redeem(&Pc::new(a), &number4, "guess-guess", "x", "")
