@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::forms::city;
 use super::helpers::{
-    csrf_of, eventually, get, login, outbox_rows, post, spawn_app, Backend, TestApp, PASSWORD,
+    csrf_of, eventually, get, login, post, sent_outbox_rows, spawn_app, Backend, TestApp, PASSWORD,
 };
 use super::intake::printed;
 use super::split::two_page_fax;
@@ -108,8 +108,7 @@ async fn resend_requests_and_activation_are_mailed() {
         parsed.to().unwrap().first().unwrap().address().unwrap(),
         "o@example.jp"
     );
-    let rows = outbox_rows(a).await;
-    assert_eq!(rows[0]["status"], "sent");
+    let rows = sent_outbox_rows(a).await;
     let message_id = rows[0]["message_id"].as_str().unwrap();
     assert_eq!(format!("<{}>", parsed.message_id().unwrap()), message_id);
     // Headers are plain ASCII on the wire (RFC 2047), the body says it is UTF-8.
@@ -154,12 +153,7 @@ async fn resend_requests_and_activation_are_mailed() {
             .await;
         assert_eq!(s, 200, "{v}");
     }
-    let all = eventually(30, || async {
-        let rows = outbox_rows(a).await;
-        rows.iter().all(|r| r["status"] == "sent").then_some(rows)
-    })
-    .await
-    .unwrap();
+    let all = sent_outbox_rows(a).await;
     let activated: Vec<&Value> = all
         .iter()
         .filter(|r| r["template"] == "team_activated")

@@ -419,6 +419,20 @@ pub async fn sql_count(a: &TestApp, q: &str) -> i64 {
     }
 }
 
+/// The outbox's e-mails once every one is marked sent. The SMTP server has a message before
+/// the dispatcher records it as sent, so reading the rows as soon as a message arrives races.
+pub async fn sent_outbox_rows(a: &TestApp) -> Vec<Value> {
+    let sent = eventually(30, || async {
+        let rows = outbox_rows(a).await;
+        rows.iter().all(|r| r["status"] == "sent").then_some(rows)
+    })
+    .await;
+    match sent {
+        Some(rows) => rows,
+        None => panic!("every outbox e-mail sent: {:#?}", outbox_rows(a).await),
+    }
+}
+
 /// The outbox's e-mails, newest first, as the API would show them.
 pub async fn outbox_rows(a: &TestApp) -> Vec<Value> {
     let mut c = a.store.acquire().await.unwrap();

@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::helpers::{outbox_rows, spawn_app_with, sql, sql_count, Backend, TestApp};
+use super::helpers::{sent_outbox_rows, spawn_app_with, sql, sql_count, Backend, TestApp};
 use super::pc::{field, nth_mail, Page, Pc};
 
 pub const APPLICATION: &[(&str, &str)] = &[
@@ -148,7 +148,7 @@ async fn voucher_flow(a: &TestApp) {
 
     // Shown to nobody: the outbox row holds a mark, the sealed copy is gone once sent, and the
     // database keeps only hashes.
-    let rows = outbox_rows(a).await;
+    let rows = sent_outbox_rows(a).await;
     let pw_row = rows
         .iter()
         .find(|r| r["template"] == "certificate_password")
