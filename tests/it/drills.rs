@@ -158,17 +158,26 @@ async fn nothing_lost_nothing_twice(a: &TestApp, c: &City, smtpd: &Smtpd, ids: &
         sent >= 2 * n,
         "copy receipts and application e-mails: {sent}"
     );
-    let mut arrived: BTreeMap<String, usize> = BTreeMap::new();
-    for raw in smtpd.delivered() {
-        let raw = String::from_utf8_lossy(&raw).into_owned();
-        let id = raw
-            .lines()
-            .find_map(|l| l.strip_prefix("Message-ID: "))
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        *arrived.entry(id).or_default() += 1;
-    }
+    // The server writes its maildir a moment after its "250 OK", so the last may lag.
+    let by_id = || {
+        let mut arrived: BTreeMap<String, usize> = BTreeMap::new();
+        for raw in smtpd.delivered() {
+            let raw = String::from_utf8_lossy(&raw).into_owned();
+            let id = raw
+                .lines()
+                .find_map(|l| l.strip_prefix("Message-ID: "))
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            *arrived.entry(id).or_default() += 1;
+        }
+        arrived
+    };
+    let all = eventually(10, || async {
+        Some(by_id()).filter(|m| m.len() as i64 >= sent)
+    })
+    .await;
+    let arrived = all.unwrap_or_else(by_id);
     assert_eq!(
         arrived.len() as i64,
         sent,
