@@ -34,8 +34,17 @@ async fn count(app: &AppState, sql: &'static str) -> i64 {
         .unwrap())
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // The allocator set up as the `consentflow` binary sets it.
+    consentflow::memory::return_freed_memory();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run());
+}
+
+async fn run() {
     if let Ok(filter) = std::env::var("RUST_LOG") {
         let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
     }

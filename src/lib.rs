@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod intake;
 pub mod jobs;
+pub mod memory;
 pub mod outbox;
 pub mod schedule;
 pub mod secret;
