@@ -35,8 +35,9 @@ for code in $(page /enrollments | grep -o 'href="/enrollments/[A-Z0-9]*"' | sed 
   t=$(page "/enrollments/$code" | token)
   type=$(curl -sS -L -o /dev/null -w '%{content_type}' -c "$jar" -b "$jar" \
     --data-urlencode "csrf=$t" "http://127.0.0.1:$port/enrollments/$code/print")
-  if [ "$type" = application/pdf ]; then echo "printed the consent form of $code"; break; fi
+  if [ "$type" = application/pdf ]; then printed=$code; break; fi
 done
+echo "consent form printed: ${printed:-none (the demo city has no enrollment to print)}"
 
 sleep "$idle"
 grep -E '^(VmRSS|VmHWM)' "/proc/$pid/status"
