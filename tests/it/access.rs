@@ -124,7 +124,6 @@ async fn every_get_route_answers_only_its_audience() {
     let a = &app;
     let c = city(a).await;
     let Fx {
-        id: _,
         code,
         page,
         message,
@@ -134,6 +133,7 @@ async fn every_get_route_answers_only_its_audience() {
         cm_id,
         training,
         link,
+        ..
     } = fixture(a, &c).await;
 
     // Every GET route, its audience, and the path to try.
