@@ -16,6 +16,11 @@ use crate::store::Store;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
+    /// The job workers' own pool (`database.worker_connections`): `jobs::run` gives the workers
+    /// a state whose `store` is this one, so web load cannot starve them.
+    pub worker_store: Store,
+    /// Which job workers run, which are down, and how often each was restarted.
+    pub workers: Arc<crate::jobs::supervise::WorkerHealth>,
     pub queue: Queue,
     pub config: Arc<Config>,
     pub keys: Arc<Keys>,
@@ -35,13 +40,17 @@ impl AppState {
         let forms = FormRegistry::load(config.forms_dir.as_deref())?;
         // Parse the font and cut its base subset (~60 ms) now, not in the first care manager's print.
         tokio::task::spawn_blocking(consentflow_workers::form::font::base);
-        let store = Store::connect(&config.database_url).await?;
+        let store = Store::connect_sized(&config.database_url, config.database.web()).await?;
         store.migrate().await?;
+        let worker_store =
+            Store::connect_sized(&config.database_url, config.database.workers()).await?;
         let queue = Queue::new(&store);
         let mailer = crate::outbox::Mailer::build(&config.mail, &config.data_dir)?;
         Ok(AppState {
             mailer: Arc::new(mailer),
             store,
+            worker_store,
+            workers: Default::default(),
             queue,
             config: Arc::new(config),
             keys: Arc::new(keys),

@@ -14,6 +14,8 @@ use crate::secret::Secret;
 pub struct Config {
     /// `sqlite://…` (embedded default) or `postgres://…` (scale-out).
     pub database_url: String,
+    /// Connection pools: one for pages and the API, one the job workers keep to themselves.
+    pub database: Pools,
     /// Holds the SQLite database and generated secrets.
     pub data_dir: PathBuf,
     /// Address the web server binds. Port 0 picks a free port (tests).
@@ -30,6 +32,9 @@ pub struct Config {
     /// Key that signs the pre-login CSRF cookie. Generated when absent.
     pub session_key: Option<Secret>,
     pub session_hours: i64,
+    /// A bearer token for `/metrics`. Without it, `/metrics` answers only requests from this
+    /// machine that no proxy forwarded.
+    pub metrics_token: Option<Secret>,
     /// Run the job workers inside `serve` (the one-process default).
     pub run_workers: bool,
     /// How often idle job workers look for work, in milliseconds.
@@ -54,6 +59,45 @@ pub struct Config {
     pub training: crate::domain::training::TrainingRules,
     /// Reminders about overdue work.
     pub reminders: crate::schedule::config::Reminders,
+}
+
+/// The two connection pools. The job workers have their own, so a crowd of people opening
+/// pages can never take the connections that reading FAXes and sending e-mail need.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Pools {
+    /// Connections for pages and the API (per process).
+    pub web_connections: u32,
+    /// Connections for the job workers, the mailbox and the schedules (per process running them).
+    pub worker_connections: u32,
+    /// How long a request or a job waits for a free connection before giving up, in seconds.
+    pub acquire_timeout_seconds: u64,
+}
+
+impl Default for Pools {
+    fn default() -> Self {
+        Pools {
+            web_connections: 10,
+            worker_connections: 6,
+            acquire_timeout_seconds: 10,
+        }
+    }
+}
+
+impl Pools {
+    pub fn web(&self) -> crate::store::PoolSize {
+        crate::store::PoolSize {
+            max: self.web_connections.max(1),
+            acquire_timeout: std::time::Duration::from_secs(self.acquire_timeout_seconds.max(1)),
+        }
+    }
+
+    pub fn workers(&self) -> crate::store::PoolSize {
+        crate::store::PoolSize {
+            max: self.worker_connections.max(2),
+            acquire_timeout: std::time::Duration::from_secs(self.acquire_timeout_seconds.max(1)),
+        }
+    }
 }
 
 /// Office registration (事業所登録) and its certificates.
@@ -110,6 +154,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database_url: "sqlite://data/consentflow.db".into(),
+            database: Pools::default(),
             data_dir: PathBuf::from("data"),
             listen: "127.0.0.1:8080".into(),
             base_url: None,
@@ -118,6 +163,7 @@ impl Default for Config {
             qr_retired_keys: Default::default(),
             session_key: None,
             session_hours: 12,
+            metrics_token: None,
             run_workers: true,
             job_poll_ms: 250,
             city: "ひたちなか市".into(),

@@ -173,18 +173,6 @@ pub async fn enqueue(app: &AppState, id: i64) {
     }
 }
 
-/// Starts the configured intake sources (IMAP mailbox, hot folder) as background tasks.
-pub fn spawn_sources(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut tasks = Vec::new();
-    if let Some(cfg) = app.config.intake.imap.clone() {
-        tasks.push(tokio::spawn(imap::run(app.clone(), cfg)));
-    }
-    if let Some(dir) = app.config.intake.folder.clone() {
-        tasks.push(tokio::spawn(folder::run(app.clone(), dir)));
-    }
-    tasks
-}
-
 /// Queues many stored messages at once.
 pub async fn enqueue_all(app: &AppState, ids: &[i64]) {
     let jobs = ids

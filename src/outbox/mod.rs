@@ -188,18 +188,15 @@ pub async fn dispatch(app: &AppState) -> AppResult<usize> {
     Ok(n)
 }
 
-/// Runs `dispatch` every `mail.dispatch_seconds` until aborted.
-pub fn spawn_dispatcher(app: &AppState) -> tokio::task::JoinHandle<()> {
-    let app = app.clone();
+/// Runs `dispatch` every `mail.dispatch_seconds`, for ever (the job runner supervises it).
+pub async fn dispatch_loop(app: AppState) {
     let every = std::time::Duration::from_secs(app.config.mail.dispatch_seconds.max(1));
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = dispatch(&app).await {
-                tracing::warn!(error = %e, "outbox dispatch failed");
-            }
-            tokio::time::sleep(every).await;
+    loop {
+        if let Err(e) = dispatch(&app).await {
+            tracing::warn!(error = %e, "outbox dispatch failed");
         }
-    })
+        tokio::time::sleep(every).await;
+    }
 }
 
 #[cfg(test)]

@@ -99,15 +99,36 @@ impl Pooled {
     }
 }
 
+/// How many connections a pool keeps, and how long a caller waits for one.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSize {
+    pub max: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSize {
+    fn default() -> Self {
+        PoolSize {
+            max: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 impl Store {
+    /// Connects to `url` with a default pool (tools and benchmarks).
+    pub async fn connect(url: &str) -> Result<Store, sqlx::Error> {
+        Store::connect_sized(url, PoolSize::default()).await
+    }
+
     /// Connects to `url`. A SQLite file (and its directory) is created on first use, in WAL mode
     /// with foreign keys enforced.
-    pub async fn connect(url: &str) -> Result<Store, sqlx::Error> {
+    pub async fn connect_sized(url: &str, size: PoolSize) -> Result<Store, sqlx::Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
-                .max_connections(10)
-                .acquire_timeout(Duration::from_secs(10))
+                .max_connections(size.max)
+                .acquire_timeout(size.acquire_timeout)
                 .connect_with(opts)
                 .await?;
             Ok(Store::Postgres(pool))
@@ -124,7 +145,8 @@ impl Store {
                 }
             }
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(size.max)
+                .acquire_timeout(size.acquire_timeout)
                 .connect_with(opts)
                 .await?;
             Ok(Store::Sqlite(pool))

@@ -234,7 +234,14 @@ async fn health_metrics_and_headers() {
         .unwrap()
         .contains("frame-ancestors 'none'"));
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert_eq!(r.text().await.unwrap(), "ok sqlite\n");
+    assert!(r.text().await.unwrap().starts_with("ok sqlite\n"));
+    // Each job worker of the process is listed, up.
+    let workers = super::helpers::eventually(10, || async {
+        let body = get(&app, "/healthz").await.1;
+        (body.contains("worker mail: up") && body.contains("worker intake: up")).then_some(body)
+    })
+    .await;
+    assert!(workers.is_some(), "the workers are listed on /healthz");
     let _ = get(&app, "/login").await;
     let (s, m, _) = get(&app, "/metrics").await;
     assert_eq!(s, 200);

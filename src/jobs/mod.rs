@@ -1,0 +1,381 @@
+//! Background jobs on apalis, stored in the same database as everything else.
+//!
+//! `serve` runs them in-process; `worker` runs only them. With PostgreSQL any number of workers
+//! share the queue (apalis locks each task), so a job runs once.
+
+pub mod supervise;
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures::future::{BoxFuture, FutureExt};
+use tokio::sync::watch;
+
+use apalis::prelude::*;
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+use serde::{Deserialize, Serialize};
+
+use consentflow_workers::pdf;
+
+use crate::app::AppState;
+use crate::domain::Actor;
+use crate::service::forms;
+use crate::store::{blobs, forms as repo, users, Store};
+use supervise::{endless, supervise};
+
+/// Print many enrollments' forms into one PDF (batch printing).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PrintBatch {
+    pub batch_id: i64,
+}
+
+/// Read a stored FAX message: documents, pages, matches (FAX intake).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProcessMessage {
+    pub message_id: i64,
+}
+
+/// Send one outbox e-mail (see `outbox::send`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendMail {
+    pub outbox_id: i64,
+}
+
+/// Do the work of one schedule firing (see `schedule::run`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSchedule {
+    pub name: String,
+    pub slot: chrono::DateTime<chrono::Utc>,
+}
+
+const HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// Calls a push method on one of the queue's storages, whichever the backend.
+macro_rules! push {
+    ($queue:expr, $storage:ident, $method:ident($arg:expr)) => {{
+        let r = match $queue {
+            Queue::Sqlite { $storage, .. } => $storage
+                .clone()
+                .$method($arg)
+                .await
+                .map_err(|e| e.to_string()),
+            Queue::Postgres { $storage, .. } => $storage
+                .clone()
+                .$method($arg)
+                .await
+                .map_err(|e| e.to_string()),
+        };
+        r.map_err(|e| anyhow::anyhow!("{e}"))
+    }};
+}
+
+/// The job queues, on whichever backend the store uses.
+#[derive(Clone)]
+pub enum Queue {
+    Sqlite {
+        print: SqliteStorage<PrintBatch>,
+        intake: SqliteStorage<ProcessMessage>,
+        mail: SqliteStorage<SendMail>,
+        schedule: SqliteStorage<RunSchedule>,
+    },
+    Postgres {
+        print: PostgresStorage<PrintBatch>,
+        intake: PostgresStorage<ProcessMessage>,
+        mail: PostgresStorage<SendMail>,
+        schedule: PostgresStorage<RunSchedule>,
+    },
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Queue")
+    }
+}
+
+impl Queue {
+    pub fn new(store: &Store) -> Queue {
+        // A short heartbeat: apalis sometimes makes its first fetch only at the first heartbeat
+        // (30 s by default), and a job whose worker died is taken over after
+        // `missed_heartbeats` of them.
+        fn sqlite<T>(p: &sqlx::SqlitePool) -> SqliteStorage<T> {
+            let c = apalis_sqlite::Config::default()
+                .queue(std::any::type_name::<T>())
+                .heartbeat_interval(HEARTBEAT)
+                .missed_heartbeats(3);
+            SqliteStorage::new(p).with_config(c)
+        }
+        fn postgres<T>(p: &sqlx::PgPool) -> PostgresStorage<T> {
+            let c = apalis_postgres::Config::default()
+                .queue(std::any::type_name::<T>())
+                .heartbeat_interval(HEARTBEAT)
+                .missed_heartbeats(3);
+            PostgresStorage::new(p).with_config(c)
+        }
+        match store {
+            Store::Sqlite(p) => Queue::Sqlite {
+                print: sqlite(p),
+                intake: sqlite(p),
+                mail: sqlite(p),
+                schedule: sqlite(p),
+            },
+            Store::Postgres(p) => Queue::Postgres {
+                print: postgres(p),
+                intake: postgres(p),
+                mail: postgres(p),
+                schedule: postgres(p),
+            },
+        }
+    }
+
+    pub async fn print_batch(&self, job: PrintBatch) -> anyhow::Result<()> {
+        push!(self, print, push(job))
+    }
+
+    /// Queues many messages in one insert (an IMAP batch).
+    pub async fn process_messages(&self, jobs: Vec<ProcessMessage>) -> anyhow::Result<()> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        push!(self, intake, push_bulk(jobs))
+    }
+
+    pub async fn process_message(&self, job: ProcessMessage) -> anyhow::Result<()> {
+        push!(self, intake, push(job))
+    }
+
+    pub async fn run_schedule(&self, job: RunSchedule) -> anyhow::Result<()> {
+        push!(self, schedule, push(job))
+    }
+
+    pub async fn send_mails(&self, ids: Vec<i64>) -> anyhow::Result<()> {
+        let jobs: Vec<SendMail> = ids
+            .into_iter()
+            .map(|outbox_id| SendMail { outbox_id })
+            .collect();
+        push!(self, mail, push_bulk(jobs))
+    }
+}
+
+/// Sends one e-mail. Failures are recorded on the outbox row and retried by the dispatcher,
+/// not by apalis, so the job itself succeeds unless the database is unreachable.
+#[tracing::instrument(skip(app), fields(outbox_id = job.outbox_id))]
+pub async fn send_mail(job: SendMail, app: Data<AppState>) -> Result<(), BoxDynError> {
+    match crate::outbox::send(&app, job.outbox_id).await {
+        Ok(_) | Err(crate::error::AppError::NotFound) => Ok(()),
+        Err(e) => Err(e.to_string().into()),
+    }
+}
+
+/// Does the work of one schedule firing.
+#[tracing::instrument(skip(app), fields(schedule = %job.name))]
+pub async fn run_schedule(job: RunSchedule, app: Data<AppState>) -> Result<(), BoxDynError> {
+    crate::schedule::run(&app, &job.name, job.slot)
+        .await
+        .map_err(|e| e.to_string().into())
+}
+
+/// Reads one stored FAX message (see `intake::process`).
+#[tracing::instrument(skip(app), fields(message_id = job.message_id))]
+pub async fn process_message(job: ProcessMessage, app: Data<AppState>) -> Result<(), BoxDynError> {
+    match crate::intake::process::process_message(&app, job.message_id).await {
+        Ok(_) | Err(crate::error::AppError::NotFound) => Ok(()),
+        Err(e) => Err(e.to_string().into()),
+    }
+}
+
+/// Prints each enrollment as the user who asked (so the same rules apply as for one form),
+/// records progress, and stores the joined PDF. One enrollment that cannot be printed is listed
+/// with its reason; the rest still print.
+#[tracing::instrument(skip(app), fields(batch_id = job.batch_id))]
+pub async fn print_batch(job: PrintBatch, app: Data<AppState>) -> Result<(), BoxDynError> {
+    let mut c = app.store.acquire().await?;
+    let batch = repo::batch(c.conn(), job.batch_id)
+        .await?
+        .ok_or("batch not found")?;
+    if batch.status == "done" || batch.status == "failed" {
+        return Ok(()); // a retry after the work was finished
+    }
+    let user = users::get(c.conn(), batch.requested_by)
+        .await?
+        .ok_or("user not found")?;
+    drop(c);
+    let actor = Actor::User {
+        id: user.id,
+        role: user.role(),
+        office_id: user.office_id,
+    };
+    let ids: Vec<i64> = serde_json::from_str(&batch.enrollment_ids)?;
+    let mut pdfs = Vec::new();
+    let mut problems = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        match forms::issue_or_fetch(&app, &actor, *id, batch.blank).await {
+            Ok((_, pdf)) => pdfs.push(pdf),
+            Err(e) => {
+                let mut c = app.store.acquire().await?;
+                let code = crate::store::enrollments::get(c.conn(), *id)
+                    .await?
+                    .map(|e| e.code)
+                    .unwrap_or_else(|| id.to_string());
+                problems.push(format!("登録コード {code}: {}", e.message_ja()));
+            }
+        }
+        let mut tx = app.store.begin().await?;
+        repo::batch_progress(tx.conn(), batch.id, i as i64 + 1).await?;
+        tx.commit().await?;
+    }
+    let merged = if pdfs.is_empty() {
+        None
+    } else {
+        Some(tokio::task::spawn_blocking(move || pdf::merge(&pdfs)).await??)
+    };
+    let error = (!problems.is_empty()).then(|| problems.join("\n"));
+    let mut tx = app.store.begin().await?;
+    let sha = match &merged {
+        Some(bytes) => Some(blobs::put(tx.conn(), "application/pdf", bytes).await?),
+        None => None,
+    };
+    repo::batch_finish(tx.conn(), batch.id, sha.as_deref(), error.as_deref()).await?;
+    tx.commit().await?;
+    tracing::info!(
+        printed = ids.len() - problems.len(),
+        refused = problems.len(),
+        "print batch finished"
+    );
+    Ok(())
+}
+
+/// Runs every worker until `shutdown` completes. Idle workers look for new tasks every `poll`:
+/// apalis otherwise wakes only on its heartbeat (30 s), too slow for someone watching a
+/// progress bar.
+///
+/// The workers use the state's `worker_store`, a pool of their own, and each runs under
+/// [`supervise`]: one that fails (a pool timeout under load, a lost database) is started again
+/// after a pause, never left dead.
+pub async fn run<S>(app: AppState, poll: Duration, shutdown: S) -> anyhow::Result<()>
+where
+    S: Future<Output = std::io::Result<()>> + Send,
+{
+    let app = AppState {
+        store: app.worker_store.clone(),
+        queue: Queue::new(&app.worker_store),
+        ..app
+    };
+    let (stop_tx, stop) = watch::channel(false);
+    // Messages stored while no worker ran, or whose job was lost in a crash.
+    if let Err(e) = crate::intake::sweep(&app).await {
+        tracing::warn!(error = %e, "could not queue stored messages");
+    }
+    let mut tasks = Vec::new();
+    // The same workers on either backend: the storages differ in type, so a macro.
+    macro_rules! worker {
+        ($name:literal, $storage:expr, $handler:ident) => {{
+            let (storage, a, until) = ($storage, app.clone(), stop.clone());
+            tasks.push(tokio::spawn(supervise(
+                $name,
+                app.workers.clone(),
+                stop.clone(),
+                move || {
+                    let worker = WorkerBuilder::new(worker_name($name))
+                        .backend(storage.clone().poll_with_interval(poll))
+                        .data(a.clone())
+                        .build($handler);
+                    let until = until.clone();
+                    async move {
+                        let signal = async move {
+                            supervise::stopped(until).await;
+                            Ok::<(), std::io::Error>(())
+                        };
+                        worker.run_until(signal).await.map_err(|e| e.to_string())
+                    }
+                },
+            )));
+        }};
+    }
+    macro_rules! workers {
+        ($print:expr, $intake:expr, $mail:expr, $schedule:expr) => {{
+            worker!("print-batch", $print, print_batch);
+            worker!("intake", $intake, process_message);
+            worker!("mail", $mail, send_mail);
+            worker!("schedule", $schedule, run_schedule);
+        }};
+    }
+    match app.queue.clone() {
+        Queue::Sqlite {
+            print,
+            intake,
+            mail,
+            schedule,
+        } => workers!(print, intake, mail, schedule),
+        Queue::Postgres {
+            print,
+            intake,
+            mail,
+            schedule,
+        } => workers!(print, intake, mail, schedule),
+    }
+    tasks.extend(loops(&app, &stop));
+    // Slots missed while every node was down, then the triggers.
+    let triggers = if app.config.schedules.enabled {
+        if let Err(e) = crate::schedule::catch_up(&app, crate::schedule::Run::Queue).await {
+            tracing::warn!(error = %e, "could not catch up the schedules");
+        }
+        Some(crate::schedule::start(&app).await?)
+    } else {
+        None
+    };
+    let asked = shutdown.await;
+    let _ = stop_tx.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    if let Some(t) = triggers {
+        t.stop().await;
+    }
+    app.worker_store.close().await;
+    asked.map_err(|e| anyhow::anyhow!("shutdown signal: {e}"))
+}
+
+/// The loops beside the workers (the mailbox, the hot folder, the outbox dispatcher), each
+/// supervised like a worker.
+fn loops(app: &AppState, stop: &watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    let mut spawn = |name: &'static str, run: Box<dyn Fn() -> BoxFuture<'static, ()> + Send>| {
+        tasks.push(tokio::spawn(endless(
+            name,
+            app.workers.clone(),
+            stop.clone(),
+            run,
+        )));
+    };
+    if let Some(cfg) = app.config.intake.imap.clone() {
+        let a = app.clone();
+        spawn(
+            "imap",
+            Box::new(move || crate::intake::imap::run(a.clone(), cfg.clone()).boxed()),
+        );
+    }
+    if let Some(dir) = app.config.intake.folder.clone() {
+        let a = app.clone();
+        spawn(
+            "folder",
+            Box::new(move || crate::intake::folder::run(a.clone(), dir.clone()).boxed()),
+        );
+    }
+    let a = app.clone();
+    spawn(
+        "outbox",
+        Box::new(move || crate::outbox::dispatch_loop(a.clone()).boxed()),
+    );
+    tasks
+}
+
+/// Worker names are registered in the queue's tables, so each process needs its own.
+fn worker_name(kind: &str) -> String {
+    use rand::RngCore;
+    format!(
+        "{kind}-{}-{:08x}",
+        std::process::id(),
+        rand::rng().next_u32()
+    )
+}
