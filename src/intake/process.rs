@@ -172,7 +172,13 @@ async fn store_page(
     row.height = Some(i64::from(page.height));
     row.stage = page.scan.stage;
     row.scan_ms = Some(page.scan.elapsed.as_millis() as i64);
-    let text = page.scan.found.first().map(|f| f.text.clone());
+    // Two forms' codes on one page: keep every code read, so the centre is offered each.
+    let text = if codes_on(page).len() > 1 {
+        let all: Vec<&str> = page.scan.found.iter().map(|f| f.text.as_str()).collect();
+        Some(all.join("\n"))
+    } else {
+        page.scan.found.first().map(|f| f.text.clone())
+    };
     row.payload = text.as_deref();
     let (outcome, reason, enrollment) = decide_page(c.reborrow(), page, &content, &mut row).await?;
     row.outcome = outcome;
@@ -181,8 +187,51 @@ async fn store_page(
     Ok((id, outcome, enrollment))
 }
 
-/// The outcome of a readable page, filling in the match on `row`.
+/// The distinct enrollment codes of the verified consent-form codes on a page, in the order read.
+fn codes_on(page: &ReadPage) -> Vec<String> {
+    let mut codes: Vec<String> = Vec::new();
+    for p in page.scan.verified().filter(|p| p.kind == FormKind::Bessi1) {
+        let code = p.code.to_string();
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+/// The outcome of a readable page, filling in the match on `row`. A note on a code that could
+/// not be verified beside one that could is added to the reason.
 async fn decide_page(
+    c: Conn<'_>,
+    page: &ReadPage,
+    content: &str,
+    row: &mut NewPage<'_>,
+) -> AppResult<(&'static str, String, Option<i64>)> {
+    let codes = codes_on(page);
+    if codes.len() > 1 {
+        // Two forms FAXed overlapped, or a page pasted onto another: never matched silently.
+        let reason = format!(
+            "1ページに複数の登録コードがあります（{}）",
+            codes.join(", ")
+        );
+        return Ok(("invalid", reason, None));
+    }
+    let (outcome, mut reason, enrollment) = decide_one(c, page, content, row).await?;
+    let unverified = page
+        .scan
+        .found
+        .iter()
+        .find_map(|f| f.verdict.as_ref().err());
+    if let (Some(e), false) = (unverified, codes.is_empty()) {
+        reason = format!(
+            "{reason}（ほかに検証できないQRコードがあります：{}）",
+            invalid_reason(e)
+        );
+    }
+    Ok((outcome, reason, enrollment))
+}
+
+async fn decide_one(
     mut c: Conn<'_>,
     page: &ReadPage,
     content: &str,

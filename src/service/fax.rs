@@ -122,16 +122,24 @@ pub async fn candidates(
         .await?
         .ok_or(AppError::NotFound)?;
     let payload = fax_list::page_payload(c.conn(), page_id).await?;
-    // A damaged or forged code still names a code: "CF1:B1:<code>:…".
-    let code = payload
+    // A damaged or forged code still names a code: "CF1:B1:<code>:…". A page with two forms'
+    // codes keeps one per line, and both are offered.
+    let codes: Vec<String> = payload
         .as_deref()
-        .and_then(|p| p.split(':').nth(2))
-        .and_then(|s| consentflow_workers::EnrollmentCode::try_from(s.to_string()).ok())
-        .map(|c| c.to_string());
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split(':').nth(2))
+        .filter_map(|s| consentflow_workers::EnrollmentCode::try_from(s.to_string()).ok())
+        .map(|c| c.to_string())
+        .take(2)
+        .collect();
     let search = search.and_then(SearchTerm::parse);
     Ok(fax_list::candidates(
         c.conn(),
-        code.as_deref(),
+        (
+            codes.first().map(String::as_str),
+            codes.get(1).map(String::as_str),
+        ),
         page.fax_number.as_deref(),
         search.as_ref(),
     )

@@ -190,11 +190,12 @@ pub struct Candidate {
     pub office_name: String,
 }
 
-/// Enrollments waiting for a copy that a page may belong to: the code read off a damaged QR
-/// code, the obtainer's office FAX number (digits only), or a search by name, カナ or code.
+/// Enrollments waiting for a copy that a page may belong to: the codes read off the page (a
+/// damaged QR code, or two forms' codes on one page), the obtainer's office FAX number (digits
+/// only), or a search by name, カナ or code.
 pub async fn candidates(
     c: Conn<'_>,
-    code: Option<&str>,
+    codes: (Option<&str>, Option<&str>),
     fax_digits: Option<&str>,
     search: Option<&SearchTerm>,
 ) -> Result<Vec<Candidate>, sqlx::Error> {
@@ -204,17 +205,18 @@ pub async fn candidates(
         JOIN offices o ON o.id = e.obtainer_office_id
         WHERE e.state IN ('form_issued', 'consent_signed', 'returned') -- State::awaits_copy
           AND (
-            e.code = $1
+            e.code = $1 OR e.code = $6
             OR REPLACE(REPLACE(REPLACE(o.fax, '-', ''), ' ', ''), '(', '') = $2
             OR REPLACE(REPLACE(s.name, ' ', ''), '　', '') LIKE $3
             OR REPLACE(REPLACE(s.kana, ' ', ''), '　', '') LIKE $4 OR e.code = $5)
         ORDER BY e.updated_at DESC, e.id DESC LIMIT 50";
     db!(c, |c| sqlx::query_as::<_, Candidate>(sql)
-        .bind(code)
+        .bind(codes.0)
         .bind(fax_digits)
         .bind(search.map(|s| s.name_like.as_str()))
         .bind(search.map(|s| s.kana_like.as_str()))
         .bind(search.and_then(|s| s.code.as_deref()))
+        .bind(codes.1)
         .fetch_all(&mut *c)
         .await)
 }

@@ -11,6 +11,7 @@ mod ccitt;
 pub mod gray;
 mod jbig2;
 mod pdf;
+pub mod predictor;
 mod raster;
 mod render;
 mod report;

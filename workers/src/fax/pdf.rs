@@ -8,7 +8,7 @@ use lopdf::{DecompressError, Dictionary, Document, LoadOptions, Object, ObjectId
 use super::ccitt::{self, Params};
 use super::gray::Gray;
 use super::render::Rasteriser;
-use super::{jbig2, raster, DocError, Limits, Page, PageError};
+use super::{jbig2, predictor, raster, DocError, Limits, Page, PageError};
 
 /// Below this resolution across the page, an image is a logo or a stamp rather than the scan of
 /// the page, and the page is rasterised instead.
@@ -158,14 +158,19 @@ fn image_page(doc: &Document, id: ObjectId, limits: &Limits) -> Result<Page, Pag
                 .get_object(img.id)
                 .and_then(Object::as_stream)
                 .map_err(|e| PageError::Corrupt(e.to_string()))?;
+            // The image's own size bounds its samples (16-bit RGBA and a predictor byte per
+            // row at most), whatever the stream claims to inflate to.
             let raw = if filters.is_empty() {
                 stream.content.clone()
             } else {
-                stream
-                    // The image's own size bounds its samples (16-bit RGBA and a predictor
-                    // byte per row at most), whatever the stream claims to inflate to.
-                    .decompressed_content_with_limit((w as usize * 8 + 1) * h as usize)
-                    .map_err(|e| PageError::Corrupt(format!("Flate image: {e}")))?
+                let bound = (w as u64 * 8 + 1) * u64::from(h);
+                let raw = inflate_at_most(&stream.content, bound)
+                    .map_err(|e| PageError::Corrupt(format!("Flate image: {e}")))?;
+                match predictor_of(doc, dict, w) {
+                    Some(p) => predictor::undo(&raw, &p)
+                        .map_err(|e| PageError::Corrupt(format!("Flate image: {e}")))?,
+                    None => raw,
+                }
             };
             samples(doc, dict, &raw, w, h)?
         }
@@ -179,13 +184,44 @@ fn image_page(doc: &Document, id: ObjectId, limits: &Limits) -> Result<Page, Pag
 }
 
 fn inflate(data: &[u8], limits: &Limits) -> Result<Vec<u8>, PageError> {
+    inflate_at_most(data, limits.max_bytes).map_err(|e| PageError::Corrupt(format!("Flate: {e}")))
+}
+
+/// Inflates at most `max` bytes: what a bomb would make beyond that is never produced, and a
+/// stream that would make more is an error.
+fn inflate_at_most(data: &[u8], max: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::new();
     flate2::read::ZlibDecoder::new(data)
-        .take(limits.max_bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| PageError::Corrupt(format!("Flate: {e}")))?;
+        .take(max.saturating_add(1))
+        .read_to_end(&mut out)?;
+    if out.len() as u64 > max {
+        return Err(std::io::Error::other(format!("inflates past {max} bytes")));
+    }
     Ok(out)
+}
+
+/// The image's Flate predictor, if it has one. Parameters a producer left out are taken from
+/// the image itself (its bit depth, colours and width) rather than the standard's defaults,
+/// which no real image matches.
+fn predictor_of(doc: &Document, dict: &Dictionary, w: u32) -> Option<predictor::Predictor> {
+    let p = params(doc, dict)?;
+    let int = |d: &Dictionary, k: &[u8]| d.get(k).ok().and_then(|o| o.as_i64().ok());
+    let kind = int(&p, b"Predictor").unwrap_or(1);
+    if kind <= 1 {
+        return None;
+    }
+    let bits = int(&p, b"BitsPerComponent")
+        .or_else(|| int(dict, b"BitsPerComponent"))
+        .unwrap_or(8);
+    let colors = int(&p, b"Colors").unwrap_or(components(doc, dict) as i64);
+    let columns = int(&p, b"Columns").unwrap_or(i64::from(w));
+    Some(predictor::Predictor {
+        kind,
+        colors: colors.clamp(0, 32) as usize,
+        bits: bits.clamp(0, 32) as usize,
+        columns: columns.clamp(0, 100_000) as usize,
+    })
 }
 
 /// Whether `/Decode [1 0]` inverts the samples.
@@ -277,7 +313,7 @@ fn jbig2_image(
     )
 }
 
-/// Raw samples: 1 or 8 bits, grey or RGB (ICC-based profiles by their component count).
+/// Raw samples: 1, 2, 4, 8 or 16 bits, grey or RGB (ICC-based profiles by their component count).
 fn samples(
     doc: &Document,
     dict: &Dictionary,
@@ -296,30 +332,14 @@ fn samples(
         .and_then(|o| o.as_bool().ok())
         .unwrap_or(false);
     let channels = if mask { 1 } else { components(doc, dict) };
-    let mut g = match (bpc, channels) {
-        (1, 1) => {
-            let stride = (w as usize).div_ceil(8);
-            if raw.len() < stride * h as usize {
-                return Err(PageError::Corrupt(
-                    "image data is shorter than its size".into(),
-                ));
-            }
-            let mut data = Vec::with_capacity(w as usize * h as usize);
-            for y in 0..h as usize {
-                for x in 0..w as usize {
-                    let bit = (raw[y * stride + x / 8] >> (7 - x % 8)) & 1;
-                    data.push(if bit == 1 { 255 } else { 0 });
-                }
-            }
-            Gray::new(w, h, data)
-        }
-        (8, c) => raster::to_luma(raw, w, h, c)?,
-        (b, c) => {
-            return Err(PageError::Unsupported(format!(
-                "{b}-bit images with {c} components"
-            )))
-        }
-    };
+    if !matches!(bpc, 1 | 2 | 4 | 8 | 16) {
+        return Err(PageError::Unsupported(format!(
+            "{bpc}-bit images with {channels} components"
+        )));
+    }
+    let (per_row, rows) = (w as usize * channels, h as usize);
+    let data = predictor::to_8bit(raw, bpc as usize, per_row, rows).map_err(PageError::Corrupt)?;
+    let mut g = raster::to_luma(&data, w, h, channels)?;
     // Grey samples and stencil masks alike: 0 is ink. /Decode [1 0] swaps the meaning.
     if decode_inverted(doc, dict) {
         g.invert();

@@ -2,7 +2,9 @@
 //! two QR codes per page in opposite corners away from the staple corner, the enrollment code
 //! printed large beside each, nothing within 15 mm of an edge, black only.
 
+mod cells;
 mod draw;
+mod fit;
 pub mod font;
 mod kinsoku;
 mod page;
@@ -138,7 +140,7 @@ pub struct Rendered {
 
 /// Renders `data` on template `t`. The same inputs always give the same bytes.
 pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendered, FormError> {
-    page::check_fields(t, font::font(), data)?;
+    cells::check_fields(t, font::font(), data)?;
     let f = font::for_text(field_texts(data).chain(t.paragraphs.iter().map(String::as_str)));
     if data.team.len() > 60 {
         return Err(FormError::TeamTooLarge(data.team.len()));

@@ -2,12 +2,13 @@
 
 use printpdf::{FontId, Op};
 
+use super::cells::{fitted_text, obtainer_text, team_cell_width, value_width};
 use super::draw::{qr_code, Canvas, PAGE_H, PAGE_W};
+use super::fit::PT_MM;
 use super::font::FormFont;
 use super::template::Template;
-use super::{wareki, wrap, wrap_varying, FormData, FormError};
+use super::{wareki, wrap, wrap_varying, FormData};
 
-const PT_MM: f32 = 25.4 / 72.0;
 /// The flowing content stops here; below are the bottom QR code and the signature block.
 const FLOW_END: f32 = 234.0;
 
@@ -30,7 +31,7 @@ fn fill(text: &str, d: &FormData) -> String {
         .replace("{centre_fax}", &d.place.centre_fax)
 }
 
-fn body_width(t: &Template) -> f32 {
+pub(super) fn body_width(t: &Template) -> f32 {
     PAGE_W - 2.0 * t.layout.margin_mm
 }
 
@@ -39,7 +40,7 @@ fn line_mm(t: &Template) -> f32 {
 }
 
 /// Column x-offsets and widths of the team table.
-fn team_columns(t: &Template) -> [(f32, f32); 4] {
+pub(super) fn team_columns(t: &Template) -> [(f32, f32); 4] {
     let x = t.layout.margin_mm;
     let w = body_width(t);
     [
@@ -48,48 +49,6 @@ fn team_columns(t: &Template) -> [(f32, f32); 4] {
         (x + w * 0.54, w * 0.24),
         (x + w * 0.78, w * 0.22),
     ]
-}
-
-/// Refuses what cannot be printed well: glyphs the font lacks, text wider than its cell.
-pub fn check_fields(t: &Template, f: &FormFont, d: &FormData) -> Result<(), FormError> {
-    let size = t.layout.body_pt;
-    let label_w = 30.0;
-    let value_w = body_width(t) - label_w - 4.0;
-    let [office, prof, name, phone] = team_columns(t);
-    let mut fields: Vec<(&'static str, &str, f32)> = Vec::new();
-    if let Some(s) = &d.subject {
-        fields.extend([
-            ("name", s.name.as_str(), value_w),
-            ("kana", s.kana.as_str(), value_w),
-            ("address", s.address.as_str(), value_w),
-            ("phone", s.phone.as_str(), value_w),
-        ]);
-    }
-    for m in &d.team {
-        fields.extend([
-            ("team.office", m.office.as_str(), office.1 - 2.0),
-            ("team.profession", m.profession.as_str(), prof.1 - 2.0),
-            ("team.name", m.name.as_str(), name.1 - 2.0),
-            ("team.phone", m.phone.as_str(), phone.1 - 2.0),
-        ]);
-    }
-    if let Some(o) = &d.obtainer {
-        fields.extend([
-            ("obtainer.office", o.office.as_str(), value_w * 0.6),
-            ("obtainer.name", o.name.as_str(), value_w * 0.4 - 4.0),
-        ]);
-    }
-    for (field, value, width) in fields {
-        let chars = f.missing(value);
-        if !chars.is_empty() {
-            return Err(FormError::MissingGlyphs { field, chars });
-        }
-        if f.text_width_mm(value, size) > width {
-            let max = (width / f.width_mm('あ', size)).floor() as usize;
-            return Err(FormError::TooLong { field, max });
-        }
-    }
-    Ok(())
 }
 
 /// Where the paragraphs begin, and the gap after each.
@@ -231,7 +190,7 @@ pub fn draw(
         Content::TeamContinued { team } => {
             c.text(m, 31.0, l.title_pt, &t.title);
             c.text(m, 55.0, l.body_pt, &t.labels.team_continued);
-            team_table(t, &mut c, d, 58.0, team.clone());
+            team_table(t, f, &mut c, d, 58.0, team.clone());
         }
     }
     c.ops
@@ -289,16 +248,14 @@ fn front(
         &format!("■ {}", lab.subject),
     );
     let top = pos.subject_y + 6.5;
-    labelled_rows(t, c, top, &rows);
+    labelled_rows(t, f, c, top, &rows);
     // The team.
     c.text(m, pos.team_y + 5.0, l.body_pt, &format!("■ {}", lab.team));
-    let end = team_table(t, c, d, pos.team_y + 6.5, team);
+    let end = team_table(t, f, c, d, pos.team_y + 6.5, team);
     // The consent obtainer, and the note on proxies.
     let ob = d.obtainer.as_ref();
-    let obtainer = ob
-        .map(|o| format!("{}　　{}", o.office, o.name))
-        .unwrap_or_default();
-    labelled_rows(t, c, end + 3.0, &[(&lab.obtainer, obtainer)]);
+    let obtainer = ob.map(obtainer_text).unwrap_or_default();
+    labelled_rows(t, f, c, end + 3.0, &[(&lab.obtainer, obtainer)]);
     let note_w = body_width(t);
     let mut ny = end + 3.0 + l.row_mm;
     for line in wrap(&format!("※{}", lab.proxy_note), note_w, |ch| {
@@ -319,15 +276,22 @@ fn front(
 }
 
 /// A two-column table of label and value, ruled. Returns the y below it.
-fn labelled_rows(t: &Template, c: &mut Canvas, top: f32, rows: &[(&str, String)]) -> f32 {
+fn labelled_rows(
+    t: &Template,
+    f: &FormFont,
+    c: &mut Canvas,
+    top: f32,
+    rows: &[(&str, String)],
+) -> f32 {
     let l = &t.layout;
     let (x, w) = (l.margin_mm, body_width(t));
     let mut y = top;
     for (label, value) in rows {
         c.rect(x, y, w, l.row_mm, 0.5);
         c.line(x + 30.0, y, x + 30.0, y + l.row_mm, 0.5);
-        c.text(x + 2.0, y + l.row_mm - 2.2, l.body_pt, label);
-        c.text(x + 32.0, y + l.row_mm - 2.2, l.body_pt, value);
+        let baseline = y + l.row_mm - 2.2;
+        c.text(x + 2.0, baseline, l.body_pt, label);
+        fitted_text(c, f, t, x + 32.0, y, value_width(t), baseline, value);
         y += l.row_mm;
     }
     y
@@ -336,6 +300,7 @@ fn labelled_rows(t: &Template, c: &mut Canvas, top: f32, rows: &[(&str, String)]
 /// The team table: a header row, then the members in `range` (blank rows for the blank form).
 fn team_table(
     t: &Template,
+    f: &FormFont,
     c: &mut Canvas,
     d: &FormData,
     top: f32,
@@ -359,9 +324,10 @@ fn team_table(
         }
     }));
     for row in rows {
-        for ((x, w), cell) in cols.iter().zip(row.iter()) {
-            c.rect(*x, y, *w, l.row_mm, 0.5);
-            c.text(x + 1.5, y + l.row_mm - 2.2, l.body_pt, cell);
+        for (&(x, w), cell) in cols.iter().zip(row.iter()) {
+            c.rect(x, y, w, l.row_mm, 0.5);
+            let width = team_cell_width((x, w));
+            fitted_text(c, f, t, x + 1.5, y, width, y + l.row_mm - 2.2, cell);
         }
         y += l.row_mm;
     }

@@ -33,6 +33,9 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
     /// What the reader takes it for; `None`: not a FAX document, listed and skipped.
     pub kind: Option<Kind>,
+    /// Its base64 was damaged (junk characters, a broken line, no padding) and decoded again
+    /// leniently, as common mail clients do.
+    pub repaired: bool,
 }
 
 #[derive(Debug, Default)]
@@ -128,19 +131,56 @@ fn collect(m: &mut Message<'_>, depth: usize, out: &mut Parsed) {
             .unwrap_or_else(|| "application/octet-stream".into())
             .to_ascii_lowercase();
         let file_name = part.attachment_name().map(str::to_string);
-        let bytes = match std::mem::take(&mut part.body) {
+        let mut bytes = match std::mem::take(&mut part.body) {
             PartType::Binary(b) | PartType::InlineBinary(b) => b.into_owned(),
             PartType::Text(t) | PartType::Html(t) => t.into_owned().into_bytes(),
             PartType::Message(_) | PartType::Multipart(_) => vec![],
         };
-        let kind = fax::sniff(&bytes);
+        let mut kind = fax::sniff(&bytes);
+        let mut repaired = false;
+        let base64 = part
+            .content_transfer_encoding()
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
+        if kind.is_none() && base64 {
+            let (from, to) = (part.offset_body as usize, part.offset_end as usize);
+            let body = m.raw_message.get(from..to).unwrap_or_default();
+            if let Some(fixed) = lenient_base64(body).filter(|b| fax::sniff(b).is_some()) {
+                kind = fax::sniff(&fixed);
+                bytes = fixed;
+                repaired = true;
+            }
+        }
         out.attachments.push(Attachment {
             file_name,
             media_type,
             bytes,
             kind,
+            repaired,
         });
     }
+}
+
+/// Decodes base64 as forgiving mail clients do: characters outside the alphabet (junk a
+/// gateway inserted, broken line ends, stray `=`) are skipped, padding is optional, and a
+/// dangling last character is dropped. `None` when nothing decodes.
+pub fn lenient_base64(body: &[u8]) -> Option<Vec<u8>> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::Engine;
+    let mut clean: Vec<u8> = body
+        .iter()
+        .copied()
+        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+        .collect();
+    if clean.len() % 4 == 1 {
+        clean.pop();
+    }
+    let config = GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let decoded = GeneralPurpose::new(&base64::alphabet::STANDARD, config)
+        .decode(&clean)
+        .ok()?;
+    (!decoded.is_empty()).then_some(decoded)
 }
 
 /// The first telephone number in a text: Japanese numbers of 10 or 11 digits starting 0, or
@@ -257,6 +297,48 @@ mod tests {
         );
         let m = MessageParser::default().parse(&raw).unwrap();
         assert_eq!(m.body_text(0).as_deref(), Some("柴田介護保険事務所より"));
+    }
+
+    /// A FAX gateway's message whose TIFF attachment has junk characters and a broken line in
+    /// its base64.
+    fn damaged_message(body: &str) -> Vec<u8> {
+        format!(
+            "From: gw@example.jp\r\nSubject: FAX 029-212-3752\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+             Content-Type: image/tiff; name=\"fax.tif\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+             {body}\r\n--b--\r\n"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn damaged_base64_is_decoded_leniently_and_marked() {
+        use base64::Engine;
+        let tiff: Vec<u8> = b"II*\0\x08\0\0\0"
+            .iter()
+            .copied()
+            .chain((0..200u32).map(|i| (i * 7) as u8))
+            .collect();
+        let clean = base64::engine::general_purpose::STANDARD.encode(&tiff);
+        // Junk inside, a line broken in two with a stray character, padding lost.
+        let (a, b) = clean.split_at(40);
+        let damaged = format!("{a}!!*\r\n ~{}", b.trim_end_matches('='));
+        let p = parse(&damaged_message(&damaged)).expect("a message");
+        let att = &p.attachments[0];
+        assert_eq!(att.kind, Some(Kind::Tiff));
+        assert!(att.repaired);
+        assert_eq!(att.bytes, tiff);
+        // An intact one is not marked.
+        let p = parse(&damaged_message(&clean)).unwrap();
+        assert!(!p.attachments[0].repaired);
+        assert_eq!(p.attachments[0].bytes, tiff);
+        // Still not a document after repair: skipped as before.
+        let text = base64::engine::general_purpose::STANDARD.encode(b"hello, not a fax");
+        let p = parse(&damaged_message(&format!("{text}##"))).unwrap();
+        assert_eq!(
+            (p.attachments[0].kind, p.attachments[0].repaired),
+            (None, false)
+        );
     }
 
     #[test]

@@ -104,7 +104,17 @@ pub fn read_message<'k>(
     let mut documents: Vec<ReadDocument> = parsed
         .attachments
         .into_iter()
-        .map(|a| read_one(a.file_name, a.media_type, a.bytes, a.kind, limits, key_for))
+        .map(|a| {
+            let mut doc = read_one(a.file_name, a.media_type, a.bytes, a.kind, limits, key_for);
+            if a.repaired {
+                let note = "添付ファイルの符号（base64）が壊れていたため、補正して読み取りました";
+                doc.reason = Some(match doc.reason.take() {
+                    Some(r) => format!("{note}。{r}"),
+                    None => note.into(),
+                });
+            }
+            doc
+        })
         .collect();
     let mut error = None;
     if parsed.dropped > 0 {
