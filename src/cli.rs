@@ -139,8 +139,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
-            let id = user_id(&store, &user).await?;
-            let token = accounts::create_token(&store, id, &label).await?;
+            let row = user_row(&store, &user).await?;
+            let issuer = crate::service::tokens::TokenIssuer::Operator;
+            let token = crate::service::tokens::create_token(&store, &row, &label, issuer).await?;
             println!("{token}");
             Ok(())
         }
@@ -163,7 +164,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::LoginLink { user } => {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
-            let id = user_id(&store, &user).await?;
+            let id = user_row(&store, &user).await?.id;
             let path = accounts::create_login_link(&store, id).await?;
             println!("{}{path}", base_url(&config, None));
             Ok(())
@@ -171,11 +172,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn user_id(store: &Store, login: &str) -> anyhow::Result<i64> {
+async fn user_row(store: &Store, login: &str) -> anyhow::Result<users::UserRow> {
     let mut c = store.acquire().await?;
     users::by_login(c.conn(), login)
         .await?
-        .map(|u| u.id)
         .ok_or_else(|| anyhow::anyhow!("no user with login '{login}'"))
 }
 

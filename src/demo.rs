@@ -185,7 +185,7 @@ pub async fn load(app: &AppState) -> AppResult<bool> {
                 _ => &cm,
             };
             if let Command::IssueForm { .. } = cmd {
-                forms::print(app, who, e.id, false).await?;
+                forms::issue_or_fetch(app, who, e.id, false).await?;
             } else {
                 enrollments::transition(app, who, e.id, cmd).await?;
             }

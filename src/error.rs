@@ -26,6 +26,9 @@ pub enum AppError {
     /// A first password set by an administrator must be replaced before anything else.
     #[error("password change required")]
     PasswordChangeRequired,
+    /// `offices.require_device`: an office user acts only from an enrolled PC of their office.
+    #[error("an enrolled device is required")]
+    DeviceRequired,
     /// Too many attempts from one sender; the message says when to try again.
     #[error("rate limited: {0}")]
     RateLimited(String),
@@ -59,7 +62,8 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: invalid_input, unauthorized, forbidden, not_found,
-    /// conflict, invalid_state, password_change_required, too_many_requests, internal.
+    /// conflict, invalid_state, password_change_required, device_required, too_many_requests,
+    /// internal.
     pub code: &'static str,
     /// Human-readable message (Japanese for input errors).
     pub message: String,
@@ -73,7 +77,9 @@ impl AppError {
         match self {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_)
+            | AppError::PasswordChangeRequired
+            | AppError::DeviceRequired => StatusCode::FORBIDDEN,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) | AppError::InvalidState(_) => StatusCode::CONFLICT,
@@ -85,6 +91,7 @@ impl AppError {
         match self {
             AppError::Invalid(_) => "invalid_input",
             AppError::PasswordChangeRequired => "password_change_required",
+            AppError::DeviceRequired => "device_required",
             AppError::RateLimited(_) => "too_many_requests",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
@@ -107,6 +114,7 @@ impl AppError {
                 "初回のパスワードを変更してください（new_password を指定）。".into()
             }
             AppError::InvalidState(_) => "現在の状態ではこの操作はできません。".into(),
+            AppError::DeviceRequired => "このパソコンは登録されていません。証明書取得用No/パスワードで登録したパソコンから利用してください。".into(),
             AppError::Internal(_) => {
                 "システムエラーが発生しました。時間をおいて再度お試しください。".into()
             }

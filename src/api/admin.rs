@@ -9,6 +9,7 @@ use super::ApiJson;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::{self, LoginRefused, OfficeInput, UserInput};
+use crate::service::device_rule::{self, DeviceCheck};
 use crate::service::suspension::{self, Suspension};
 use crate::store::offices::{self, Office};
 use crate::store::users::User;
@@ -31,15 +32,32 @@ pub struct TokenResponse {
 
 /// Exchange a login and password for an API token.
 #[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenRequest,
-    responses((status = 201, body = TokenResponse), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, description = "device_required: an office user asks from a PC that is not enrolled", body = crate::error::ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn token(
     State(state): State<AppState>,
     crate::web::apply::ClientAddr(client): crate::web::apply::ClientAddr,
+    jar: axum_extra::extract::CookieJar,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> AppResult<(StatusCode, Json<TokenResponse>)> {
     match accounts::authenticate(&state.store, &req.login, &req.password, &client).await? {
         Ok(user) => {
+            // The same device rule as the web's sign-in: an office user asks from an enrolled PC.
+            let pc = jar.get(crate::web::device::DEVICE_COOKIE).map(|c| c.value());
+            let device_id = match device_rule::for_sign_in(
+                &state.store,
+                &state.config,
+                user.role(),
+                user.office_id,
+                pc,
+            )
+            .await?
+            {
+                DeviceCheck::Refused => return Err(AppError::DeviceRequired),
+                DeviceCheck::Device(id) => Some(id),
+                DeviceCheck::NotNeeded => None,
+            };
             if user.must_change_password {
                 let Some(new) = req.new_password.as_deref() else {
                     return Err(AppError::PasswordChangeRequired);
@@ -47,7 +65,8 @@ pub async fn token(
                 accounts::change_password(&state.store, &user, &req.password, new).await?;
             }
             let label = req.label.as_deref().unwrap_or("api");
-            let token = accounts::create_token(&state.store, user.id, label).await?;
+            let issuer = crate::service::tokens::TokenIssuer::User { device_id };
+            let token = crate::service::tokens::create_token(&state.store, &user, label, issuer).await?;
             Ok((StatusCode::CREATED, Json(TokenResponse { token })))
         }
         Err(LoginRefused::BadCredentials) => Err(AppError::Unauthorized),

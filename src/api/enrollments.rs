@@ -107,7 +107,7 @@ pub async fn transition(
             )
             .into());
         }
-        forms::print(&state, &actor, id, false).await?;
+        forms::issue_or_fetch(&state, &actor, id, false).await?;
         let mut c = state.store.acquire().await?;
         return Ok(Json(
             repo::get(c.conn(), id).await?.ok_or(AppError::NotFound)?,

@@ -1,6 +1,7 @@
 //! The domain: pure types and rules, no I/O. Inputs are parsed into newtypes here, so a value
 //! that reaches storage is already valid.
 
+pub mod csv;
 pub mod deadline;
 pub mod enrollment;
 pub mod office;

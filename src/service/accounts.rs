@@ -51,6 +51,20 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
+/// A hash nobody's password matches, made once with the same parameters as real ones: a
+/// refusal for an unknown login or one without a password verifies against it, so every
+/// refusal costs the same time and none tells an attacker the login exists.
+async fn dummy_hash() -> String {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_init(|| async {
+            let random = crate::store::auth::new_token().0;
+            hash_password(random).await.unwrap_or_default()
+        })
+        .await
+        .clone()
+}
+
 pub fn check_password_rules(password: &str) -> Result<(), FieldError> {
     let n = password.chars().count();
     if !(10..=128).contains(&n) {
@@ -81,14 +95,24 @@ pub async fn authenticate(
     client: &str,
 ) -> AppResult<Result<UserRow, LoginRefused>> {
     let keys = super::throttle::keys(login, client);
-    if super::throttle::blocked(store, &keys).await? {
+    let Some(attempt) = super::throttle::begin(store, &keys).await? else {
+        tracing::warn!(login = %keys.login_hint(), client, "sign-in held back (throttled)");
+        metrics::counter!("consentflow_sign_in_refusals_total", "reason" => "Throttled")
+            .increment(1);
         return Ok(Err(LoginRefused::Throttled));
-    }
+    };
+    // A wrong password leaves the attempt counted; anything else takes it back.
     let result = check(store, login, password).await?;
+    if let Err(why) = &result {
+        // The login hashed (it may be mistyped personal data), the address, the reason.
+        tracing::warn!(login = %keys.login_hint(), client, reason = ?why, "sign-in refused");
+        metrics::counter!("consentflow_sign_in_refusals_total", "reason" => format!("{why:?}"))
+            .increment(1);
+    }
     match &result {
-        Err(LoginRefused::BadCredentials) => super::throttle::failed(store, &keys).await?,
-        Ok(_) => super::throttle::succeeded(store, &keys).await?,
-        Err(_) => {}
+        Err(LoginRefused::BadCredentials) => {}
+        Ok(_) => super::throttle::succeeded(store, &keys, attempt).await?,
+        Err(_) => super::throttle::not_a_guess(store, attempt).await?,
     }
     Ok(result)
 }
@@ -101,12 +125,14 @@ async fn check(
     let mut c = store.acquire().await?;
     let user = users::by_login(c.conn(), login.trim()).await?;
     drop(c);
+    // An unknown login and one without a password yet verify against a dummy hash: the same
+    // time as a real check, so timing does not reveal which logins exist.
     let Some(user) = user else {
-        // Spend the same time as a real check, so timing does not reveal which logins exist.
-        let _ = hash_password(password.to_string()).await;
+        let _ = verify_password(password.to_string(), dummy_hash().await).await;
         return Ok(Err(LoginRefused::BadCredentials));
     };
     let Some(hash) = user.password_hash.clone() else {
+        let _ = verify_password(password.to_string(), dummy_hash().await).await;
         return Ok(Err(LoginRefused::BadCredentials));
     };
     if !verify_password(password.to_string(), hash).await {
@@ -264,28 +290,6 @@ pub async fn create_user(store: &Store, actor: &Actor, input: &UserInput) -> App
     .await?;
     tx.commit().await?;
     Ok(user)
-}
-
-/// Issues an API token for the user. The token is shown once; only its hash is kept.
-pub async fn create_token(store: &Store, user_id: i64, label: &str) -> AppResult<String> {
-    let (token, hash) = auth::new_token();
-    let mut tx = store.begin().await?;
-    auth::create_api_token(tx.conn(), &hash, user_id, label).await?;
-    audit::append(
-        tx.conn(),
-        Event {
-            actor: &Actor::System,
-            action: "api_token.created",
-            target_kind: "user",
-            target_id: user_id,
-            from_state: None,
-            to_state: None,
-            details: json!({ "label": label }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(token)
 }
 
 /// A one-time sign-in link for a user without a password (valid 24 hours). Returns the path.

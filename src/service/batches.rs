@@ -76,5 +76,15 @@ pub async fn pdf(app: &AppState, actor: &Actor, id: i64) -> AppResult<(PrintBatc
     let (_, data) = crate::store::blobs::get(c.conn(), &sha)
         .await?
         .ok_or(AppError::NotFound)?;
+    drop(c);
+    // Up to 200 people's forms: one read logged for each, before the PDF goes out.
+    if !b.blank {
+        let ids: Vec<i64> = serde_json::from_str(&b.enrollment_ids)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("batch {}: {e}", b.id)))?;
+        for id in ids {
+            super::reads::record(&app.store, actor, "consent_form_batch", ("enrollment", id))
+                .await?;
+        }
+    }
     Ok((b, data))
 }

@@ -152,10 +152,13 @@ pub async fn redeem(app: &AppState, r: &Redeem) -> AppResult<Enrolled> {
         return Err(refused());
     };
     let city = &app.config.city;
-    if v.failed_attempts >= app.config.offices.voucher_attempts {
-        return Err(AppError::Conflict(format!(
+    let locked = || {
+        AppError::Conflict(format!(
             "パスワードの誤りが続いたため、この証明書取得用Noは使えなくなりました。{city}に再発行をご依頼ください。"
-        )));
+        ))
+    };
+    if v.failed_attempts >= app.config.offices.voucher_attempts {
+        return Err(locked());
     }
     let first = v.kind == "initial";
     let admin_hash = if first {
@@ -170,12 +173,20 @@ pub async fn redeem(app: &AppState, r: &Redeem) -> AppResult<Enrolled> {
     } else {
         None
     };
+    // Counted before the check (one statement), so concurrent guesses meet the limit too; a
+    // right password takes the count back.
+    let mut c = app.store.acquire().await?;
+    if !repo::count_attempt(c.conn(), v.id, app.config.offices.voucher_attempts).await? {
+        return Err(locked());
+    }
+    drop(c);
     let password = VoucherPassword::parse(&r.password);
     if !accounts::verify_password(password.expose().to_string(), v.password_hash.clone()).await {
-        let mut c = app.store.acquire().await?;
-        repo::count_failure(c.conn(), v.id).await?;
         return Err(refused());
     }
+    let mut c = app.store.acquire().await?;
+    repo::uncount_attempt(c.conn(), v.id).await?;
+    drop(c);
     if v.redeemed_at.is_some() {
         return Err(AppError::Conflict(
             "この証明書取得用Noは使用済みです。別のパソコンには追加発行を申請してください。".into(),

@@ -194,6 +194,22 @@ pub async fn print(
     id: i64,
     blank: bool,
 ) -> AppResult<(IssuedForm, Vec<u8>)> {
+    let printed = issue_or_fetch(state, actor, id, blank).await?;
+    // A filled form shows the person's data: its read is logged before it goes out.
+    if !blank {
+        super::reads::record(&state.store, actor, "consent_form", ("enrollment", id)).await?;
+    }
+    Ok(printed)
+}
+
+/// [`print`] without the read log, for a print batch: its PDF logs a read per person when it
+/// is downloaded.
+pub async fn issue_or_fetch(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    blank: bool,
+) -> AppResult<(IssuedForm, Vec<u8>)> {
     let mut c = state.store.acquire().await?;
     let row = enrollments::get(c.conn(), id)
         .await?

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod batches;
 pub mod copies;
+pub mod device_rule;
 pub mod devices;
 pub mod enrollments;
 pub mod fax;
@@ -15,4 +16,5 @@ pub mod reconcile;
 pub mod registration;
 pub mod suspension;
 pub mod throttle;
+pub mod tokens;
 pub mod training;

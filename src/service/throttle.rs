@@ -6,7 +6,8 @@ use chrono::{Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::error::AppResult;
-use crate::store::{security, Store};
+use crate::store::security::{self, Limit};
+use crate::store::Store;
 
 pub const PER_LOGIN: i64 = 5;
 pub const PER_ADDRESS: i64 = 30;
@@ -21,6 +22,14 @@ pub struct Keys {
     address: String,
 }
 
+impl Keys {
+    /// The first characters of the login's hash, for a log line: enough to follow one login's
+    /// failures, nothing to read a name from.
+    pub fn login_hint(&self) -> &str {
+        &self.login[..12]
+    }
+}
+
 pub fn keys(login: &str, client: &str) -> Keys {
     Keys {
         login: key("login", &login.trim().to_lowercase()),
@@ -28,25 +37,48 @@ pub fn keys(login: &str, client: &str) -> Keys {
     }
 }
 
-/// Whether sign-in is refused for now.
-pub async fn blocked(store: &Store, k: &Keys) -> AppResult<bool> {
-    let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
-    let mut c = store.acquire().await?;
-    Ok(
-        security::failures_since(c.conn(), &k.login, since).await? >= PER_LOGIN
-            || security::failures_since(c.conn(), &k.address, since).await? >= PER_ADDRESS,
-    )
+/// A sign-in attempt, counted as a failure before the password is checked, so forty guesses
+/// at once meet the same limit as forty in a row. It stays a failure unless [`succeeded`] or
+/// [`not_a_guess`] drops it.
+pub struct Attempt {
+    mark: String,
 }
 
-pub async fn failed(store: &Store, k: &Keys) -> AppResult<()> {
-    let mut c = store.acquire().await?;
-    let forget = Utc::now() - Duration::days(1);
-    security::record_failure(c.conn(), &[k.login.clone(), k.address.clone()], forget).await?;
+/// Counts an attempt, or `None` when sign-in is refused for now (a limit reached).
+pub async fn begin(store: &Store, k: &Keys) -> AppResult<Option<Attempt>> {
+    let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
+    let (mark, _) = crate::store::auth::new_token();
+    let limits = [
+        Limit {
+            key: &k.login,
+            max: PER_LOGIN,
+        },
+        Limit {
+            key: &k.address,
+            max: PER_ADDRESS,
+        },
+    ];
+    let mut tx = store.begin().await?;
+    let counted = security::reserve_attempt(tx.conn(), &limits, since, &mark).await?;
+    if counted {
+        security::forget(tx.conn(), Utc::now() - Duration::days(1)).await?;
+    }
+    tx.commit().await?;
+    Ok(counted.then_some(Attempt { mark }))
+}
+
+/// The right password: the attempt is not a failure, and the login's failures are forgotten.
+pub async fn succeeded(store: &Store, k: &Keys, a: Attempt) -> AppResult<()> {
+    let mut tx = store.begin().await?;
+    security::drop_attempt(tx.conn(), &a.mark).await?;
+    security::clear(tx.conn(), &k.login).await?;
+    tx.commit().await?;
     Ok(())
 }
 
-pub async fn succeeded(store: &Store, k: &Keys) -> AppResult<()> {
+/// The right password for a suspended or disabled login: not a guess, so not counted.
+pub async fn not_a_guess(store: &Store, a: Attempt) -> AppResult<()> {
     let mut c = store.acquire().await?;
-    security::clear(c.conn(), &k.login).await?;
+    security::drop_attempt(c.conn(), &a.mark).await?;
     Ok(())
 }

@@ -162,25 +162,19 @@ pub async fn compliance(app: &AppState) -> AppResult<Vec<Standing>> {
 
 /// The compliance list as CSV for Excel: UTF-8 with a byte-order mark, CRLF.
 pub fn csv(rows: &[Standing]) -> Vec<u8> {
-    fn field(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    }
-    let mut out = String::from("\u{feff}事業所名,施設属性,最終実施日,期限,状況\r\n");
+    use crate::domain::csv::row;
+    let mut out = String::from("\u{feff}");
+    out.push_str(&row(["事業所名", "施設属性", "最終実施日", "期限", "状況"]));
     for r in rows {
         let last = r.last.map(|d| d.to_string()).unwrap_or_default();
-        let line = [
-            field(&r.name),
-            field(&r.kind),
-            last,
-            r.due.to_string(),
-            r.label.to_string(),
-        ];
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        let due = r.due.to_string();
+        out.push_str(&row([
+            r.name.as_str(),
+            r.kind.as_str(),
+            last.as_str(),
+            due.as_str(),
+            r.label,
+        ]));
     }
     out.into_bytes()
 }

@@ -91,29 +91,45 @@ pub async fn delete_session(c: Conn<'_>, id_hash: &str) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-pub async fn create_api_token(
-    c: Conn<'_>,
-    hash: &str,
-    user_id: i64,
-    label: &str,
-) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO api_tokens (token_hash, user_id, label, created_at, revoked)
-               VALUES ($1, $2, $3, $4, FALSE)";
+/// A new API token: who, what for, the PC it was issued from, and whether an operator made it.
+pub struct NewApiToken<'a> {
+    pub hash: &'a str,
+    pub user_id: i64,
+    pub label: &'a str,
+    pub device_id: Option<i64>,
+    pub operator: bool,
+}
+
+pub async fn create_api_token(c: Conn<'_>, t: &NewApiToken<'_>) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO api_tokens (token_hash, user_id, label, created_at, revoked, device_id,
+            operator)
+               VALUES ($1, $2, $3, $4, FALSE, $5, $6)";
     db!(c, |c| sqlx::query(sql)
-        .bind(hash)
-        .bind(user_id)
-        .bind(label)
+        .bind(t.hash)
+        .bind(t.user_id)
+        .bind(t.label)
         .bind(Utc::now())
+        .bind(t.device_id)
+        .bind(t.operator)
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-/// The user behind a live (not revoked) API token.
-pub async fn api_token_user(c: Conn<'_>, hash: &str) -> Result<Option<i64>, sqlx::Error> {
-    let sql = "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked = FALSE";
-    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
+/// A live (not revoked) API token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiToken {
+    pub user_id: i64,
+    pub device_id: Option<i64>,
+    pub operator: bool,
+}
+
+/// The live (not revoked) API token with this hash.
+pub async fn api_token(c: Conn<'_>, hash: &str) -> Result<Option<ApiToken>, sqlx::Error> {
+    let sql = "SELECT user_id, device_id, operator FROM api_tokens
+        WHERE token_hash = $1 AND revoked = FALSE";
+    db!(c, |c| sqlx::query_as::<_, ApiToken>(sql)
         .bind(hash)
         .fetch_optional(&mut *c)
         .await)

@@ -89,14 +89,30 @@ pub async fn voucher_by_number(
         .await)
 }
 
-pub async fn count_failure(c: Conn<'_>, id: i64) -> Result<(), sqlx::Error> {
-    db!(c, |c| sqlx::query(
-        "UPDATE vouchers SET failed_attempts = failed_attempts + 1 WHERE id = $1"
-    )
-    .bind(id)
-    .execute(&mut *c)
-    .await
-    .map(|_| ()))
+/// Counts an attempt on a voucher before its password is checked, in one statement, so
+/// concurrent guesses meet the same limit as guesses in a row. False when `max` attempts were
+/// counted already (locked).
+pub async fn count_attempt(c: Conn<'_>, id: i64, max: i64) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE vouchers SET failed_attempts = failed_attempts + 1
+        WHERE id = $1 AND failed_attempts < $2";
+    let n = db!(c, |c| sqlx::query(sql)
+        .bind(id)
+        .bind(max)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Takes back an attempt counted by [`count_attempt`]: the password was right.
+pub async fn uncount_attempt(c: Conn<'_>, id: i64) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE vouchers SET failed_attempts = failed_attempts - 1
+        WHERE id = $1 AND failed_attempts > 0";
+    db!(c, |c| sqlx::query(sql)
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
 }
 
 /// Marks the voucher used by `device`. False when someone redeemed it in the meantime.
@@ -170,7 +186,7 @@ pub async fn of_office(c: Conn<'_>, office: i64) -> Result<Vec<Device>, sqlx::Er
         .await)
 }
 
-/// Revokes a device and ends the sessions opened on it. False when it was revoked already.
+/// Revokes a device and ends the sessions opened on it and the API tokens issued from it. False when it was revoked already.
 pub async fn revoke(c: Conn<'_>, id: i64, by: Option<i64>) -> Result<bool, sqlx::Error> {
     let n = db!(c, |c| {
         let n = sqlx::query(
@@ -183,6 +199,10 @@ pub async fn revoke(c: Conn<'_>, id: i64, by: Option<i64>) -> Result<bool, sqlx:
         .await?
         .rows_affected();
         sqlx::query("DELETE FROM sessions WHERE device_id = $1")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query("UPDATE api_tokens SET revoked = TRUE WHERE device_id = $1")
             .bind(id)
             .execute(&mut *c)
             .await?;

@@ -6,39 +6,78 @@ use serde::Serialize;
 use super::Conn;
 use crate::db;
 
-pub async fn failures_since(
-    c: Conn<'_>,
-    key: &str,
-    since: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    let sql = "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2";
-    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
-        .bind(key)
-        .bind(since)
-        .fetch_one(&mut *c)
-        .await)
+/// One key's limit: at most `max` failures since `since`.
+pub struct Limit<'a> {
+    pub key: &'a str,
+    pub max: i64,
 }
 
-/// Records a failure under each key, and forgets failures older than `forget_before`.
-pub async fn record_failure(
-    c: Conn<'_>,
-    keys: &[String],
-    forget_before: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    db!(c, |c| {
+/// Counts an attempt under every key before its password is checked, as one step: the keys
+/// are locked (PostgreSQL: an advisory lock per key; SQLite: the write lock the transaction
+/// holds), the failures since `since` counted, and, when every key is under its limit, a row
+/// marked `attempt` added under each. False (and nothing added) when a key is at its limit.
+/// Call inside a write transaction.
+pub async fn reserve_attempt(
+    mut c: Conn<'_>,
+    limits: &[Limit<'_>],
+    since: DateTime<Utc>,
+    attempt: &str,
+) -> Result<bool, sqlx::Error> {
+    if let Conn::Postgres(pg) = &mut c {
+        let mut keys: Vec<&str> = limits.iter().map(|l| l.key).collect();
+        keys.sort_unstable();
         for k in keys {
-            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
                 .bind(k)
-                .bind(Utc::now())
-                .execute(&mut *c)
+                .execute(&mut **pg)
                 .await?;
         }
-        sqlx::query("DELETE FROM login_failures WHERE at < $1")
-            .bind(forget_before)
+    }
+    for l in limits {
+        let sql = "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2";
+        let n = db!(c.reborrow(), |c| sqlx::query_scalar::<_, i64>(sql)
+            .bind(l.key)
+            .bind(since)
+            .fetch_one(&mut *c)
+            .await)?;
+        if n >= l.max {
+            return Ok(false);
+        }
+    }
+    let now = Utc::now();
+    for l in limits {
+        let sql = "INSERT INTO login_failures (key, at, attempt) VALUES ($1, $2, $3)";
+        db!(c.reborrow(), |c| sqlx::query(sql)
+            .bind(l.key)
+            .bind(now)
+            .bind(attempt)
             .execute(&mut *c)
             .await
-            .map(|_| ())
-    })
+            .map(|_| ()))?;
+    }
+    Ok(true)
+}
+
+/// Drops an attempt's rows (it succeeded, or failed for another reason than the password).
+pub async fn drop_attempt(c: Conn<'_>, attempt: &str) -> Result<(), sqlx::Error> {
+    db!(c, |c| sqlx::query(
+        "DELETE FROM login_failures WHERE attempt = $1"
+    )
+    .bind(attempt)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))
+}
+
+/// Forgets failures older than `before`.
+pub async fn forget(c: Conn<'_>, before: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    db!(c, |c| sqlx::query(
+        "DELETE FROM login_failures WHERE at < $1"
+    )
+    .bind(before)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))
 }
 
 /// A successful sign-in clears the login's failures (not the address's).

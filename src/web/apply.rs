@@ -31,21 +31,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(|v| v.trim().to_string());
-        Ok(ClientAddr(match (peer, forwarded) {
-            (Some(ip), Some(f)) if ip.is_loopback() && !f.is_empty() => f,
-            (Some(ip), _) => ip.to_string(),
-            (None, _) => "unknown".into(),
-        }))
+        Ok(ClientAddr(client_addr(&parts.extensions, &parts.headers)))
+    }
+}
+
+/// The client's address: the peer, or the last `X-Forwarded-For` hop when the peer is a proxy
+/// on this machine.
+pub fn client_addr(extensions: &axum::http::Extensions, headers: &axum::http::HeaderMap) -> String {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_string());
+    match (peer, forwarded) {
+        (Some(ip), Some(f)) if ip.is_loopback() && !f.is_empty() => f,
+        (Some(ip), _) => ip.to_string(),
+        (None, _) => "unknown".into(),
     }
 }
 

@@ -5,8 +5,8 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 use super::PageError;
 use crate::app::AppState;
+use crate::service::device_rule::{self, DeviceCheck};
 use crate::store::users::UserRow;
-use crate::store::{auth, devices};
 
 pub const DEVICE_COOKIE: &str = "cf_device";
 
@@ -23,24 +23,19 @@ pub fn cookie(state: &AppState, token: String) -> Cookie<'static> {
 
 /// The device a sign-in comes from: `Ok(Some(id))` for a live device of the user's office,
 /// `Ok(None)` when none is needed, `Err(())` when one is required and missing or revoked.
+/// The rule itself lives in `service::device_rule`, which the API asks too.
 pub async fn for_login(
     state: &AppState,
     jar: &CookieJar,
     user: &UserRow,
 ) -> Result<Result<Option<i64>, ()>, PageError> {
-    if !user.role().needs_office() {
-        return Ok(Ok(None));
-    }
-    let device = match jar.get(DEVICE_COOKIE) {
-        Some(c) => {
-            let mut conn = state.store.acquire().await?;
-            devices::by_token(conn.conn(), &auth::hash_token(c.value())).await?
-        }
-        None => None,
-    };
-    match device {
-        Some(d) if Some(d.office_id) == user.office_id => Ok(Ok(Some(d.id))),
-        _ if state.config.offices.require_device => Ok(Err(())),
-        _ => Ok(Ok(None)),
-    }
+    let pc = jar.get(DEVICE_COOKIE).map(|c| c.value());
+    let check =
+        device_rule::for_sign_in(&state.store, &state.config, user.role(), user.office_id, pc)
+            .await?;
+    Ok(match check {
+        DeviceCheck::Device(id) => Ok(Some(id)),
+        DeviceCheck::NotNeeded => Ok(None),
+        DeviceCheck::Refused => Err(()),
+    })
 }

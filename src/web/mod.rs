@@ -59,7 +59,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Pages allow nothing from elsewhere, and are never framed.
+/// Pages allow nothing from elsewhere, are never framed, and are not cached.
 async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -70,6 +70,11 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     set(h, "x-content-type-options", "nosniff");
     set(h, "referrer-policy", "same-origin");
     set(h, "x-frame-options", "DENY");
+    // Pages, API answers and page images hold personal data: no cache keeps them, unless a
+    // handler chose otherwise for something public.
+    if !h.contains_key(axum::http::header::CACHE_CONTROL) {
+        set(h, "cache-control", "no-store");
+    }
     res
 }
 
@@ -89,12 +94,12 @@ pub fn inline_pdf(name: &str, data: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// A page image for the browser or an API client, cached privately (it holds personal data).
+/// A page image for the browser or an API client: never cached (it holds personal data).
 pub fn png(data: Vec<u8>) -> Response {
     (
         [
             (axum::http::header::CONTENT_TYPE, "image/png"),
-            (axum::http::header::CACHE_CONTROL, "private, max-age=3600"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
         ],
         data,
     )

@@ -44,7 +44,7 @@ async fn print(
     let code = id;
     let id = crate::service::enrollments::resolve(&state.store, &user.actor(), &code).await?;
     let blank = f.blank.is_some();
-    forms::print(&state, &user.actor(), id, blank).await?;
+    forms::issue_or_fetch(&state, &user.actor(), id, blank).await?;
     let q = if blank { "?blank=1" } else { "" };
     Ok(Redirect::to(&format!("/enrollments/{code}/consent-form.pdf{q}")).into_response())
 }

@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 use crate::app::AppState;
 use crate::domain::{Actor, Role};
 use crate::error::AppError;
+use crate::service::device_rule;
 use crate::store::{auth, users};
 
 pub const SESSION_COOKIE: &str = "cf_session";
@@ -129,14 +130,19 @@ impl FromRequestParts<AppState> for ApiUser {
             .strip_prefix("Bearer ")
             .ok_or(AppError::Unauthorized)?;
         let mut c = state.store.acquire().await?;
-        let user_id = auth::api_token_user(c.conn(), &auth::hash_token(token.trim()))
+        let t = auth::api_token(c.conn(), &auth::hash_token(token.trim()))
             .await?
             .ok_or(AppError::Unauthorized)?;
-        let u = users::get(c.conn(), user_id)
+        let u = users::get(c.conn(), t.user_id)
             .await?
             .ok_or(AppError::Unauthorized)?;
         if u.suspended || u.disabled {
             return Err(AppError::Forbidden("account suspended or disabled".into()));
+        }
+        let allowed =
+            device_rule::token_allowed(c.conn(), &state.config, u.role(), u.office_id, &t).await?;
+        if !allowed {
+            return Err(AppError::DeviceRequired);
         }
         if u.must_change_password {
             return Err(AppError::PasswordChangeRequired);

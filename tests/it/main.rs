@@ -3,6 +3,7 @@
 
 mod access;
 mod access_writes;
+mod attacks;
 mod browser;
 mod centre_work;
 mod cli;
@@ -21,6 +22,7 @@ mod office_info;
 mod offices;
 mod outbox;
 mod overview;
+mod paper;
 mod pc;
 mod pg_restart;
 mod print_pages;
@@ -35,3 +37,4 @@ mod suspension;
 mod training;
 mod web;
 mod web_security;
+mod workers;
