@@ -62,7 +62,7 @@ pub async fn token(
                 let Some(new) = req.new_password.as_deref() else {
                     return Err(AppError::PasswordChangeRequired);
                 };
-                accounts::change_password(&state.store, &user, &req.password, new).await?;
+                accounts::change_password(&state.store, &user, &req.password, new, None).await?;
             }
             let label = req.label.as_deref().unwrap_or("api");
             let issuer = crate::service::tokens::TokenIssuer::User { device_id };

@@ -6,6 +6,7 @@ mod enrollments;
 pub mod fax;
 mod openapi;
 mod registration;
+mod tokens;
 
 use axum::extract::{FromRequest, Request};
 use axum::routing::{get, post};
@@ -22,6 +23,8 @@ pub const UPLOAD_LIMIT: usize = 200 * 1024 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(admin::token))
+        .route("/tokens", get(tokens::list))
+        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route(
             "/offices",
             get(admin::list_offices).post(admin::create_office),

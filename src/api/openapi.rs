@@ -9,6 +9,8 @@ use utoipa::{Modify, OpenApi};
     info(title = "consentflow API", version = "1"),
     paths(
         super::admin::token,
+        super::tokens::list,
+        super::tokens::revoke,
         super::admin::create_office,
         super::admin::list_offices,
         super::admin::create_user,

@@ -259,6 +259,12 @@ fn target(from: State, cmd: &Command) -> Option<State> {
 }
 
 fn reason(field: &'static str, r: &str) -> Result<(), TransitionError> {
+    super::person::check_chars(field, r.trim(), "理由", true).map_err(|e| {
+        TransitionError::Invalid {
+            field,
+            message: e.message,
+        }
+    })?;
     let n = r.trim().chars().count();
     if n == 0 {
         return Err(TransitionError::Invalid {

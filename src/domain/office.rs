@@ -121,5 +121,5 @@ impl NewApplication {
 
 /// A city's reason for refusing something (an application, an additional certificate).
 pub fn reason(input: &str) -> Result<String, FieldError> {
-    super::person::bounded_text("reason", input, 400, "理由")
+    super::person::bounded_multiline("reason", input, 400, "理由")
 }

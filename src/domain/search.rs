@@ -25,6 +25,8 @@ impl SearchTerm {
         let plain: String = input
             .nfkc()
             .filter(|c| !c.is_whitespace())
+            // Invisible characters typed or pasted in are not part of what is looked for.
+            .filter(|&c| !c.is_control() && !super::person::is_format_char(c))
             // LIKE's wildcards are taken literally by dropping them: nobody searches for them.
             .filter(|c| !matches!(c, '%' | '_' | '\\'))
             .take(40)

@@ -327,11 +327,14 @@ pub async fn bootstrap(store: &Store) -> AppResult<Option<String>> {
 }
 
 /// A user replaces their password (the first one an administrator chose, or any time).
+/// Replaces a user's password (checking the current one). Every other session of theirs ends
+/// and every API token is revoked; `keep` is the session making the change, if any.
 pub async fn change_password(
     store: &Store,
     user: &UserRow,
     current: &str,
     new: &str,
+    keep: Option<&str>,
 ) -> AppResult<()> {
     let hash = user.password_hash.clone().unwrap_or_default();
     if !verify_password(current.to_string(), hash).await {
@@ -348,6 +351,7 @@ pub async fn change_password(
     let new_hash = hash_password(new.to_string()).await?;
     let mut tx = store.begin().await?;
     users::set_password(tx.conn(), user.id, &new_hash, false).await?;
+    let (sessions, tokens) = auth::end_access(tx.conn(), user.id, keep).await?;
     let actor = Actor::User {
         id: user.id,
         role: user.role(),
@@ -362,7 +366,11 @@ pub async fn change_password(
             target_id: user.id,
             from_state: None,
             to_state: None,
-            details: json!({ "first": user.must_change_password }),
+            details: json!({
+                "first": user.must_change_password,
+                "sessions_ended": sessions,
+                "tokens_revoked": tokens,
+            }),
         },
     )
     .await?;

@@ -221,6 +221,11 @@ pub(crate) async fn may_see(c: Conn<'_>, actor: &Actor, id: i64) -> AppResult<bo
 /// nobody can walk through other teams' enrollments by counting; an unknown or malformed code
 /// and an enrollment the actor may not see are the same 404.
 pub async fn resolve(store: &Store, actor: &Actor, code: &str) -> AppResult<i64> {
+    // A path names a code as printed: people may type spaces into a search, but a code in a
+    // URL with a line break or a control character in it is nothing (404, before any change).
+    if code.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(AppError::NotFound);
+    }
     let code = EnrollmentCode::parse(code).map_err(|_| AppError::NotFound)?;
     let mut c = store.acquire().await?;
     let id = repo::id_by_code(c.conn(), code.as_str())

@@ -206,7 +206,7 @@ pub async fn set_disabled(
     let mut tx = store.begin().await?;
     users::set_disabled(tx.conn(), u.id, disabled).await?;
     if disabled {
-        auth::delete_sessions_of(tx.conn(), u.id).await?;
+        auth::end_access(tx.conn(), u.id, None).await?;
     }
     let action = if disabled {
         "user.disabled"
@@ -235,7 +235,7 @@ pub async fn reset_password(
     let hash = accounts::hash_password(password.to_string()).await?;
     let mut tx = store.begin().await?;
     users::set_password(tx.conn(), u.id, &hash, true).await?;
-    auth::delete_sessions_of(tx.conn(), u.id).await?;
+    auth::end_access(tx.conn(), u.id, None).await?;
     audit::append(
         tx.conn(),
         Event::about(actor, "user.password_reset", ("user", u.id), json!({})),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::domain::{Actor, FieldError, Role};
+use crate::domain::{Actor, Role};
 use crate::error::{AppError, AppResult};
 use crate::outbox;
 use crate::store::audit::{self, Event};
@@ -36,13 +36,8 @@ pub async fn suspend(
     s: &Suspension,
 ) -> AppResult<u64> {
     city_only(actor)?;
-    let reason = s.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(AppError::Invalid(FieldError::new(
-            "reason",
-            "理由を200文字以内で入力してください。",
-        )));
-    }
+    let reason = crate::domain::person::bounded_multiline("reason", &s.reason, 200, "理由")?;
+    let reason = reason.as_str();
     if actor.user_id() == Some(user_id) {
         return Err(AppError::Conflict(
             "自分自身は利用停止にできません。".into(),
@@ -56,7 +51,7 @@ pub async fn suspend(
         return Err(AppError::Conflict("すでに利用停止中です。".into()));
     }
     users::set_suspended(tx.conn(), user_id, true).await?;
-    let ended = auth::delete_sessions_of(tx.conn(), user_id).await?;
+    let (ended, _) = auth::end_access(tx.conn(), user_id, None).await?;
     let event = audit::append(
         tx.conn(),
         Event {

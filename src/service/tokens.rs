@@ -64,3 +64,62 @@ pub async fn create_token(
     tx.commit().await?;
     Ok(token)
 }
+
+/// One's own sign-ins: open sessions and live API tokens.
+pub struct Access {
+    pub sessions: Vec<auth::SessionRow>,
+    pub tokens: Vec<auth::TokenRow>,
+}
+
+/// What the actor has open, for their account page and `GET /api/v1/tokens`.
+pub async fn own(store: &Store, actor: &Actor) -> AppResult<Access> {
+    let user = actor
+        .user_id()
+        .ok_or(crate::error::AppError::Unauthorized)?;
+    let mut c = store.acquire().await?;
+    Ok(Access {
+        sessions: auth::sessions_of(c.conn(), user).await?,
+        tokens: auth::tokens_of(c.conn(), user).await?,
+    })
+}
+
+/// Revokes one of the actor's own tokens; someone else's, or one already revoked, is 404.
+pub async fn revoke(store: &Store, actor: &Actor, id: i64) -> AppResult<()> {
+    let user = actor
+        .user_id()
+        .ok_or(crate::error::AppError::Unauthorized)?;
+    let mut tx = store.begin().await?;
+    if !auth::revoke_token_of(tx.conn(), user, id).await? {
+        return Err(crate::error::AppError::NotFound);
+    }
+    audit::append(
+        tx.conn(),
+        Event::about(
+            actor,
+            "api_token.revoked",
+            ("user", user),
+            json!({ "token": id }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends one of the actor's own sessions (named by its stored hash); someone else's is 404.
+pub async fn end_session(store: &Store, actor: &Actor, id_hash: &str) -> AppResult<()> {
+    let user = actor
+        .user_id()
+        .ok_or(crate::error::AppError::Unauthorized)?;
+    let mut tx = store.begin().await?;
+    if !auth::end_session_of(tx.conn(), user, id_hash).await? {
+        return Err(crate::error::AppError::NotFound);
+    }
+    audit::append(
+        tx.conn(),
+        Event::about(actor, "session.ended", ("user", user), json!({})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -69,15 +69,100 @@ pub async fn session_user(c: Conn<'_>, id_hash: &str) -> Result<Option<SessionUs
         .await)
 }
 
-/// Ends every session of a user (suspension): their next request finds none.
-pub async fn delete_sessions_of(c: Conn<'_>, user_id: i64) -> Result<u64, sqlx::Error> {
-    db!(c, |c| sqlx::query(
-        "DELETE FROM sessions WHERE user_id = $1"
+/// Ends every session of a user but `keep` (the one changing its password), and revokes every
+/// API token of theirs: after a password change, a disable or a suspension nothing opened
+/// before still works, and lifting a suspension brings none of it back. Returns the sessions
+/// ended and the tokens revoked.
+pub async fn end_access(
+    mut c: Conn<'_>,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<(u64, u64), sqlx::Error> {
+    let sessions = db!(c.reborrow(), |c| sqlx::query(
+        "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id_hash <> $2)"
+    )
+    .bind(user_id)
+    .bind(keep)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let tokens = db!(c, |c| sqlx::query(
+        "UPDATE api_tokens SET revoked = TRUE WHERE user_id = $1 AND revoked = FALSE"
     )
     .bind(user_id)
     .execute(&mut *c)
     .await
-    .map(|r| r.rows_affected()))
+    .map(|r| r.rows_affected()))?;
+    Ok((sessions, tokens))
+}
+
+/// One of a user's own sessions, as their account page lists it.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SessionRow {
+    /// The stored hash: names the session without being usable to sign in.
+    pub id_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub device_id: Option<i64>,
+}
+
+pub async fn sessions_of(c: Conn<'_>, user_id: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
+    let sql = "SELECT id_hash, created_at, expires_at, device_id FROM sessions
+        WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC";
+    db!(c, |c| sqlx::query_as::<_, SessionRow>(sql)
+        .bind(user_id)
+        .bind(Utc::now())
+        .fetch_all(&mut *c)
+        .await)
+}
+
+/// Ends one of a user's sessions. False when it is not theirs (or gone).
+pub async fn end_session_of(c: Conn<'_>, user_id: i64, id_hash: &str) -> Result<bool, sqlx::Error> {
+    let n = db!(c, |c| sqlx::query(
+        "DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2"
+    )
+    .bind(user_id)
+    .bind(id_hash)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// One of a user's live API tokens (never the token itself: only its hash is kept).
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TokenRow {
+    pub id: i64,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    /// The enrolled PC it was issued from, if any.
+    pub device_id: Option<i64>,
+    /// Made by an operator on the command line.
+    pub operator: bool,
+}
+
+pub async fn tokens_of(c: Conn<'_>, user_id: i64) -> Result<Vec<TokenRow>, sqlx::Error> {
+    let sql = "SELECT id, label, created_at, device_id, operator FROM api_tokens
+        WHERE user_id = $1 AND revoked = FALSE ORDER BY id DESC";
+    db!(c, |c| sqlx::query_as::<_, TokenRow>(sql)
+        .bind(user_id)
+        .fetch_all(&mut *c)
+        .await)
+}
+
+/// Revokes one of a user's tokens. False when it is not theirs (or already revoked).
+pub async fn revoke_token_of(c: Conn<'_>, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let n = db!(c, |c| {
+        sqlx::query(
+        "UPDATE api_tokens SET revoked = TRUE WHERE id = $1 AND user_id = $2 AND revoked = FALSE"
+    )
+    .bind(id)
+    .bind(user_id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
 }
 
 pub async fn delete_session(c: Conn<'_>, id_hash: &str) -> Result<(), sqlx::Error> {

@@ -1,5 +1,6 @@
 //! The web: Japanese server-rendered pages, the JSON API, health and metrics.
 
+pub mod account;
 pub mod applications;
 pub mod apply;
 pub mod auth;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(offices::router())
         .merge(staff::router())
         .merge(password::router())
+        .merge(account::router())
         .merge(training::router())
         .merge(health::router())
         .nest("/api/v1", crate::api::router())

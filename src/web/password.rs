@@ -77,7 +77,14 @@ async fn change(
             "確認用のパスワードが一致しません。",
         )))
     } else {
-        accounts::change_password(&state.store, &row, &f.current, &f.new_password).await
+        accounts::change_password(
+            &state.store,
+            &row,
+            &f.current,
+            &f.new_password,
+            Some(&user.session_hash),
+        )
+        .await
     };
     match result {
         Ok(()) => Ok(Redirect::to("/enrollments").into_response()),

@@ -148,6 +148,7 @@ async fn every_get_route_answers_only_its_audience() {
         ("/metrics", PUBLIC, p("/metrics")),
         ("/static/upload.js", PUBLIC, p("/static/upload.js")),
         ("/password", SIGNED_IN, p("/password")),
+        ("/account", SIGNED_IN, p("/account")),
         ("/enrollments", SIGNED_IN, p("/enrollments")),
         ("/enrollments/new", OFFICE_USERS, p("/enrollments/new")),
         (
@@ -215,6 +216,7 @@ async fn every_get_route_answers_only_its_audience() {
         ("/users", CITY, p("/users")),
         ("/api/v1/openapi.json", PUBLIC, p("/api/v1/openapi.json")),
         ("/api/v1/offices", SIGNED_IN, p("/api/v1/offices")),
+        ("/api/v1/tokens", SIGNED_IN, p("/api/v1/tokens")),
         (
             "/api/v1/office-applications",
             CITY,

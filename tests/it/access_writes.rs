@@ -29,6 +29,10 @@ const OWN_PROOF: &[(&str, &str)] = &[
     ("POST /login/once/{token}", "the link token (web.rs)"),
     ("POST /api/v1/auth/token", "credentials (security.rs)"),
     (
+        "DELETE /api/v1/tokens/{id}",
+        "one's own token only (attacks.rs)",
+    ),
+    (
         "POST /api/v1/office-applications",
         "public application (offices.rs)",
     ),
@@ -112,6 +116,8 @@ async fn every_write_route_answers_only_its_audience() {
         // Pages.
         ("POST", "/password", SIGNED_IN, "/password".into(),
             form(&[("current", "wrong"), ("new_password", "x"), ("confirm", "x")])),
+        ("POST", "/account/revoke", SIGNED_IN, "/account/revoke".into(),
+            form(&[("what", "token"), ("id", "999999")])),
         ("POST", "/enrollments/new", OFFICE_USERS, "/enrollments/new".into(), form(&[])),
         ("POST", "/enrollments/{code}/print", ENROLLMENT_WORK, format!("/enrollments/{code}/print"), form(&[])),
         ("POST", "/enrollments/{code}/steps", ENROLLMENT_WORK, format!("/enrollments/{code}/steps"),

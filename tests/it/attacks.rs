@@ -350,3 +350,201 @@ async fn no_store_and_metrics_for_whom_it_is_for() {
     );
     app.finish().await;
 }
+
+/// #17 (9): a line break encoded into the code of a URL is a 404, and nothing changes.
+#[tokio::test]
+async fn a_control_character_in_a_path_changes_nothing() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let a = &app;
+    let c = super::forms::city(a).await;
+    let body = json!({
+        "subject": { "name": "山田 花子", "kana": "ヤマダ ハナコ", "birth_date": "1940-04-01",
+                     "sex": "female", "address": "茨城県ひたちなか市東石川1-1", "phone": "029-270-1000" },
+        "team": [{ "office_id": c.nursing, "profession": "訪問看護師", "name": "港 看護",
+                   "phone": "029-270-0002" }]
+    });
+    let (s, e) = a
+        .api(Method::POST, "/api/v1/enrollments", &c.cm, Some(body))
+        .await;
+    assert_eq!(s, 201, "{e}");
+    let code = e["code"].as_str().unwrap().to_string();
+    let pc = super::pc::Pc::new(a);
+    assert_eq!(pc.login("caremgr", PASSWORD).await.0, 303);
+    let page = format!("/enrollments/{code}");
+    for bad in ["%0A", "%0D%0A", "%00", "%1B"] {
+        let (s, _, _, _) = pc
+            .submit(&page, &format!("/enrollments/{code}{bad}/print"), &[])
+            .await;
+        assert_eq!(s, 404, "{bad}");
+        let (s, _) = a
+            .api(
+                Method::POST,
+                &format!("/api/v1/enrollments/{code}{bad}/consent-form"),
+                &c.cm,
+                None,
+            )
+            .await;
+        assert_eq!(s, 404, "{bad}");
+    }
+    let (_, e) = a
+        .api(
+            Method::GET,
+            &format!("/api/v1/enrollments/{code}"),
+            &c.cm,
+            None,
+        )
+        .await;
+    assert_eq!(e["enrollment"]["state"], "draft", "nothing was issued");
+    app.finish().await;
+}
+
+/// #17 (7, 8): control characters in a reason, and invisible or direction-override characters in
+/// a name, are refused with the field named; a search ignores an invisible character typed in.
+#[tokio::test]
+async fn control_and_invisible_characters_are_refused() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let a = &app;
+    let c = super::forms::city(a).await;
+    let person = |name: &str| {
+        json!({
+            "subject": { "name": name, "kana": "ヤマダ ハナコ", "birth_date": "1940-04-01",
+                         "sex": "female", "address": "茨城県ひたちなか市東石川1-1",
+                         "phone": "029-270-1000" },
+            "team": [{ "office_id": c.nursing, "profession": "訪問看護師", "name": "港 看護",
+                       "phone": "029-270-0002" }]
+        })
+    };
+    for bad in ["\u{202e}子花田山", "山\u{200b}田 花子", "山田\u{0}花子"] {
+        let (s, e) = a
+            .api(
+                Method::POST,
+                "/api/v1/enrollments",
+                &c.cm,
+                Some(person(bad)),
+            )
+            .await;
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (422, Some("invalid_input")),
+            "{bad:?}: {e}"
+        );
+    }
+    let (s, e) = a
+        .api(
+            Method::POST,
+            "/api/v1/enrollments",
+            &c.cm,
+            Some(person("山田 花子")),
+        )
+        .await;
+    assert_eq!(s, 201, "{e}");
+    let code = e["code"].as_str().unwrap().to_string();
+    // The search finds 山田 though a zero-width space was pasted into the box.
+    let (_, found) = a
+        .api(
+            Method::GET,
+            "/api/v1/enrollments?q=%E5%B1%B1%E2%80%8B%E7%94%B0",
+            &c.cm,
+            None,
+        )
+        .await;
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    // A reason with NUL or ESC in it is refused; nothing changes.
+    let path = format!("/api/v1/enrollments/{code}/transitions");
+    for reason in ["転居\u{0}", "転居\u{1b}[2J"] {
+        let (s, e) = a
+            .api(
+                Method::POST,
+                &path,
+                &c.cm,
+                Some(json!({ "action": "close", "reason": reason })),
+            )
+            .await;
+        assert_eq!(
+            (s, e["error"]["field"].as_str()),
+            (422, Some("reason")),
+            "{e}"
+        );
+    }
+    let (_, e) = a
+        .api(
+            Method::GET,
+            &format!("/api/v1/enrollments/{code}"),
+            &c.cm,
+            None,
+        )
+        .await;
+    assert_eq!(e["enrollment"]["state"], "draft");
+    app.finish().await;
+}
+
+/// #17 (3): a password change ends the user's other sessions and every API token; a token can
+/// be listed and revoked (one's own only); a suspension's end brings none of it back.
+async fn a_password_change_ends_everything_else(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
+    let a = &app;
+    let ours = office(a, "柴田介護保険事務所", "029-265-8332").await;
+    let cm = a.user("caremgr", Role::Staff, Some(ours)).await;
+    a.user("nurse", Role::Staff, Some(ours)).await;
+    a.user("city", Role::CityAdmin, None).await;
+    let (token, other_pc, this_pc) = (
+        a.token("caremgr").await,
+        super::pc::Pc::new(a),
+        super::pc::Pc::new(a),
+    );
+    let nurse = a.token("nurse").await;
+    assert_eq!(other_pc.login("caremgr", PASSWORD).await.0, 303);
+    assert_eq!(this_pc.login("caremgr", PASSWORD).await.0, 303);
+
+    // Listed on the account page and by the API; someone else cannot revoke it.
+    let (s, html, _, _) = this_pc.get("/account").await;
+    assert!(
+        s == 200 && html.contains("この画面") && html.contains("終了する"),
+        "{html}"
+    );
+    let (_, mine) = a.api(Method::GET, "/api/v1/tokens", &token, None).await;
+    let id = mine[0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/tokens/{id}");
+    assert_eq!(a.api(Method::DELETE, &path, &nurse, None).await.0, 404);
+
+    // The password changes on this PC: the other PC and the token are out, this PC stays.
+    let new = "another-long-password";
+    let form = [
+        ("current", PASSWORD),
+        ("new_password", new),
+        ("confirm", new),
+    ];
+    assert_eq!(this_pc.submit("/password", "/password", &form).await.0, 303);
+    assert_eq!(list(a, &token).await.0, 401);
+    assert_eq!(other_pc.get("/enrollments").await.0, 303, "signed out");
+    assert_eq!(this_pc.get("/enrollments").await.0, 200);
+
+    // A new token, revoked by its holder: it stops at once.
+    let fresh = a.token_with("caremgr", new).await;
+    let (_, mine) = a.api(Method::GET, "/api/v1/tokens", &fresh, None).await;
+    let path = format!("/api/v1/tokens/{}", mine[0]["id"]);
+    assert_eq!(a.api(Method::DELETE, &path, &fresh, None).await.0, 204);
+    assert_eq!(list(a, &fresh).await.0, 401);
+
+    // Suspended and reinstated: the token made before is gone for good.
+    let before = a.token_with("caremgr", new).await;
+    let city = a.token("city").await;
+    let suspension = format!("/api/v1/users/{cm}/suspension");
+    let reason = Some(json!({ "reason": "PCの紛失のため" }));
+    assert_eq!(a.api(Method::POST, &suspension, &city, reason).await.0, 204);
+    assert_eq!(a.api(Method::DELETE, &suspension, &city, None).await.0, 204);
+    assert_eq!(list(a, &before).await.0, 401);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_password_change_ends_everything_else_on_sqlite() {
+    a_password_change_ends_everything_else(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_password_change_ends_everything_else_on_postgres() {
+    a_password_change_ends_everything_else(Backend::Postgres).await;
+}

@@ -64,12 +64,13 @@ async fn the_city_suspends_and_reinstates_a_login() {
         .await;
     assert_eq!(s, 204);
 
-    // At once: the open session is gone, the token refused, signing in refused with the reason.
+    // At once: the open session is gone, the token revoked (for good: lifting the suspension
+    // does not bring it back), signing in refused with the reason.
     let (s, _, loc) = get(a, "/enrollments").await;
     assert_eq!(s, 303);
     assert!(loc.unwrap().starts_with("/login"));
     let (s, _) = a.api(Method::GET, "/api/v1/enrollments", &c.cm, None).await;
-    assert_eq!(s, 403);
+    assert_eq!(s, 401);
     let (s, html, _) = login(a, "caremgr", PASSWORD).await;
     assert_ne!(s, 303);
     assert!(html.contains("利用停止中"), "{html}");
@@ -122,7 +123,9 @@ async fn the_city_suspends_and_reinstates_a_login() {
     assert_ne!(s, 303);
     // The page is the city's alone.
     assert_eq!(get(a, "/users").await.0, 403);
-    let (s, _) = a.api(Method::DELETE, &path, &c.cm, None).await;
+    // (The care manager's old token went with the suspension: a new one.)
+    let cm_token = a.token("caremgr").await;
+    let (s, _) = a.api(Method::DELETE, &path, &cm_token, None).await;
     assert_eq!(s, 403);
     app.finish().await;
 }
