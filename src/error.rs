@@ -29,6 +29,9 @@ pub enum AppError {
     /// `offices.require_device`: an office user acts only from an enrolled PC of their office.
     #[error("an enrolled device is required")]
     DeviceRequired,
+    /// An upload over its limit, refused as soon as the limit was crossed.
+    #[error("too large: {0}")]
+    TooLarge(String),
     /// Too many attempts from one sender; the message says when to try again.
     #[error("rate limited: {0}")]
     RateLimited(String),
@@ -63,7 +66,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code: invalid_input, unauthorized, forbidden, not_found,
     /// conflict, invalid_state, password_change_required, device_required, too_many_requests,
-    /// internal.
+    /// payload_too_large, internal.
     pub code: &'static str,
     /// Human-readable message (Japanese for input errors).
     pub message: String,
@@ -81,6 +84,7 @@ impl AppError {
             | AppError::PasswordChangeRequired
             | AppError::DeviceRequired => StatusCode::FORBIDDEN,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) | AppError::InvalidState(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -93,6 +97,7 @@ impl AppError {
             AppError::PasswordChangeRequired => "password_change_required",
             AppError::DeviceRequired => "device_required",
             AppError::RateLimited(_) => "too_many_requests",
+            AppError::TooLarge(_) => "payload_too_large",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
@@ -109,7 +114,7 @@ impl AppError {
             AppError::Unauthorized => "ログインが必要です。".into(),
             AppError::Forbidden(_) => "この操作を行う権限がありません。".into(),
             AppError::NotFound => "見つかりません。".into(),
-            AppError::Conflict(m) | AppError::RateLimited(m) => m.clone(),
+            AppError::Conflict(m) | AppError::RateLimited(m) | AppError::TooLarge(m) => m.clone(),
             AppError::PasswordChangeRequired => {
                 "初回のパスワードを変更してください（new_password を指定）。".into()
             }

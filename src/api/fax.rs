@@ -127,7 +127,9 @@ pub async fn upload(
     ApiUser(actor): ApiUser,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<(StatusCode, Json<Vec<Stored>>)> {
-    let upload = read_upload(multipart).await?;
+    // Who may upload is settled before a byte of the body is read.
+    fax::may_upload(&actor)?;
+    let upload = read_upload(multipart, state.config.intake.max_bytes, None).await?;
     let stored = fax::upload(&state, &actor, &upload.files).await?;
     Ok((StatusCode::ACCEPTED, Json(stored)))
 }
@@ -139,9 +141,13 @@ pub struct Upload {
     pub csrf: Option<String>,
 }
 
-/// Reads a multipart body; shared with the upload page.
+/// Reads a multipart body as it arrives; shared with the upload page. A file over `max_file`
+/// bytes is refused (413) as soon as it crosses the limit, never held whole. With `csrf`, the
+/// page's token must come first (as the form sends it) and pass before any file is read.
 pub async fn read_upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    max_file: u64,
+    csrf: Option<&(dyn Fn(&str) -> bool + Sync)>,
 ) -> AppResult<Upload> {
     let bad = |e: String| {
         AppError::Invalid(FieldError::new(
@@ -151,24 +157,40 @@ pub async fn read_upload(
     };
     let mut multipart = multipart.map_err(|e| bad(e.body_text()))?;
     let mut out = Upload::default();
-    while let Some(field) = multipart
+    while let Some(mut field) = multipart
         .next_field()
         .await
         .map_err(|e| bad(e.body_text()))?
     {
         if field.name() == Some("csrf") {
-            out.csrf = Some(field.text().await.map_err(|e| bad(e.body_text()))?);
+            let token = field.text().await.map_err(|e| bad(e.body_text()))?;
+            if csrf.is_some_and(|ok| !ok(&token)) {
+                return Err(AppError::Forbidden("csrf".into()));
+            }
+            out.csrf = Some(token);
             continue;
+        }
+        if csrf.is_some() && out.csrf.is_none() {
+            return Err(AppError::Forbidden("csrf".into()));
         }
         if field.file_name().is_none() && field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().map(str::to_string);
-        let bytes = field.bytes().await.map_err(|e| bad(e.body_text()))?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
+            if (bytes.len() + chunk.len()) as u64 > max_file {
+                return Err(AppError::TooLarge(format!(
+                    "ファイルが大きすぎます（1ファイル {} MB まで）。",
+                    max_file / 1_048_576
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         if name.as_deref() == Some("") && bytes.is_empty() {
             continue; // a file input left empty
         }
-        out.files.push((name, bytes.to_vec()));
+        out.files.push((name, bytes));
     }
     Ok(out)
 }

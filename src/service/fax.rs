@@ -147,12 +147,17 @@ pub async fn candidates(
 }
 
 /// Files dropped on the upload page: each stored and queued. An empty file is refused.
+/// Who may upload FAX files (the centre's staff): asked before an upload's body is read.
+pub fn may_upload(actor: &Actor) -> AppResult<i64> {
+    centre_only(actor, "FAX の取り込みはセンターの職員だけが行えます。")
+}
+
 pub async fn upload(
     app: &AppState,
     actor: &Actor,
     files: &[(Option<String>, Vec<u8>)],
 ) -> AppResult<Vec<Stored>> {
-    let user = centre_only(actor, "FAX の取り込みはセンターの職員だけが行えます。")?;
+    let user = may_upload(actor)?;
     if files.is_empty() || files.iter().any(|(_, b)| b.is_empty()) {
         return Err(AppError::Invalid(FieldError::new(
             "files",

@@ -84,8 +84,10 @@ async fn upload(
     user: CurrentUser,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageError> {
-    let form = read_upload(multipart).await?;
-    user.check_csrf(form.csrf.as_deref().unwrap_or_default())?;
+    // Who may upload, and the page's token (sent first), before any file is read.
+    fax::may_upload(&user.actor())?;
+    let check = |token: &str| user.check_csrf(token).is_ok();
+    let form = read_upload(multipart, state.config.intake.max_bytes, Some(&check)).await?;
     let stored = fax::upload(&state, &user.actor(), &form.files).await?;
     Ok(Redirect::to(&format!("/fax/upload?done={}", stored.len())).into_response())
 }

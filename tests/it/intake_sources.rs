@@ -8,7 +8,7 @@ use reqwest::Method;
 
 use super::forms::city;
 use super::helpers::{eventually, get, login, spawn_app_with, Backend, PASSWORD};
-use super::intake::{all_read, files_form, printed, state, upload};
+use super::intake::{all_read, printed, state, upload};
 use super::mail::{fax_of, tools};
 
 #[tokio::test]
@@ -64,7 +64,11 @@ async fn upload_hot_folder_and_command_line() {
     let r = a
         .client
         .post(a.url("/fax/upload"))
-        .multipart(files_form(&[("scan.tif", &page_fax)]).text("csrf", csrf))
+        // As the page's form sends it: the token first, then the files.
+        .multipart(reqwest::multipart::Form::new().text("csrf", csrf).part(
+            "file",
+            reqwest::multipart::Part::bytes(page_fax.clone()).file_name("scan.tif"),
+        ))
         .send()
         .await
         .unwrap();

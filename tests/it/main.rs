@@ -35,6 +35,7 @@ mod split;
 mod story;
 mod suspension;
 mod training;
+mod uploads;
 mod web;
 mod web_security;
 mod workers;
