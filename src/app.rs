@@ -101,12 +101,8 @@ impl Application {
     /// Serves (and, unless disabled, runs the job workers) until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
         let router = crate::web::router(self.state.clone());
-        let mut stop_web = stop.clone();
-        // The peer address feeds the public application page's rate limit.
-        let router = router.into_make_service_with_connect_info::<SocketAddr>();
-        let web = axum::serve(self.listener, router).with_graceful_shutdown(async move {
-            let _ = stop_web.wait_for(|s| *s).await;
-        });
+        // The peer address (for the rate limits) is given to each request by the server.
+        let web = crate::serve::serve(self.listener, router, stop.clone());
         if self.run_workers {
             let app = self.state.clone();
             let signal = async move {

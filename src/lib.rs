@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod schedule;
 pub mod secret;
 pub mod seed;
+pub mod serve;
 pub mod service;
 pub mod store;
 pub mod web;

@@ -4,9 +4,11 @@
 mod access;
 mod access_writes;
 mod attacks;
+mod attacks_input;
 mod browser;
 mod centre_work;
 mod cli;
+mod connections;
 mod drills;
 mod forms;
 mod helpers;
