@@ -15,22 +15,9 @@ pub fn bounded_text(
     max: usize,
     label: &str,
 ) -> Result<String, FieldError> {
-    let s = input.trim();
-    if s.is_empty() {
-        return Err(FieldError::new(
-            field,
-            format!("{label}を入力してください。"),
-        ));
-    }
-    let n = s.chars().count();
-    if n > max {
-        return Err(FieldError::new(
-            field,
-            format!("{label}は{max}文字以内で入力してください（現在{n}文字）。"),
-        ));
-    }
-    check_chars(field, s, label, false)?;
-    Ok(s.to_string())
+    let s = present_and_bounded(field, input.trim(), max, label)?;
+    check_chars(field, &s, label, false)?;
+    Ok(s)
 }
 
 /// Like [`bounded_text`] for text of several lines (reasons, notes): line breaks are kept,
@@ -42,12 +29,13 @@ pub fn bounded_multiline(
     label: &str,
 ) -> Result<String, FieldError> {
     let s = input.trim().replace("\r\n", "\n").replace('\r', "\n");
-    let s = bounded_text_lines(field, &s, max, label)?;
+    let s = present_and_bounded(field, &s, max, label)?;
     check_chars(field, &s, label, true)?;
     Ok(s)
 }
 
-fn bounded_text_lines(
+/// Refuses empty text, and text over `max` characters (not bytes), saying how long it is.
+fn present_and_bounded(
     field: &'static str,
     s: &str,
     max: usize,
