@@ -9,6 +9,7 @@ pub mod config;
 pub mod folder;
 pub mod imap;
 mod mailbox;
+mod outcome;
 pub mod process;
 
 /// MIME and reading live in the document engine (no database there, so they can be fuzzed).

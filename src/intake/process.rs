@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use consentflow_workers::fax::{PageReport, ReadPage};
-use consentflow_workers::{FormKind, Payload, PayloadError};
+use consentflow_workers::fax::PageReport;
 
+use super::outcome;
 use super::read::{read_message, ReadDocument};
 use crate::app::AppState;
 use crate::domain::enrollment::{Command, CopyChannel, State};
@@ -15,7 +15,7 @@ use crate::domain::Actor;
 use crate::error::{AppError, AppResult};
 use crate::service::enrollments::apply_command;
 use crate::store::fax::{self, NewDocument, NewPage};
-use crate::store::{blobs, enrollments, forms, Conn};
+use crate::store::{blobs, enrollments, Conn};
 
 /// What processing a message came to, for the CLI and the logs.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -115,6 +115,7 @@ async fn store_document(
             blob_sha256: Some(&sha),
             status: doc.status,
             reason: doc.reason.as_deref(),
+            detail: doc.detail.as_deref(),
             pages: doc.pages.len() as i64,
         },
     )
@@ -129,18 +130,6 @@ async fn store_document(
     Ok(())
 }
 
-/// Japanese for the centre: why a code on the page was not accepted.
-fn invalid_reason(e: &PayloadError) -> &'static str {
-    match e {
-        PayloadError::Foreign => "当センターの同意書のQRコードではありません",
-        PayloadError::Malformed(_) => "QRコードの形式が正しくありません",
-        PayloadError::UnknownKey(_) => {
-            "登録されていない鍵で署名されたQRコードです（他の自治体の様式など）"
-        }
-        PayloadError::BadMac => "QRコードの署名が一致しません（改ざんまたは破損）",
-    }
-}
-
 async fn store_page(
     mut c: Conn<'_>,
     document_id: i64,
@@ -153,9 +142,12 @@ async fn store_page(
     };
     let page = match &report.outcome {
         Err(e) => {
-            let reason = format!("ページを読み取れません（{e}）");
+            // Japanese for the centre; the reader's own words beside it for the API.
+            let reason = format!("ページを読み取れません（{}）", outcome::page_error_ja(e));
+            let detail = e.to_string();
             row.outcome = "unreadable";
             row.reason = &reason;
+            row.detail = Some(&detail);
             let id = fax::insert_page(c, &row).await?;
             return Ok((id, "unreadable", None));
         }
@@ -173,151 +165,19 @@ async fn store_page(
     row.stage = page.scan.stage;
     row.scan_ms = Some(page.scan.elapsed.as_millis() as i64);
     // Two forms' codes on one page: keep every code read, so the centre is offered each.
-    let text = if codes_on(page).len() > 1 {
+    let text = if outcome::codes_on(&page.scan).len() > 1 {
         let all: Vec<&str> = page.scan.found.iter().map(|f| f.text.as_str()).collect();
         Some(all.join("\n"))
     } else {
         page.scan.found.first().map(|f| f.text.clone())
     };
     row.payload = text.as_deref();
-    let (outcome, reason, enrollment) = decide_page(c.reborrow(), page, &content, &mut row).await?;
+    let (outcome, reason, enrollment) =
+        outcome::decide_page(c.reborrow(), page, &content, &mut row).await?;
     row.outcome = outcome;
     row.reason = &reason;
     let id = fax::insert_page(c, &row).await?;
     Ok((id, outcome, enrollment))
-}
-
-/// The distinct enrollment codes of the verified consent-form codes on a page, in the order read.
-fn codes_on(page: &ReadPage) -> Vec<String> {
-    let mut codes: Vec<String> = Vec::new();
-    for p in page.scan.verified().filter(|p| p.kind == FormKind::Bessi1) {
-        let code = p.code.to_string();
-        if !codes.contains(&code) {
-            codes.push(code);
-        }
-    }
-    codes
-}
-
-/// The outcome of a readable page, filling in the match on `row`. A note on a code that could
-/// not be verified beside one that could is added to the reason.
-async fn decide_page(
-    c: Conn<'_>,
-    page: &ReadPage,
-    content: &str,
-    row: &mut NewPage<'_>,
-) -> AppResult<(&'static str, String, Option<i64>)> {
-    let codes = codes_on(page);
-    if codes.len() > 1 {
-        // Two forms FAXed overlapped, or a page pasted onto another: never matched silently.
-        let reason = format!(
-            "1ページに複数の登録コードがあります（{}）",
-            codes.join(", ")
-        );
-        return Ok(("invalid", reason, None));
-    }
-    let (outcome, mut reason, enrollment) = decide_one(c, page, content, row).await?;
-    let unverified = page
-        .scan
-        .found
-        .iter()
-        .find_map(|f| f.verdict.as_ref().err());
-    if let (Some(e), false) = (unverified, codes.is_empty()) {
-        reason = format!(
-            "{reason}（ほかに検証できないQRコードがあります：{}）",
-            invalid_reason(e)
-        );
-    }
-    Ok((outcome, reason, enrollment))
-}
-
-async fn decide_one(
-    mut c: Conn<'_>,
-    page: &ReadPage,
-    content: &str,
-    row: &mut NewPage<'_>,
-) -> AppResult<(&'static str, String, Option<i64>)> {
-    let Some(payload) = page
-        .scan
-        .verified()
-        .find(|p| p.kind == FormKind::Bessi1)
-        .cloned()
-    else {
-        return Ok(match page.scan.found.first() {
-            None if page.scan.timed_out => (
-                "unreadable",
-                "時間内にQRコードを読み取れませんでした".into(),
-                None,
-            ),
-            None => ("unreadable", "QRコードが見つかりません".into(), None),
-            Some(f) => match &f.verdict {
-                Err(e) => ("invalid", invalid_reason(e).into(), None),
-                Ok(_) => ("invalid", "同意書以外の様式のQRコードです".into(), None),
-            },
-        });
-    };
-    row.form_page = Some(i64::from(payload.page));
-    row.form_pages = Some(i64::from(payload.pages));
-    row.form_version = Some(i64::from(payload.version));
-    let Some((enrollment_id, superseded)) = issued(c.reborrow(), &payload).await? else {
-        return Ok((
-            "invalid",
-            "この登録コードの同意書は発行されていません".into(),
-            None,
-        ));
-    };
-    row.enrollment_id = Some(enrollment_id);
-    // Hold the enrollment while its pages are counted, so two workers cannot both make a page
-    // primary (SQLite's write lock already does; this is PostgreSQL's row lock).
-    enrollments::lock(c.reborrow(), enrollment_id).await?;
-    let e = enrollments::get(c.reborrow(), enrollment_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    row.copy_round = Some(e.copy_round);
-    if superseded {
-        return Ok((
-            "superseded",
-            format!(
-                "差し替え前の版（第{}版）の同意書です。確認してください",
-                payload.version
-            ),
-            Some(enrollment_id),
-        ));
-    }
-    if let Some(first) = fax::same_content(c.reborrow(), content).await? {
-        return Ok((
-            "duplicate",
-            format!("同じ内容のページを受信済みです（ページ番号 {first}）"),
-            Some(enrollment_id),
-        ));
-    }
-    let received = fax::received_pages(c.reborrow(), enrollment_id, e.copy_round).await?;
-    if received.contains(&i64::from(payload.page)) {
-        return Ok((
-            "duplicate",
-            format!("{}ページ目は受信済みです", payload.page),
-            Some(enrollment_id),
-        ));
-    }
-    row.is_primary = true;
-    Ok((
-        "matched",
-        format!(
-            "{}/{}ページ目として照合しました",
-            payload.page, payload.pages
-        ),
-        Some(enrollment_id),
-    ))
-}
-
-/// The enrollment a verified payload belongs to, and whether that form version is superseded.
-async fn issued(c: Conn<'_>, p: &Payload) -> AppResult<Option<(i64, bool)>> {
-    let rows = forms::by_code(c, &p.code.to_string(), i64::from(p.version)).await?;
-    Ok(rows
-        .iter()
-        .find(|(_, s)| s.is_none())
-        .or(rows.first())
-        .map(|(id, s)| (*id, s.is_some())))
 }
 
 /// Pages of the current copy round that are still missing, given the form's page count.
@@ -325,7 +185,6 @@ pub fn missing(received: &[i64], pages: i64) -> Vec<i64> {
     (1..=pages).filter(|p| !received.contains(p)).collect()
 }
 
-/// Moves the enrollment to `copy_received` when every page of its current copy is in.
 /// The receipt e-mail of a copy just completed, written in the caller's transaction.
 pub(crate) async fn received_mail(
     mut c: Conn<'_>,
@@ -341,6 +200,7 @@ pub(crate) async fn received_mail(
     }
 }
 
+/// Moves the enrollment to `copy_received` when every page of its current copy is in.
 pub(crate) async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppResult<bool> {
     let e = enrollments::get(c.reborrow(), enrollment_id)
         .await?

@@ -158,12 +158,15 @@ pub struct NewDocument<'a> {
     pub blob_sha256: Option<&'a str>,
     pub status: &'a str,
     pub reason: Option<&'a str>,
+    /// The reader's own words (English) when the document could not be read.
+    pub detail: Option<&'a str>,
     pub pages: i64,
 }
 
 pub async fn insert_document(c: Conn<'_>, d: &NewDocument<'_>) -> Result<i64, sqlx::Error> {
     let sql = "INSERT INTO fax_documents (message_id, seq, file_name, media_type, blob_sha256,
-                 status, reason, pages) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+                 status, reason, pages, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+               RETURNING id";
     db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
         .bind(d.message_id)
         .bind(d.seq)
@@ -173,6 +176,7 @@ pub async fn insert_document(c: Conn<'_>, d: &NewDocument<'_>) -> Result<i64, sq
         .bind(d.status)
         .bind(d.reason)
         .bind(d.pages)
+        .bind(d.detail)
         .fetch_one(&mut *c)
         .await)
 }
@@ -186,12 +190,15 @@ pub struct DocumentRow {
     pub media_type: Option<String>,
     /// read, failed or skipped (not a document)
     pub status: String,
+    /// Why, in Japanese, for the centre's staff.
     pub reason: Option<String>,
+    /// What the reader said, in English, when the document could not be read.
+    pub detail: Option<String>,
     pub pages: i64,
 }
 
 pub async fn documents(c: Conn<'_>, message_id: i64) -> Result<Vec<DocumentRow>, sqlx::Error> {
-    let sql = "SELECT id, message_id, seq, file_name, media_type, status, reason, pages
+    let sql = "SELECT id, message_id, seq, file_name, media_type, status, reason, detail, pages
                FROM fax_documents WHERE message_id = $1 ORDER BY seq";
     db!(c, |c| sqlx::query_as::<_, DocumentRow>(sql)
         .bind(message_id)
@@ -205,6 +212,8 @@ pub struct NewPage<'a> {
     pub number: i64,
     pub outcome: &'a str,
     pub reason: &'a str,
+    /// The reader's own words (English) when a page could not be read.
+    pub detail: Option<&'a str>,
     pub enrollment_id: Option<i64>,
     pub copy_round: Option<i64>,
     pub form_page: Option<i64>,
@@ -225,9 +234,9 @@ pub async fn insert_page(c: Conn<'_>, p: &NewPage<'_>) -> Result<i64, sqlx::Erro
     let sql = "INSERT INTO fax_pages (document_id, number, outcome, reason, enrollment_id,
                  copy_round, form_page, form_pages, form_version, payload, is_primary,
                  content_sha256, image_sha256, thumb_sha256, width, height, stage, scan_ms,
-                 created_at)
+                 created_at, detail)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                 $17, $18, $19) RETURNING id";
+                 $17, $18, $19, $20) RETURNING id";
     db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
         .bind(p.document_id)
         .bind(p.number)
@@ -248,6 +257,7 @@ pub async fn insert_page(c: Conn<'_>, p: &NewPage<'_>) -> Result<i64, sqlx::Erro
         .bind(p.stage)
         .bind(p.scan_ms)
         .bind(Utc::now())
+        .bind(p.detail)
         .fetch_one(&mut *c)
         .await)
 }

@@ -21,6 +21,8 @@ pub struct PageRow {
     pub outcome: String,
     /// Why, in Japanese, for the centre's staff.
     pub reason: String,
+    /// What the reader said, in English, when the page could not be read.
+    pub detail: Option<String>,
     pub enrollment_id: Option<i64>,
     pub enrollment_code: Option<String>,
     pub copy_round: Option<i64>,
@@ -45,7 +47,7 @@ pub struct PageRow {
 
 macro_rules! page_select {
     () => {
-        "SELECT p.id, p.document_id, d.message_id, p.number, p.outcome, p.reason,
+        "SELECT p.id, p.document_id, d.message_id, p.number, p.outcome, p.reason, p.detail,
     p.enrollment_id, e.code AS enrollment_code, p.copy_round, p.form_page, p.form_pages,
     p.form_version, p.is_primary, p.width, p.height, p.stage, p.scan_ms, m.sender, m.fax_number,
     m.source, m.file_name, p.resolved_at, p.created_at

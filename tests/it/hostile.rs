@@ -18,7 +18,7 @@ use super::mail::gateway_mail;
 const BIN: &str = env!("CARGO_BIN_EXE_consentflow");
 
 /// A PDF from numbered object bodies, with a correct cross-reference table.
-fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+pub fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = vec![];
     for (i, body) in objects.iter().enumerate() {
@@ -42,7 +42,7 @@ fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+pub fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut s = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
     s.extend(data);
     s.extend(b"\nendstream");
@@ -59,7 +59,7 @@ fn flate_bomb(byte: u8) -> Vec<u8> {
     z.finish().unwrap()
 }
 
-fn page_tree(page: &str) -> Vec<Vec<u8>> {
+pub fn page_tree(page: &str) -> Vec<Vec<u8>> {
     vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),

@@ -156,3 +156,86 @@ async fn two_forms_codes_on_one_page_are_never_matched_silently() {
     assert_eq!(ids, vec![one, two]);
     app.finish().await;
 }
+
+/// Every office of the demo city (「ひたちなか市在宅医療・介護連携推進センター」 among them) prints
+/// on one team, with long titles and names too, and the form FAXed at standard resolution
+/// still matches.
+#[tokio::test]
+async fn every_demo_office_prints_on_a_team_and_reads_back() {
+    if !tools(&["gs"]) {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let a = &app;
+    assert!(consentflow::demo::load(&a.state).await.unwrap());
+    let cm = a.token_with("caremgr", "demo-password").await;
+    let centre = a.token_with("centre", "demo-password").await;
+    let (_, offices) = a.api(Method::GET, "/api/v1/offices", &cm, None).await;
+    let team: Vec<Value> = offices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            serde_json::json!({ "office_id": o["id"], "profession": "主任介護支援専門員（ケアマネジャー）",
+                "name": "長谷川 アレクサンドラ 美智子", "phone": "029-270-0002" })
+        })
+        .collect();
+    assert!(team.len() >= 7, "{offices}");
+    let body = serde_json::json!({
+        "subject": { "name": "山田 花子", "kana": "ヤマダ ハナコ", "birth_date": "1940-04-01",
+            "sex": "female",
+            "address": "茨城県ひたちなか市東石川三丁目二十五番地の十二　グランドメゾン東石川弐号棟千二百三号室",
+            "phone": "029-270-1000" },
+        "team": team
+    });
+    let (s, e) = a
+        .api(Method::POST, "/api/v1/enrollments", &cm, Some(body))
+        .await;
+    assert_eq!(s, 201, "{e}");
+    let id = e["id"].as_i64().unwrap();
+    let (s, _, pdf) = super::forms::print(a, &cm, id, false).await;
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&pdf));
+    let c = City {
+        cm: cm.clone(),
+        nurse: cm.clone(),
+        pharma: cm.clone(),
+        centre,
+        nursing: 0,
+    };
+    let tiff = fax_of(&pdf, "tiffg4", "204x98", None);
+    let view = read_back(a, &c, "standard.tif", &tiff).await;
+    let pages = view["pages"].as_array().unwrap();
+    assert!(pages.iter().all(|p| p["outcome"] == "matched"), "{view}");
+    assert_eq!(state(a, &c, id).await, "copy_received");
+    app.finish().await;
+}
+
+/// A page that cannot be read says why in Japanese for the centre, and the reader's own words
+/// (English) in the API's `detail`.
+#[tokio::test]
+async fn an_unreadable_page_says_why_in_japanese_with_the_detail_beside_it() {
+    use super::hostile::{page_tree, pdf, stream};
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let mut objects = page_tree(
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] \
+         /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
+    );
+    objects.push(stream(
+        "/Type /XObject /Subtype /Image /Width 1700 /Height 2200 /ColorSpace /DeviceGray \
+         /BitsPerComponent 1 /Filter /FlateDecode",
+        b"this is not zlib data at all",
+    ));
+    objects.push(stream("", b"q 612 0 0 792 0 0 cm /Im0 Do Q"));
+    let view = read_back(a, &c, "broken.pdf", &pdf(&objects)).await;
+    let page = &view["pages"][0];
+    assert_eq!(page["outcome"], "unreadable", "{view}");
+    assert_eq!(
+        page["reason"],
+        "ページを読み取れません（画像のデータが壊れています）"
+    );
+    let detail = page["detail"].as_str().unwrap_or_default();
+    assert!(detail.starts_with("corrupt page: Flate image"), "{detail}");
+    app.finish().await;
+}

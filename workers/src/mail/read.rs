@@ -13,7 +13,10 @@ pub struct ReadDocument {
     pub bytes: Vec<u8>,
     /// read, failed or skipped
     pub status: &'static str,
+    /// Why, in Japanese, for the centre.
     pub reason: Option<String>,
+    /// What the reader said, in English, when the document could not be read.
+    pub detail: Option<String>,
     pub pages: Vec<PageReport>,
 }
 
@@ -31,7 +34,7 @@ fn doc_reason(e: &DocError) -> String {
         DocError::TooLarge(n) => format!("ファイルが大きすぎます（上限 {} MB）", n / 1_048_576),
         DocError::TooManyPages(n) => format!("ページ数が多すぎます（上限 {n} ページ）"),
         DocError::UnknownFormat => "PDF・TIFF・PNG・JPEG のいずれでもありません".into(),
-        DocError::Unreadable(why) => format!("ファイルが壊れているため読めません（{why}）"),
+        DocError::Unreadable(_) => "ファイルが壊れているため読めません".into(),
     }
 }
 
@@ -50,20 +53,25 @@ fn read_one<'k>(
             bytes,
             status: "skipped",
             reason: Some("FAX の文書ではないため読み取りませんでした".into()),
+            detail: None,
             pages: vec![],
         };
     };
-    let (status, reason, pages) = match fax::read_document(&bytes, Some(kind), limits, key_for) {
-        Ok(pages) if pages.is_empty() => ("failed", Some("ページがありません".into()), pages),
-        Ok(pages) => ("read", None, pages),
-        Err(e) => ("failed", Some(doc_reason(&e)), vec![]),
-    };
+    let (status, reason, detail, pages) =
+        match fax::read_document(&bytes, Some(kind), limits, key_for) {
+            Ok(pages) if pages.is_empty() => {
+                ("failed", Some("ページがありません".into()), None, pages)
+            }
+            Ok(pages) => ("read", None, None, pages),
+            Err(e) => ("failed", Some(doc_reason(&e)), Some(e.to_string()), vec![]),
+        };
     ReadDocument {
         file_name,
         media_type,
         bytes,
         status,
         reason,
+        detail,
         pages,
     }
 }
