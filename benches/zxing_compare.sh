@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for t in gs pdftoppm; do command -v $t >/dev/null || { echo "needs ghostscript and poppler-utils"; exit 1; }; done
+for t in gs pdftoppm img2pdf; do command -v $t >/dev/null || { echo "needs ghostscript, poppler-utils and img2pdf"; exit 1; }; done
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q zxing-cpp pillow numpy
 
@@ -29,6 +29,14 @@ for f in "$work"/form*.pdf; do
   gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=jpeggray -r300 -sOutputFile="$work/jpeg300-$b-%d.jpg" "$f"
   # The vector form mailed back as it was printed: we rasterise with hayro, the peer with pdftoppm.
   cp "$f" "$work/vector-$b.pdf"
+  # A scanner's black-and-white PDF: a 1-bit PNG wrapped by img2pdf (Flate, /Predictor 15).
+  for dpi in 200 300; do
+    gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=pngmono -r$dpi -sOutputFile="$work/mono$dpi-$b-%d.png" "$f"
+    for png in "$work"/mono$dpi-$b-*.png; do
+      img2pdf "$png" -o "$work/flate$dpi-$b-$(basename "$png" .png | sed 's/.*-//').pdf"
+    done
+    rm -f "$work"/mono$dpi-$b-*.png
+  done
 done
 # Noise: flip 1 pixel in 150 of the fine G4 pages, written back as G4 by Pillow.
 "$work/venv/bin/python" - "$work" <<'PY'
@@ -49,7 +57,7 @@ for path in glob.glob(sys.argv[1] + "/fine-tiffg4-*.tif"):
     frames[0].save(out, compression="group4", save_all=True, append_images=frames[1:], dpi=(204, 196))
 PY
 
-cargo run -q --release -p consentflow-workers --example fax_scan -- "$key" "$work"/*.tif "$work"/*.jpg "$work"/vector-*.pdf > "$work/ours.tsv"
+cargo run -q --release -p consentflow-workers --example fax_scan -- "$key" "$work"/*.tif "$work"/*.jpg "$work"/vector-*.pdf "$work"/flate*.pdf > "$work/ours.tsv"
 
 "$work/venv/bin/python" - "$work" > "$work/zxing.tsv" <<'PY'
 import sys, glob, time, subprocess, tempfile
@@ -58,7 +66,8 @@ from PIL import Image, ImageSequence
 def cf1(image):
     return [r for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode) if r.text.startswith("CF1:")]
 # PDFs: pdftoppm at 200 dpi, then zxing; the rasterising counts, as it does in such a pipeline.
-for path in sorted(glob.glob(sys.argv[1] + "/vector-*.pdf")):
+# The 1-bit Flate PDFs are rasterised the same way (a scanner's PDF is just as opaque to it).
+for path in sorted(glob.glob(sys.argv[1] + "/vector-*.pdf") + glob.glob(sys.argv[1] + "/flate*.pdf")):
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
         subprocess.run(["pdftoppm", "-r", "200", "-gray", path, d + "/p"], check=True)

@@ -299,6 +299,11 @@ fn preconditions(facts: &Facts, cmd: &Command, today: NaiveDate) -> Result<(), T
                 });
             }
             if let Signer::Proxy { relationship } = signer {
+                super::person::check_chars("relationship", relationship.trim(), "続柄", false)
+                    .map_err(|e| TransitionError::Invalid {
+                        field: "relationship",
+                        message: e.message,
+                    })?;
                 let n = relationship.trim().chars().count();
                 if n == 0 || n > 20 {
                     return Err(TransitionError::Invalid {

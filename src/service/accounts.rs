@@ -38,6 +38,8 @@ fn random_salt() -> String {
 }
 
 pub async fn verify_password(password: String, hash: String) -> bool {
+    // Counted, so a test can see every refusal pays for a full check (without timing it).
+    metrics::counter!("consentflow_password_checks_total").increment(1);
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|h| {

@@ -34,13 +34,8 @@ pub async fn request_resend(
     r: &ResendRequest,
 ) -> AppResult<i64> {
     let user = centre_only(actor, "再送の依頼はセンターの職員だけが行えます。")?;
-    let reason = r.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(AppError::Invalid(FieldError::new(
-            "reason",
-            "理由を200文字以内で入力してください。",
-        )));
-    }
+    let reason = crate::domain::person::bounded_multiline("reason", &r.reason, 200, "理由")?;
+    let reason = reason.as_str();
     let mut tx = app.store.begin().await?;
     enrollments::lock(tx.conn(), enrollment_id).await?;
     let e = enrollments::get(tx.conn(), enrollment_id)

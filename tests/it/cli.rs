@@ -132,3 +132,45 @@ async fn serve_demo_and_a_cli_token() {
     let out = command(dir.path(), &["migrate"]).output().unwrap();
     assert!(out.status.success());
 }
+
+/// `consentflow_password_checks_total` on `/metrics`: password checks so far in that process.
+async fn password_checks(base: &str) -> u64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with("consentflow_password_checks_total"))
+        .and_then(|l| l.split_whitespace().last()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// #17 (11): a refusal for a login without a password (the first-run `admin`) or for an
+/// unknown login runs a full password check against a dummy hash, so the answer does not come
+/// back sooner and say the login exists. Counted in a process of its own, not timed.
+#[tokio::test]
+async fn every_refusal_pays_for_a_full_password_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, base, _) = start(dir.path(), &["serve"]);
+    let _guard = Killed(child);
+    let ask = |login: &'static str| {
+        let base = base.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/api/v1/auth/token"))
+                .json(&serde_json::json!({ "login": login, "password": "guess-guess-guess" }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let before = password_checks(&base).await;
+    assert_eq!(ask("admin").await, 401, "admin has no password yet");
+    assert_eq!(password_checks(&base).await, before + 1);
+    assert_eq!(ask("nobody-here").await, 401);
+    assert_eq!(password_checks(&base).await, before + 2);
+}
