@@ -102,7 +102,8 @@ impl Application {
     pub async fn run(self, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
         let router = crate::web::router(self.state.clone());
         // The peer address (for the rate limits) is given to each request by the server.
-        let web = crate::serve::serve(self.listener, router, stop.clone());
+        let per_address = self.state.config.max_connections_per_address;
+        let web = crate::serve::serve(self.listener, router, stop.clone(), per_address);
         if self.run_workers {
             let app = self.state.clone();
             let signal = async move {

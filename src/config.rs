@@ -20,6 +20,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Address the web server binds. Port 0 picks a free port (tests).
     pub listen: String,
+    /// Connections one address may hold open at once (a proxy on this machine counts as one).
+    pub max_connections_per_address: usize,
     /// The address people reach the service at, for links in e-mails and the console.
     pub base_url: Option<String>,
     /// Key for the QR payload MAC. Generated into the data directory when absent.
@@ -157,6 +159,7 @@ impl Default for Config {
             database: Pools::default(),
             data_dir: PathBuf::from("data"),
             listen: "127.0.0.1:8080".into(),
+            max_connections_per_address: crate::serve::PER_ADDRESS,
             base_url: None,
             qr_key: None,
             qr_key_id: "A".into(),

@@ -1,7 +1,9 @@
 //! The HTTP server: the router on hyper's HTTP/1, with the limits `axum::serve` does not offer.
 //! A connection that has not sent its whole header within `HEADER_SECONDS` is closed (a client
 //! trickling header bytes cannot hold it for minutes), a request body that stalls for
-//! `BODY_IDLE_SECONDS` is cut off, and one address holds at most `PER_ADDRESS` connections at once.
+//! `BODY_IDLE_SECONDS` is cut off, and one address holds at most `max_connections_per_address`
+//! connections at once (behind a proxy on this machine that is the proxy's pool: raise it, and
+//! let the proxy limit each client).
 //! On stop, open connections finish their requests (up to `DRAIN_SECONDS`).
 
 use std::collections::HashMap;
@@ -22,14 +24,14 @@ use tower::ServiceExt;
 pub const HEADER_SECONDS: u64 = 10;
 /// A request body may pause this long between pieces.
 pub const BODY_IDLE_SECONDS: u64 = 30;
-/// Open connections from one address.
+/// Open connections from one address, by default (`max_connections_per_address`).
 pub const PER_ADDRESS: usize = 64;
 /// How long open connections may take to finish once the server is asked to stop.
 const DRAIN_SECONDS: u64 = 8;
 
-/// Connections open per address.
-#[derive(Default, Clone)]
-struct Open(Arc<Mutex<HashMap<IpAddr, usize>>>);
+/// Connections open per address, and how many one address may hold.
+#[derive(Clone)]
+struct Open(Arc<Mutex<HashMap<IpAddr, usize>>>, usize);
 
 /// One admitted connection; leaving frees its place.
 struct Admitted(Open, IpAddr);
@@ -38,7 +40,7 @@ impl Open {
     fn admit(&self, ip: IpAddr) -> Option<Admitted> {
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let n = m.entry(ip).or_insert(0);
-        if *n >= PER_ADDRESS {
+        if *n >= self.1 {
             return None;
         }
         *n += 1;
@@ -63,11 +65,12 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     stop: watch::Receiver<bool>,
+    per_address: usize,
 ) -> std::io::Result<()> {
     let router = router.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
         Duration::from_secs(BODY_IDLE_SECONDS),
     ));
-    let open = Open::default();
+    let open = Open(Arc::default(), per_address.max(1));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
