@@ -86,7 +86,7 @@ pub async fn serve(
                     continue;
                 }
             },
-            _ = stopped(stop.clone()) => break,
+            _ = crate::jobs::supervise::stopped(stop.clone()) => break,
         };
         let Some(place) = open.admit(peer.ip()) else {
             tracing::warn!(client = %peer.ip(), "too many connections from one address");
@@ -115,8 +115,4 @@ pub async fn serve(
         tracing::warn!("connections still open after {DRAIN_SECONDS} s; closing them");
     }
     Ok(())
-}
-
-async fn stopped(mut stop: watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }

@@ -259,7 +259,7 @@ fn target(from: State, cmd: &Command) -> Option<State> {
 }
 
 fn reason(field: &'static str, r: &str) -> Result<(), TransitionError> {
-    super::person::check_chars(field, r.trim(), "理由", true).map_err(|e| {
+    super::text::check_chars(field, r.trim(), "理由", true).map_err(|e| {
         TransitionError::Invalid {
             field,
             message: e.message,
@@ -299,7 +299,7 @@ fn preconditions(facts: &Facts, cmd: &Command, today: NaiveDate) -> Result<(), T
                 });
             }
             if let Signer::Proxy { relationship } = signer {
-                super::person::check_chars("relationship", relationship.trim(), "続柄", false)
+                super::text::check_chars("relationship", relationship.trim(), "続柄", false)
                     .map_err(|e| TransitionError::Invalid {
                         field: "relationship",
                         message: e.message,

@@ -86,10 +86,10 @@ impl NewOffice {
             .ok_or_else(|| FieldError::new("kind", "施設属性を選んでください。"))?;
         Ok(NewOffice {
             kind,
-            name: super::person::bounded_text("name", name, 100, "事業所名")?,
+            name: super::text::bounded_text("name", name, 100, "事業所名")?,
             phone: Phone::parse("phone", phone)?,
             fax: Phone::parse("fax", fax)?,
-            address: super::person::bounded_text("address", address, 200, "所在地")?,
+            address: super::text::bounded_text("address", address, 200, "所在地")?,
             admin_email: Email::parse("admin_email", admin_email)?,
         })
     }
@@ -114,12 +114,12 @@ impl NewApplication {
         admin_email: &str,
     ) -> Result<NewApplication, FieldError> {
         let office = NewOffice::parse(kind, name, phone, fax, address, admin_email)?;
-        let admin_name = super::person::bounded_text("admin_name", admin_name, 40, "管理者名")?;
+        let admin_name = super::text::bounded_text("admin_name", admin_name, 40, "管理者名")?;
         Ok(NewApplication { office, admin_name })
     }
 }
 
 /// A city's reason for refusing something (an application, an additional certificate).
 pub fn reason(input: &str) -> Result<String, FieldError> {
-    super::person::bounded_multiline("reason", input, 400, "理由")
+    super::text::bounded_multiline("reason", input, 400, "理由")
 }

@@ -3,7 +3,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::person::{bounded_text, Phone};
+use super::person::Phone;
+use super::text::bounded_text;
 use super::FieldError;
 
 /// Closed days: 月…日 and 祝, or none.

@@ -26,7 +26,7 @@ impl SearchTerm {
             .nfkc()
             .filter(|c| !c.is_whitespace())
             // Invisible characters typed or pasted in are not part of what is looked for.
-            .filter(|&c| !c.is_control() && !super::person::is_format_char(c))
+            .filter(|&c| !c.is_control() && !super::text::is_format_char(c))
             // LIKE's wildcards are taken literally by dropping them: nobody searches for them.
             .filter(|c| !matches!(c, '%' | '_' | '\\'))
             .take(40)

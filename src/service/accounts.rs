@@ -7,7 +7,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::domain::office::NewOffice;
-use crate::domain::person::{bounded_text, Email};
+use crate::domain::person::Email;
+use crate::domain::text::bounded_text;
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Event};
@@ -97,19 +98,20 @@ pub async fn authenticate(
     client: &str,
 ) -> AppResult<Result<UserRow, LoginRefused>> {
     let keys = super::throttle::keys(login, client);
-    let Some(attempt) = super::throttle::begin(store, &keys).await? else {
-        tracing::warn!(login = %keys.login_hint(), client, "sign-in held back (throttled)");
-        metrics::counter!("consentflow_sign_in_refusals_total", "reason" => "Throttled")
+    // The login hashed (it may be mistyped personal data), the address, the reason.
+    let refused = |why: &LoginRefused| {
+        tracing::warn!(login = %keys.login_hint(), client, reason = ?why, "sign-in refused");
+        metrics::counter!("consentflow_sign_in_refusals_total", "reason" => format!("{why:?}"))
             .increment(1);
+    };
+    let Some(attempt) = super::throttle::begin(store, &keys).await? else {
+        refused(&LoginRefused::Throttled);
         return Ok(Err(LoginRefused::Throttled));
     };
     // A wrong password leaves the attempt counted; anything else takes it back.
     let result = check(store, login, password).await?;
     if let Err(why) = &result {
-        // The login hashed (it may be mistyped personal data), the address, the reason.
-        tracing::warn!(login = %keys.login_hint(), client, reason = ?why, "sign-in refused");
-        metrics::counter!("consentflow_sign_in_refusals_total", "reason" => format!("{why:?}"))
-            .increment(1);
+        refused(why);
     }
     match &result {
         Err(LoginRefused::BadCredentials) => {}

@@ -34,7 +34,7 @@ pub async fn request_resend(
     r: &ResendRequest,
 ) -> AppResult<i64> {
     let user = centre_only(actor, "再送の依頼はセンターの職員だけが行えます。")?;
-    let reason = crate::domain::person::bounded_multiline("reason", &r.reason, 200, "理由")?;
+    let reason = crate::domain::text::bounded_multiline("reason", &r.reason, 200, "理由")?;
     let reason = reason.as_str();
     let mut tx = app.store.begin().await?;
     enrollments::lock(tx.conn(), enrollment_id).await?;

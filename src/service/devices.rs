@@ -14,7 +14,7 @@ use super::accounts;
 use super::office_admin::manages;
 use crate::app::AppState;
 use crate::domain::office;
-use crate::domain::person::bounded_text;
+use crate::domain::text::bounded_text;
 use crate::domain::voucher::{RetrievalNo, VoucherPassword};
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};

@@ -10,9 +10,8 @@ use consentflow_workers::EnrollmentCode;
 
 use crate::app::AppState;
 use crate::domain::enrollment::{self, Command, Facts, State};
-use crate::domain::person::{
-    bounded_text, parse_birth_date, InsuranceNumber, Kana, PersonName, Phone, Sex,
-};
+use crate::domain::person::{parse_birth_date, InsuranceNumber, Kana, PersonName, Phone, Sex};
+use crate::domain::text::bounded_text;
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};
 use crate::outbox;

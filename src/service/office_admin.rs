@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::accounts::{self, UserInput};
 use crate::domain::office_info::{OfficeInfo, OfficeInfoInput};
-use crate::domain::person::{bounded_text, Email};
+use crate::domain::person::Email;
+use crate::domain::text::bounded_text;
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Event};

@@ -205,7 +205,7 @@ async fn assign_in(
 /// Settles an unmatched page as not a consent form, with a reason (kept, never deleted).
 pub async fn discard(app: &AppState, actor: &Actor, page_id: i64, reason: &str) -> AppResult<()> {
     let user = centre_user(actor)?;
-    let reason = crate::domain::person::bounded_multiline("reason", reason, 200, "理由")?;
+    let reason = crate::domain::text::bounded_multiline("reason", reason, 200, "理由")?;
     let mut tx = app.store.begin().await?;
     let text = format!("同意書ではないため処理対象外：{reason}");
     if !fax::discard(tx.conn(), page_id, &text, user).await? {

@@ -36,7 +36,7 @@ pub async fn suspend(
     s: &Suspension,
 ) -> AppResult<u64> {
     city_only(actor)?;
-    let reason = crate::domain::person::bounded_multiline("reason", &s.reason, 200, "理由")?;
+    let reason = crate::domain::text::bounded_multiline("reason", &s.reason, 200, "理由")?;
     let reason = reason.as_str();
     if actor.user_id() == Some(user_id) {
         return Err(AppError::Conflict(

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::office_admin::manages;
 use crate::app::AppState;
-use crate::domain::person::bounded_text;
+use crate::domain::text::bounded_text;
 use crate::domain::training::Status;
 use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};

@@ -41,8 +41,16 @@ pub fn client_addr(extensions: &axum::http::Extensions, headers: &axum::http::He
     let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let forwarded = headers
-        .get("x-forwarded-for")
+    client_of(peer, headers.get("x-forwarded-for"))
+}
+
+/// [`client_addr`] from the peer and the `X-Forwarded-For` header, taken apart beforehand (the
+/// request-tracking middleware keeps these two and works the address out only when it logs).
+pub fn client_of(
+    peer: Option<std::net::IpAddr>,
+    forwarded: Option<&axum::http::HeaderValue>,
+) -> String {
+    let forwarded = forwarded
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
         .map(|v| v.trim().to_string());

@@ -100,7 +100,12 @@ pub async fn track(req: Request, next: Next) -> Response {
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
-    let client = super::apply::client_addr(req.extensions(), req.headers());
+    // Kept cheaply for the refusal log line; the address is worked out only then.
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = req.headers().get("x-forwarded-for").cloned();
     let start = Instant::now();
     let res = next.run(req).await;
     let code = res.status().as_u16();
@@ -108,6 +113,7 @@ pub async fn track(req: Request, next: Next) -> Response {
     // Refusals (no sign-in, not allowed, CSRF, throttled) leave a line and a count: the route
     // pattern and the address, never a person's data.
     if matches!(code, 401 | 403 | 429) {
+        let client = super::apply::client_of(peer, forwarded.as_ref());
         tracing::warn!(route = %route, method = %method, status = code, client = %client, "request refused");
         metrics::counter!("consentflow_http_refusals_total", "route" => route.clone(), "status" => status.clone()).increment(1);
     }

@@ -18,7 +18,7 @@ use super::mail::gateway_mail;
 const BIN: &str = env!("CARGO_BIN_EXE_consentflow");
 
 /// A PDF from numbered object bodies, with a correct cross-reference table.
-pub fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = vec![];
     for (i, body) in objects.iter().enumerate() {
@@ -42,7 +42,7 @@ pub fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-pub fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut s = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
     s.extend(data);
     s.extend(b"\nendstream");
@@ -59,7 +59,7 @@ fn flate_bomb(byte: u8) -> Vec<u8> {
     z.finish().unwrap()
 }
 
-pub fn page_tree(page: &str) -> Vec<Vec<u8>> {
+fn page_tree(page: &str) -> Vec<Vec<u8>> {
     vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
@@ -67,18 +67,27 @@ pub fn page_tree(page: &str) -> Vec<Vec<u8>> {
     ]
 }
 
-fn flate_image_bomb() -> Vec<u8> {
+/// A one-page PDF whose page is one full-page image: its dictionary's entries after
+/// `/Subtype /Image`, and its stream's bytes as given.
+pub fn image_pdf(image: &str, data: &[u8]) -> Vec<u8> {
     let mut objects = page_tree(
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] \
          /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
     );
     objects.push(stream(
-        "/Type /XObject /Subtype /Image /Width 1728 /Height 2200 /ColorSpace /DeviceGray \
-         /BitsPerComponent 8 /Filter /FlateDecode",
-        &flate_bomb(0),
+        &format!("/Type /XObject /Subtype /Image {image}"),
+        data,
     ));
     objects.push(stream("", b"q 612 0 0 792 0 0 cm /Im0 Do Q"));
     pdf(&objects)
+}
+
+fn flate_image_bomb() -> Vec<u8> {
+    image_pdf(
+        "/Width 1728 /Height 2200 /ColorSpace /DeviceGray /BitsPerComponent 8 \
+         /Filter /FlateDecode",
+        &flate_bomb(0),
+    )
 }
 
 fn flate_page_bomb() -> Vec<u8> {

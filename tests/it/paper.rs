@@ -214,21 +214,15 @@ async fn every_demo_office_prints_on_a_team_and_reads_back() {
 /// (English) in the API's `detail`.
 #[tokio::test]
 async fn an_unreadable_page_says_why_in_japanese_with_the_detail_beside_it() {
-    use super::hostile::{page_tree, pdf, stream};
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let a = &app;
     let c = city(a).await;
-    let mut objects = page_tree(
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] \
-         /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
-    );
-    objects.push(stream(
-        "/Type /XObject /Subtype /Image /Width 1700 /Height 2200 /ColorSpace /DeviceGray \
-         /BitsPerComponent 1 /Filter /FlateDecode",
+    let broken = super::hostile::image_pdf(
+        "/Width 1700 /Height 2200 /ColorSpace /DeviceGray /BitsPerComponent 1 \
+         /Filter /FlateDecode",
         b"this is not zlib data at all",
-    ));
-    objects.push(stream("", b"q 612 0 0 792 0 0 cm /Im0 Do Q"));
-    let view = read_back(a, &c, "broken.pdf", &pdf(&objects)).await;
+    );
+    let view = read_back(a, &c, "broken.pdf", &broken).await;
     let page = &view["pages"][0];
     assert_eq!(page["outcome"], "unreadable", "{view}");
     assert_eq!(
