@@ -15,8 +15,8 @@ mod mail;
 
 use std::time::{Duration, Instant};
 
-use consentflow::app::AppState;
 use consentflow::config::Config;
+use consentflow::context::Context;
 use consentflow::domain::Actor;
 use consentflow::intake::imap;
 use consentflow::secret::Secret;
@@ -26,7 +26,7 @@ use consentflow::store::users;
 
 const DISTINCT: usize = 50;
 
-async fn count(app: &AppState, sql: &'static str) -> i64 {
+async fn count(app: &Context, sql: &'static str) -> i64 {
     let mut c = app.store.acquire().await.unwrap();
     consentflow::db!(c.conn(), |c| sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(&mut *c)
@@ -68,7 +68,7 @@ async fn run() {
         session_key: Some(Secret::new("bench-session")),
         ..Config::default()
     };
-    let app = AppState::build(config).await.unwrap();
+    let app = Context::build(config).await.unwrap();
     consentflow::demo::load(&app).await.unwrap();
     let mut c = app.store.acquire().await.unwrap();
     let cm = users::by_login(c.conn(), "caremgr").await.unwrap().unwrap();
@@ -106,9 +106,7 @@ async fn run() {
         };
         let (app, actor) = (app.clone(), actor.clone());
         async move {
-            let e = enrollments::create(&app.store, &actor, &input)
-                .await
-                .unwrap();
+            let e = enrollments::create(&app, &actor, &input).await.unwrap();
             forms::print(&app, &actor, e.id, false).await.unwrap().1
         }
     };
@@ -151,6 +149,7 @@ async fn run() {
     let (stop, rx) = tokio::sync::watch::channel(false);
     let workers = tokio::spawn(consentflow::jobs::run(
         app.clone(),
+        Default::default(),
         Duration::from_millis(100),
         async move {
             let mut rx = rx;

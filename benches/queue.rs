@@ -15,7 +15,7 @@ use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use serde::{Deserialize, Serialize};
 
-use consentflow::store::Store;
+use consentflow::store::{Pool, Store};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Noop {
@@ -82,7 +82,7 @@ async fn main() {
     let url = format!("sqlite://{}/bench.db", dir.path().display());
     let store = Store::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
-    if let Store::Sqlite(pool) = &store {
+    if let Pool::Sqlite(pool) = &store.pool {
         let c = apalis_sqlite::Config::default()
             .queue("bench-noop")
             .heartbeat_interval(Duration::from_secs(2));
@@ -106,7 +106,7 @@ async fn main() {
         .await
         .unwrap();
     store.migrate().await.unwrap();
-    if let Store::Postgres(pool) = &store {
+    if let Pool::Postgres(pool) = &store.pool {
         let c = apalis_postgres::Config::default()
             .queue("bench-noop")
             .heartbeat_interval(Duration::from_secs(2));

@@ -7,60 +7,29 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::{Config, Keys};
-use crate::jobs::{self, Queue};
-use crate::service::forms::FormRegistry;
-use crate::store::Store;
+use crate::config::Config;
+use crate::context::Context;
+use crate::jobs::{self, supervise::WorkerHealth};
 
-/// What every handler can reach.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    pub store: Store,
-    /// The job workers' own pool (`database.worker_connections`): `jobs::run` gives the workers
-    /// a state whose `store` is this one, so web load cannot starve them.
-    pub worker_store: Store,
-    /// Which job workers run, which are down, and how often each was restarted.
-    pub workers: Arc<crate::jobs::supervise::WorkerHealth>,
-    pub queue: Queue,
-    pub config: Arc<Config>,
-    pub keys: Arc<Keys>,
-    pub forms: Arc<FormRegistry>,
-    /// Sends the outbox's e-mails (SMTP or files).
-    pub mailer: Arc<crate::outbox::Mailer>,
-    /// What time it is for the schedules and the compliance page (a test may set it).
-    pub clock: Arc<dyn crate::schedule::Clock>,
-    /// Bounds CPU-heavy work (reading FAX pages) to the machine's cores.
-    pub cpu: Arc<tokio::sync::Semaphore>,
-}
+pub use crate::http::AppState;
 
 impl AppState {
-    /// Everything but the listener: keys, form versions, database (migrated) and queue.
+    /// Everything but the listener: the context, and no worker started yet.
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
-        let keys = config.keys()?;
-        let forms = FormRegistry::load(config.forms_dir.as_deref())?;
-        // Parse the font and cut its base subset (~60 ms) now, not in the first care manager's print.
-        tokio::task::spawn_blocking(consentflow_workers::form::font::base);
-        let store = Store::connect_sized(&config.database_url, config.database.web()).await?;
-        store.migrate().await?;
-        let worker_store =
-            Store::connect_sized(&config.database_url, config.database.workers()).await?;
-        let queue = Queue::new(&store);
-        let mailer = crate::outbox::Mailer::build(&config.mail, &config.data_dir)?;
         Ok(AppState {
-            mailer: Arc::new(mailer),
-            store,
-            worker_store,
-            workers: Default::default(),
-            queue,
-            config: Arc::new(config),
-            keys: Arc::new(keys),
-            forms: Arc::new(forms),
-            clock: Arc::new(crate::schedule::SystemClock),
-            cpu: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-            )),
+            ctx: Context::build(config).await?,
+            workers: Arc::<WorkerHealth>::default(),
         })
     }
+}
+
+/// Every route: the pages and, under `/api/v1`, the JSON API.
+pub fn router(state: AppState) -> axum::Router {
+    crate::web::router()
+        .nest("/api/v1", crate::api::router())
+        .layer(axum::middleware::from_fn(crate::web::health::track))
+        .layer(axum::middleware::from_fn(crate::http::security_headers))
+        .with_state(state)
 }
 
 pub struct Application {
@@ -93,25 +62,25 @@ impl Application {
     }
 
     /// Runs on another clock (a simulation, a test).
-    pub fn with_clock(mut self, clock: Arc<dyn crate::schedule::Clock>) -> Application {
-        self.state.clock = clock;
+    pub fn with_clock(mut self, clock: Arc<dyn crate::clock::Clock>) -> Application {
+        self.state.ctx.clock = clock;
         self
     }
 
     /// Serves (and, unless disabled, runs the job workers) until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
-        let router = crate::web::router(self.state.clone());
+        let router = router(self.state.clone());
         // The peer address (for the rate limits) is given to each request by the server.
         let per_address = self.state.config.max_connections_per_address;
         let web = crate::serve::serve(self.listener, router, stop.clone(), per_address);
         if self.run_workers {
-            let app = self.state.clone();
+            let (ctx, workers) = (self.state.ctx.clone(), self.state.workers.clone());
             let signal = async move {
                 let _ = stop.wait_for(|s| *s).await;
                 Ok(())
             };
             let poll = std::time::Duration::from_millis(self.state.config.job_poll_ms);
-            let (w, j) = tokio::join!(web, jobs::run(app, poll, signal));
+            let (w, j) = tokio::join!(web, jobs::run(ctx, workers, poll, signal));
             w?;
             j?;
         } else {

@@ -6,8 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::{shutdown_signal, AppState, Application};
+use crate::app::{shutdown_signal, Application};
+use crate::clock::Clock;
 use crate::config::Config;
+use crate::context::Context;
 use crate::jobs;
 use crate::service::accounts;
 use crate::store::{users, Store};
@@ -91,7 +93,9 @@ enum TokenCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to stderr: stdout is the command's answer (a token, an intake report).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
@@ -119,10 +123,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { demo } => serve(config, demo).await,
         Command::Worker => {
             let poll = std::time::Duration::from_millis(config.job_poll_ms);
-            let app = AppState::build(config).await?;
+            let ctx = Context::build(config).await?;
             let mut stop = shutdown_signal();
-            tracing::info!(backend = app.store.backend(), "workers running");
-            jobs::run(app, poll, async move {
+            tracing::info!(backend = ctx.store.backend(), "workers running");
+            jobs::run(ctx, Default::default(), poll, async move {
                 let _ = stop.wait_for(|s| *s).await;
                 Ok(())
             })
@@ -149,7 +153,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fetch => crate::intake::cli::fetch(config).await,
         Command::Schedule { command } => schedule(config, command).await,
         Command::Seed { enrollments, pages } => {
-            let app = AppState::build(config).await?;
+            let app = Context::build(config).await?;
             let started = std::time::Instant::now();
             let r = crate::seed::run(&app, crate::seed::Plan { enrollments, pages }).await?;
             println!(
@@ -218,7 +222,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
 async fn schedule(config: Config, command: ScheduleCommand) -> anyhow::Result<()> {
     match command {
         ScheduleCommand::List => {
-            let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
+            let now = crate::clock::SystemClock
+                .now()
+                .with_timezone(&chrono_tz::Asia::Tokyo);
             for (name, expr) in config.schedules.all() {
                 let next = crate::schedule::parse(expr)?
                     .find_next_occurrence(&now, false)
@@ -232,8 +238,8 @@ async fn schedule(config: Config, command: ScheduleCommand) -> anyhow::Result<()
             if !config.schedules.all().iter().any(|(n, _)| *n == name) {
                 anyhow::bail!("no schedule named {name:?} (see `consentflow schedule list`)");
             }
-            let app = AppState::build(config).await?;
-            let n = crate::schedule::work(&app, &name, chrono::Utc::now()).await?;
+            let app = Context::build(config).await?;
+            let n = crate::schedule::work(&app, &name, app.clock.now()).await?;
             println!("{name}: {n} new e-mail(s) written to the outbox");
             Ok(())
         }

@@ -3,14 +3,12 @@
 
 use chrono::Duration;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::enrollment::{Command, CopyChannel, Signer, State};
 use crate::domain::{Actor, Role};
 use crate::error::AppResult;
 use crate::service::accounts::{self, OfficeInput, UserInput};
-use crate::service::enrollments::{
-    self, today_in_japan, EnrollmentInput, MemberInput, SubjectInput,
-};
+use crate::service::enrollments::{self, EnrollmentInput, MemberInput, SubjectInput};
 use crate::service::forms;
 use crate::store::users;
 
@@ -61,7 +59,7 @@ const PEOPLE: [(&str, &str); 10] = [
 ];
 
 /// Loads the demo city. Returns false if it is there already.
-pub async fn load(app: &AppState) -> AppResult<bool> {
+pub async fn load(app: &Context) -> AppResult<bool> {
     let store = &app.store;
     let mut c = store.acquire().await?;
     if users::by_login(c.conn(), "caremgr").await?.is_some() {
@@ -114,7 +112,7 @@ pub async fn load(app: &AppState) -> AppResult<bool> {
         );
     }
     let (cm, centre) = (ids["caremgr"].clone(), ids["centre"].clone());
-    let day = today_in_japan() - Duration::days(3);
+    let day = app.clock.today() - Duration::days(3);
     let walk = [
         Command::IssueForm { version: 0 },
         Command::RecordConsent {
@@ -149,7 +147,7 @@ pub async fn load(app: &AppState) -> AppResult<bool> {
             }],
             obtainer_user_id: None,
         };
-        let e = enrollments::create(store, &cm, &input).await?;
+        let e = enrollments::create(app, &cm, &input).await?;
         let steps: Vec<Command> = match target {
             State::Draft => vec![],
             State::FormIssued => walk[..1].to_vec(),
@@ -203,7 +201,7 @@ pub async fn load(app: &AppState) -> AppResult<bool> {
     };
     crate::service::registration::apply(app, &application, "demo").await?;
     let training = crate::service::training::TrainingInput {
-        held_on: (today_in_japan() - Duration::days(300)).to_string(),
+        held_on: (app.clock.today() - Duration::days(300)).to_string(),
         topic: "個人情報の取扱いとパスワード管理".into(),
         attendees: "9".into(),
         attachment: None,

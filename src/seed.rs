@@ -3,15 +3,15 @@
 //! written in bulk, straight into their final states: this is test data, not history, so it does
 //! not pass through the state machine and writes no audit trail.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sha2::{Digest, Sha256};
 use sqlx::QueryBuilder;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::enrollment::State;
 use crate::domain::Actor;
 use crate::service::accounts::{self, OfficeInput, UserInput};
-use crate::store::{users, Conn};
+use crate::store::{users, Db};
 
 /// Rows per INSERT: well under both engines' limits on bound values.
 const BATCH: usize = 1000;
@@ -32,12 +32,12 @@ pub struct Report {
 /// Runs `$body` with `$qb` a `QueryBuilder` for the connection's backend.
 macro_rules! bulk {
     ($conn:expr, $init:expr, |$qb:ident, $c:ident| $body:expr) => {
-        match $conn {
-            Conn::Sqlite($c) => {
+        match $conn.db {
+            Db::Sqlite($c) => {
                 let mut $qb = QueryBuilder::<sqlx::Sqlite>::new($init);
                 $body
             }
-            Conn::Postgres($c) => {
+            Db::Postgres($c) => {
                 let mut $qb = QueryBuilder::<sqlx::Postgres>::new($init);
                 $body
             }
@@ -99,7 +99,7 @@ const FAMILY: [(&str, &str); 10] = [
     ("加藤", "カトウ"),
 ];
 
-pub async fn run(app: &AppState, plan: Plan) -> anyhow::Result<Report> {
+pub async fn run(app: &Context, plan: Plan) -> anyhow::Result<Report> {
     crate::demo::load(app).await?;
     let mut c = app.store.acquire().await?;
     let cm = users::by_login(c.conn(), "caremgr")
@@ -145,7 +145,7 @@ pub async fn run(app: &AppState, plan: Plan) -> anyhow::Result<Report> {
         report.offices += 1;
     }
 
-    let now = Utc::now();
+    let now = app.clock.now();
     let run = now.timestamp_micros();
     let mut used = std::collections::HashSet::new();
     let mut enrollment_ids = Vec::with_capacity(plan.enrollments);
@@ -226,9 +226,9 @@ pub async fn run(app: &AppState, plan: Plan) -> anyhow::Result<Report> {
 }
 
 /// FAX messages of three pages each: most matched, some unreadable, invalid or duplicate.
-async fn fax(app: &AppState, plan: &Plan, enrollments: &[i64], run: i64) -> anyhow::Result<usize> {
+async fn fax(app: &Context, plan: &Plan, enrollments: &[i64], run: i64) -> anyhow::Result<usize> {
     let messages = plan.pages.div_ceil(3);
-    let now = Utc::now();
+    let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     let thumb = consentflow_workers::fax::Gray::new(240, 340, vec![255; 240 * 340]).to_png();
     let thumb = crate::store::blobs::put(tx.conn(), "image/png", &thumb).await?;

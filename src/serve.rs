@@ -24,8 +24,6 @@ use tower::ServiceExt;
 pub const HEADER_SECONDS: u64 = 10;
 /// A request body may pause this long between pieces.
 pub const BODY_IDLE_SECONDS: u64 = 30;
-/// Open connections from one address, by default (`max_connections_per_address`).
-pub const PER_ADDRESS: usize = 64;
 /// How long open connections may take to finish once the server is asked to stop.
 const DRAIN_SECONDS: u64 = 8;
 

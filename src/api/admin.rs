@@ -6,14 +6,14 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::http::session::ApiUser;
+use crate::http::AppState;
 use crate::service::accounts::{self, LoginRefused, OfficeInput, UserInput};
 use crate::service::device_rule::{self, DeviceCheck};
 use crate::service::suspension::{self, Suspension};
 use crate::store::offices::{self, Office};
 use crate::store::users::User;
-use crate::web::session::ApiUser;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
@@ -37,14 +37,14 @@ pub struct TokenResponse {
 #[tracing::instrument(skip_all)]
 pub async fn token(
     State(state): State<AppState>,
-    crate::web::apply::ClientAddr(client): crate::web::apply::ClientAddr,
+    crate::http::client::ClientAddr(client): crate::http::client::ClientAddr,
     jar: axum_extra::extract::CookieJar,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> AppResult<(StatusCode, Json<TokenResponse>)> {
     match accounts::authenticate(&state.store, &req.login, &req.password, &client).await? {
         Ok(user) => {
             // The same device rule as the web's sign-in: an office user asks from an enrolled PC.
-            let pc = jar.get(crate::web::device::DEVICE_COOKIE).map(|c| c.value());
+            let pc = jar.get(crate::http::session::DEVICE_COOKIE).map(|c| c.value());
             let device_id = match device_rule::for_sign_in(
                 &state.store,
                 &state.config,

@@ -7,12 +7,12 @@ use axum::Json;
 use serde::Deserialize;
 
 use super::{parse_id, ApiJson};
-use crate::app::AppState;
 use crate::error::AppResult;
+use crate::http::inline_pdf;
+use crate::http::session::ApiUser;
+use crate::http::AppState;
 use crate::service::batches;
 use crate::store::forms::PrintBatch;
-use crate::web::inline_pdf;
-use crate::web::session::ApiUser;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct BatchRequest {

@@ -7,10 +7,12 @@ use axum::Json;
 use serde::Deserialize;
 
 use super::ApiJson;
-use crate::app::AppState;
 use crate::domain::enrollment::{Command, State as EState};
 use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
+use crate::http::inline_pdf;
+use crate::http::session::ApiUser;
+use crate::http::AppState;
 use crate::service::copies::ResendRequest;
 use crate::service::enrollments::{self as service, EnrollmentInput, EnrollmentView};
 use crate::service::forms;
@@ -18,8 +20,6 @@ use crate::service::overview::{self, ListQuery};
 use crate::store::enrollment_list::ListItem;
 use crate::store::enrollments::{self as repo, EnrollmentRow};
 use crate::store::forms::{self as forms_repo, IssuedForm};
-use crate::web::inline_pdf;
-use crate::web::session::ApiUser;
 
 /// Create an enrollment in `draft` (事前確認).
 #[utoipa::path(post, path = "/api/v1/enrollments", request_body = EnrollmentInput,
@@ -31,7 +31,7 @@ pub async fn create(
     ApiUser(actor): ApiUser,
     ApiJson(input): ApiJson<EnrollmentInput>,
 ) -> AppResult<(StatusCode, Json<EnrollmentRow>)> {
-    let row = service::create(&state.store, &actor, &input).await?;
+    let row = service::create(&state, &actor, &input).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 

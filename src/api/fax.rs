@@ -9,15 +9,15 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::parse_id;
-use crate::app::AppState;
 use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
+use crate::http::session::ApiUser;
+use crate::http::AppState;
 use crate::intake::Stored;
 use crate::service::fax::{self, CopyStatus, MessageView};
 use crate::service::reconcile::{self, Assigned, Assignment};
 use crate::store::fax::MessageRow;
 use crate::store::fax_list::{Candidate, Filter, PageRow};
-use crate::web::session::ApiUser;
 
 /// Filters: `status` (a message's status, or a page's outcome), `since` and `until`
 /// (RFC 3339), `limit` (default 100, at most 1000).
@@ -114,7 +114,7 @@ pub async fn image(
     Query(q): Query<ImageQuery>,
 ) -> AppResult<Response> {
     let data = fax::page_image(&state.store, &actor, parse_id(&id)?, q.thumb).await?;
-    Ok(crate::web::png(data))
+    Ok(crate::http::png(data))
 }
 
 /// Upload FAX files or saved e-mails (multipart, any number of `file` fields). Each is stored
@@ -129,70 +129,10 @@ pub async fn upload(
 ) -> AppResult<(StatusCode, Json<Vec<Stored>>)> {
     // Who may upload is settled before a byte of the body is read.
     fax::may_upload(&actor)?;
-    let upload = read_upload(multipart, state.config.intake.max_bytes, None).await?;
-    let stored = fax::upload(&state, &actor, &upload.files).await?;
+    let upload =
+        crate::http::upload::read_upload(multipart, state.config.intake.max_bytes, None).await?;
+    let stored = crate::intake::upload(&state, &actor, &upload.files).await?;
     Ok((StatusCode::ACCEPTED, Json(stored)))
-}
-
-/// What a multipart upload holds: the files, and the CSRF token when a page posted it.
-#[derive(Debug, Default)]
-pub struct Upload {
-    pub files: Vec<(Option<String>, Vec<u8>)>,
-    pub csrf: Option<String>,
-}
-
-/// Reads a multipart body as it arrives; shared with the upload page. A file over `max_file`
-/// bytes is refused (413) as soon as it crosses the limit, never held whole. With `csrf`, the
-/// page's token must come first (as the form sends it) and pass before any file is read.
-pub async fn read_upload(
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-    max_file: u64,
-    csrf: Option<&(dyn Fn(&str) -> bool + Sync)>,
-) -> AppResult<Upload> {
-    let bad = |e: String| {
-        AppError::Invalid(FieldError::new(
-            "files",
-            format!("ファイルを受け取れませんでした: {e}"),
-        ))
-    };
-    let mut multipart = multipart.map_err(|e| bad(e.body_text()))?;
-    let mut out = Upload::default();
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| bad(e.body_text()))?
-    {
-        if field.name() == Some("csrf") {
-            let token = field.text().await.map_err(|e| bad(e.body_text()))?;
-            if csrf.is_some_and(|ok| !ok(&token)) {
-                return Err(AppError::Forbidden("csrf".into()));
-            }
-            out.csrf = Some(token);
-            continue;
-        }
-        if csrf.is_some() && out.csrf.is_none() {
-            return Err(AppError::Forbidden("csrf".into()));
-        }
-        if field.file_name().is_none() && field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().map(str::to_string);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
-            if (bytes.len() + chunk.len()) as u64 > max_file {
-                return Err(AppError::TooLarge(format!(
-                    "ファイルが大きすぎます（1ファイル {} MB まで）。",
-                    max_file / 1_048_576
-                )));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if name.as_deref() == Some("") && bytes.is_empty() {
-            continue; // a file input left empty
-        }
-        out.files.push((name, bytes));
-    }
-    Ok(out)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -13,12 +13,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
 
-use crate::app::AppState;
 use crate::domain::FieldError;
 use crate::error::AppError;
-
-/// Largest upload request: several FAX files at once.
-pub const UPLOAD_LIMIT: usize = 200 * 1024 * 1024;
+use crate::http::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -84,7 +81,9 @@ pub fn router() -> Router<AppState> {
         .route("/fax/pages/{id}/assignment", post(fax::assign))
         .route(
             "/fax/uploads",
-            post(fax::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            post(fax::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::http::upload::UPLOAD_LIMIT,
+            )),
         )
         .route("/enrollments/{code}/copy", get(fax::copy))
         .route("/dashboard", get(enrollments::dashboard))

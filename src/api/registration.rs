@@ -7,16 +7,16 @@ use axum::Json;
 use serde::Deserialize;
 
 use super::{parse_id, ApiJson};
-use crate::app::AppState;
 use crate::domain::office_info::OfficeInfoInput;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
+use crate::http::client::ClientAddr;
+use crate::http::session::ApiUser;
+use crate::http::AppState;
 use crate::service::office_admin;
 use crate::service::registration::{self, ApplicationInput};
 use crate::store::applications::{self, Application};
 use crate::store::offices::Office;
-use crate::web::apply::ClientAddr;
-use crate::web::session::ApiUser;
 
 /// Apply to register an office (no token; a few an hour from one address).
 #[utoipa::path(post, path = "/api/v1/office-applications", request_body = ApplicationInput,

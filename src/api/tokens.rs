@@ -5,11 +5,11 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use super::parse_id;
-use crate::app::AppState;
 use crate::error::AppResult;
+use crate::http::session::ApiUser;
+use crate::http::AppState;
 use crate::service::tokens;
 use crate::store::auth::TokenRow;
-use crate::web::session::ApiUser;
 
 /// The caller's live API tokens (never the tokens themselves).
 #[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenRow>)),

@@ -329,3 +329,15 @@ mod tests {
         assert!(Email::parse("e", "a b@example.jp").is_err());
     }
 }
+
+/// A validated subject (支援対象者).
+#[derive(Debug, Clone)]
+pub struct NewSubject {
+    pub name: PersonName,
+    pub kana: Kana,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    pub address: String,
+    pub phone: Phone,
+    pub insurance_number: Option<InsuranceNumber>,
+}

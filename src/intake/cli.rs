@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 use super::{process, store, Arrival, Source};
-use crate::app::AppState;
 use crate::config::Config;
+use crate::context::Context;
 use crate::store::fax;
 
-async fn report(app: &AppState, id: i64) -> anyhow::Result<()> {
+async fn report(app: &Context, id: i64) -> anyhow::Result<()> {
     let summary = process::process_message(app, id).await?;
     let mut c = app.store.acquire().await?;
     let msg = fax::message(c.conn(), id).await?;
@@ -24,7 +24,7 @@ async fn report(app: &AppState, id: i64) -> anyhow::Result<()> {
 }
 
 pub async fn intake(config: Config, files: &[PathBuf]) -> anyhow::Result<()> {
-    let app = AppState::build(config).await?;
+    let app = Context::build(config).await?;
     let mut failed = 0;
     for file in files {
         let raw = match tokio::fs::read(file).await {
@@ -69,7 +69,7 @@ pub async fn fetch(config: Config) -> anyhow::Result<()> {
         .imap
         .clone()
         .ok_or_else(|| anyhow::anyhow!("no [intake.imap] in the configuration"))?;
-    let app = AppState::build(config).await?;
+    let app = Context::build(config).await?;
     let polled = super::imap::poll_once(&app, &cfg).await?;
     println!(
         "fetched {}, stored {}, already stored {}",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::{accept, Arrival, Source};
-use crate::app::AppState;
+use crate::context::Context;
 use crate::store::leases;
 
 /// What one look at the folder did.
@@ -48,7 +48,7 @@ fn fail(file: &Path, root: &Path, reason: &str) -> std::io::Result<()> {
 }
 
 /// One look at the folder.
-pub async fn look(app: &AppState, root: &Path, watch: &mut Watch) -> anyhow::Result<Looked> {
+pub async fn look(app: &Context, root: &Path, watch: &mut Watch) -> anyhow::Result<Looked> {
     let mut out = Looked::default();
     let mut present = HashMap::new();
     for entry in std::fs::read_dir(root)? {
@@ -110,7 +110,7 @@ pub async fn look(app: &AppState, root: &Path, watch: &mut Watch) -> anyhow::Res
 
 /// Watches the folder for as long as the process runs. With several nodes, one lease per
 /// folder makes one of them the taker.
-pub async fn run(app: AppState, root: PathBuf) {
+pub async fn run(app: Context, root: PathBuf) {
     let pause = Duration::from_millis(app.config.intake.folder_poll_ms.max(100));
     let name = format!("folder:{}", root.display());
     let mut watch = Watch::default();

@@ -16,9 +16,9 @@ use futures::TryStreamExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use super::config::{After, ImapConfig};
 use super::{failpoint, Arrival, Source};
-use crate::app::AppState;
+use crate::config::intake::{After, ImapConfig};
+use crate::context::Context;
 use crate::store::leases;
 
 /// A plain or TLS connection.
@@ -90,7 +90,7 @@ fn lease_name(cfg: &ImapConfig) -> String {
 }
 
 /// Takes (or renews) the mailbox's lease.
-async fn lease(app: &AppState, cfg: &ImapConfig) -> anyhow::Result<bool> {
+async fn lease(app: &Context, cfg: &ImapConfig) -> anyhow::Result<bool> {
     let ttl = chrono::Duration::seconds(cfg.lease_seconds.clamp(1, 3600) as i64);
     let mut c = app.store.acquire().await?;
     Ok(leases::acquire(c.conn(), &lease_name(cfg), &holder(), ttl).await?)
@@ -99,7 +99,7 @@ async fn lease(app: &AppState, cfg: &ImapConfig) -> anyhow::Result<bool> {
 /// One poll of the mailbox on an open session, under the mailbox's lease (given back at the
 /// end, so whichever node polls next may).
 pub async fn poll(
-    app: &AppState,
+    app: &Context,
     cfg: &ImapConfig,
     session: &mut ImapSession,
 ) -> anyhow::Result<Polled> {
@@ -118,7 +118,7 @@ pub async fn poll(
 /// lost.
 #[tracing::instrument(skip_all, fields(mailbox = %cfg.mailbox))]
 async fn poll_leased(
-    app: &AppState,
+    app: &Context,
     cfg: &ImapConfig,
     session: &mut ImapSession,
 ) -> anyhow::Result<Polled> {
@@ -282,7 +282,7 @@ async fn poll_leased(
 }
 
 /// Connects, polls once, and logs out (the `fetch` command, and tests).
-pub async fn poll_once(app: &AppState, cfg: &ImapConfig) -> anyhow::Result<Polled> {
+pub async fn poll_once(app: &Context, cfg: &ImapConfig) -> anyhow::Result<Polled> {
     let mut session = connect(cfg).await?;
     let polled = poll(app, cfg, &mut session).await;
     let _ = session.logout().await;
@@ -292,7 +292,7 @@ pub async fn poll_once(app: &AppState, cfg: &ImapConfig) -> anyhow::Result<Polle
 /// Polls for as long as the process runs: after each poll, waits in IDLE where the server
 /// offers it (woken by new mail), or sleeps `poll_seconds`. Connection failures are retried
 /// with a growing pause; nothing is lost meanwhile, the mail stays on the server.
-pub async fn run(app: AppState, cfg: ImapConfig) {
+pub async fn run(app: Context, cfg: ImapConfig) {
     let pause = Duration::from_secs(cfg.poll_seconds.max(1));
     let mut backoff = Duration::from_secs(1);
     loop {

@@ -3,8 +3,8 @@
 
 use futures::TryStreamExt;
 
-use super::config::{After, ImapConfig};
 use super::imap::ImapSession;
+use crate::config::intake::{After, ImapConfig};
 
 /// Does the configured flag or move for these UIDs.
 pub(super) async fn after(

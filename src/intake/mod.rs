@@ -5,7 +5,6 @@
 //! process dies; reading is idempotent, so a message read twice is processed once.
 
 pub mod cli;
-pub mod config;
 pub mod folder;
 pub mod imap;
 mod mailbox;
@@ -17,9 +16,10 @@ pub use consentflow_workers::mail::{self as mime, read};
 
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
-use crate::error::AppResult;
-use crate::jobs::ProcessMessage;
+use crate::context::Context;
+use crate::domain::{Actor, FieldError};
+use crate::error::{AppError, AppResult};
+use crate::queue::ProcessMessageJob;
 use crate::store::fax::{self, NewMessage};
 use crate::store::{blobs, Conn};
 
@@ -99,7 +99,7 @@ fn body(raw: &[u8]) -> &[u8] {
 
 /// Stores a message in one transaction (raw bytes and row). A message already stored (the
 /// same bytes, or for e-mail the same Message-ID and body) is not stored again.
-pub async fn store(app: &AppState, a: &Arrival<'_>) -> AppResult<Stored> {
+pub async fn store(app: &Context, a: &Arrival<'_>) -> AppResult<Stored> {
     let mut tx = app.store.begin().await?;
     let stored = store_in(tx.conn(), a).await?;
     tx.commit().await?;
@@ -155,7 +155,7 @@ pub async fn store_in(mut c: Conn<'_>, a: &Arrival<'_>) -> AppResult<Stored> {
 }
 
 /// Stores a message and queues it for reading.
-pub async fn accept(app: &AppState, a: &Arrival<'_>) -> AppResult<Stored> {
+pub async fn accept(app: &Context, a: &Arrival<'_>) -> AppResult<Stored> {
     let stored = store(app, a).await?;
     if !stored.duplicate {
         enqueue(app, stored.id).await;
@@ -164,10 +164,10 @@ pub async fn accept(app: &AppState, a: &Arrival<'_>) -> AppResult<Stored> {
 }
 
 /// Queues a stored message. A failure here loses nothing: [`sweep`] finds the message again.
-pub async fn enqueue(app: &AppState, id: i64) {
+pub async fn enqueue(app: &Context, id: i64) {
     if let Err(e) = app
         .queue
-        .process_message(ProcessMessage { message_id: id })
+        .process_message(ProcessMessageJob { message_id: id })
         .await
     {
         tracing::warn!(message = id, error = %e, "could not queue a message; the sweep will");
@@ -175,10 +175,10 @@ pub async fn enqueue(app: &AppState, id: i64) {
 }
 
 /// Queues many stored messages at once.
-pub async fn enqueue_all(app: &AppState, ids: &[i64]) {
+pub async fn enqueue_all(app: &Context, ids: &[i64]) {
     let jobs = ids
         .iter()
-        .map(|&message_id| ProcessMessage { message_id })
+        .map(|&message_id| ProcessMessageJob { message_id })
         .collect();
     if let Err(e) = app.queue.process_messages(jobs).await {
         tracing::warn!(count = ids.len(), error = %e, "could not queue messages; the sweep will");
@@ -187,10 +187,38 @@ pub async fn enqueue_all(app: &AppState, ids: &[i64]) {
 
 /// Queues every message still `stored`: after a crash between storing and queueing, or for
 /// messages stored while no worker ran. Reading is idempotent, so queueing twice is harmless.
-pub async fn sweep(app: &AppState) -> AppResult<usize> {
+pub async fn sweep(app: &Context) -> AppResult<usize> {
     let mut c = app.store.acquire().await?;
     let ids = fax::stored_ids(c.conn()).await?;
     drop(c);
     enqueue_all(app, &ids).await;
     Ok(ids.len())
+}
+
+/// Files dropped on the upload page or posted to the API: each stored and queued. An empty
+/// file is refused.
+pub async fn upload(
+    app: &Context,
+    actor: &Actor,
+    files: &[(Option<String>, Vec<u8>)],
+) -> AppResult<Vec<Stored>> {
+    let user = crate::service::fax::may_upload(actor)?;
+    if files.is_empty() || files.iter().any(|(_, b)| b.is_empty()) {
+        return Err(AppError::Invalid(FieldError::new(
+            "files",
+            "ファイルを選んでください（空のファイルは取り込めません）。",
+        )));
+    }
+    let mut out = Vec::new();
+    for (name, bytes) in files {
+        let arrival = Arrival {
+            source: Source::Upload,
+            raw: bytes,
+            file_name: name.as_deref(),
+            uploaded_by: Some(user),
+            imap: None,
+        };
+        out.push(accept(app, &arrival).await?);
+    }
+    Ok(out)
 }

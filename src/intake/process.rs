@@ -9,13 +9,11 @@ use consentflow_workers::fax::PageReport;
 
 use super::outcome;
 use super::read::{read_message, ReadDocument};
-use crate::app::AppState;
-use crate::domain::enrollment::{Command, CopyChannel, State};
-use crate::domain::Actor;
+use crate::context::Context;
 use crate::error::{AppError, AppResult};
-use crate::service::enrollments::apply_command;
+use crate::service::copies::{complete_copy, received_mail};
 use crate::store::fax::{self, NewDocument, NewPage};
-use crate::store::{blobs, enrollments, Conn};
+use crate::store::{blobs, Conn};
 
 /// What processing a message came to, for the CLI and the logs.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -28,7 +26,7 @@ pub struct Summary {
 
 /// Reads and stores one stored message. Does nothing for a message already processed.
 #[tracing::instrument(skip(app))]
-pub async fn process_message(app: &AppState, id: i64) -> AppResult<Summary> {
+pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     let mut c = app.store.acquire().await?;
     let msg = fax::message(c.conn(), id)
         .await?
@@ -178,44 +176,4 @@ async fn store_page(
     row.reason = &reason;
     let id = fax::insert_page(c, &row).await?;
     Ok((id, outcome, enrollment))
-}
-
-/// Pages of the current copy round that are still missing, given the form's page count.
-pub fn missing(received: &[i64], pages: i64) -> Vec<i64> {
-    (1..=pages).filter(|p| !received.contains(p)).collect()
-}
-
-/// The receipt e-mail of a copy just completed, written in the caller's transaction.
-pub(crate) async fn received_mail(
-    mut c: Conn<'_>,
-    app: &AppState,
-    enrollment_id: i64,
-) -> AppResult<Option<i64>> {
-    let e = enrollments::get(c.reborrow(), enrollment_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match crate::outbox::notify::copy_received(c.reborrow(), app, &e).await? {
-        Some(m) => crate::outbox::enqueue(c, app, &m).await,
-        None => Ok(None),
-    }
-}
-
-/// Moves the enrollment to `copy_received` when every page of its current copy is in.
-pub(crate) async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppResult<bool> {
-    let e = enrollments::get(c.reborrow(), enrollment_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let Some(pages) = fax::form_pages(c.reborrow(), enrollment_id, e.copy_round).await? else {
-        return Ok(false);
-    };
-    let received = fax::received_pages(c.reborrow(), enrollment_id, e.copy_round).await?;
-    let waiting = State::parse(&e.state).is_some_and(State::awaits_copy);
-    if !missing(&received, pages).is_empty() || !waiting {
-        return Ok(false);
-    }
-    let cmd = Command::ReceiveCopy {
-        channel: CopyChannel::Fax,
-    };
-    apply_command(c, &Actor::System, &e, cmd).await?;
-    Ok(true)
 }

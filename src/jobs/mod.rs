@@ -6,161 +6,27 @@
 pub mod supervise;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt};
 use tokio::sync::watch;
 
 use apalis::prelude::*;
-use apalis_postgres::PostgresStorage;
-use apalis_sqlite::SqliteStorage;
-use serde::{Deserialize, Serialize};
 
 use consentflow_workers::pdf;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::Actor;
+use crate::queue::{PrintBatchJob, ProcessMessageJob, Queue, RunScheduleJob, SendMailJob};
 use crate::service::forms;
-use crate::store::{blobs, forms as repo, users, Store};
-use supervise::{endless, supervise};
-
-/// Print many enrollments' forms into one PDF (batch printing).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PrintBatch {
-    pub batch_id: i64,
-}
-
-/// Read a stored FAX message: documents, pages, matches (FAX intake).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProcessMessage {
-    pub message_id: i64,
-}
-
-/// Send one outbox e-mail (see `outbox::send`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SendMail {
-    pub outbox_id: i64,
-}
-
-/// Do the work of one schedule firing (see `schedule::run`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RunSchedule {
-    pub name: String,
-    pub slot: chrono::DateTime<chrono::Utc>,
-}
-
-const HEARTBEAT: Duration = Duration::from_secs(2);
-
-/// Calls a push method on one of the queue's storages, whichever the backend.
-macro_rules! push {
-    ($queue:expr, $storage:ident, $method:ident($arg:expr)) => {{
-        let r = match $queue {
-            Queue::Sqlite { $storage, .. } => $storage
-                .clone()
-                .$method($arg)
-                .await
-                .map_err(|e| e.to_string()),
-            Queue::Postgres { $storage, .. } => $storage
-                .clone()
-                .$method($arg)
-                .await
-                .map_err(|e| e.to_string()),
-        };
-        r.map_err(|e| anyhow::anyhow!("{e}"))
-    }};
-}
-
-/// The job queues, on whichever backend the store uses.
-#[derive(Clone)]
-pub enum Queue {
-    Sqlite {
-        print: SqliteStorage<PrintBatch>,
-        intake: SqliteStorage<ProcessMessage>,
-        mail: SqliteStorage<SendMail>,
-        schedule: SqliteStorage<RunSchedule>,
-    },
-    Postgres {
-        print: PostgresStorage<PrintBatch>,
-        intake: PostgresStorage<ProcessMessage>,
-        mail: PostgresStorage<SendMail>,
-        schedule: PostgresStorage<RunSchedule>,
-    },
-}
-
-impl std::fmt::Debug for Queue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Queue")
-    }
-}
-
-impl Queue {
-    pub fn new(store: &Store) -> Queue {
-        // A short heartbeat: apalis sometimes makes its first fetch only at the first heartbeat
-        // (30 s by default), and a job whose worker died is taken over after
-        // `missed_heartbeats` of them.
-        fn sqlite<T>(p: &sqlx::SqlitePool) -> SqliteStorage<T> {
-            let c = apalis_sqlite::Config::default()
-                .queue(std::any::type_name::<T>())
-                .heartbeat_interval(HEARTBEAT)
-                .missed_heartbeats(3);
-            SqliteStorage::new(p).with_config(c)
-        }
-        fn postgres<T>(p: &sqlx::PgPool) -> PostgresStorage<T> {
-            let c = apalis_postgres::Config::default()
-                .queue(std::any::type_name::<T>())
-                .heartbeat_interval(HEARTBEAT)
-                .missed_heartbeats(3);
-            PostgresStorage::new(p).with_config(c)
-        }
-        match store {
-            Store::Sqlite(p) => Queue::Sqlite {
-                print: sqlite(p),
-                intake: sqlite(p),
-                mail: sqlite(p),
-                schedule: sqlite(p),
-            },
-            Store::Postgres(p) => Queue::Postgres {
-                print: postgres(p),
-                intake: postgres(p),
-                mail: postgres(p),
-                schedule: postgres(p),
-            },
-        }
-    }
-
-    pub async fn print_batch(&self, job: PrintBatch) -> anyhow::Result<()> {
-        push!(self, print, push(job))
-    }
-
-    /// Queues many messages in one insert (an IMAP batch).
-    pub async fn process_messages(&self, jobs: Vec<ProcessMessage>) -> anyhow::Result<()> {
-        if jobs.is_empty() {
-            return Ok(());
-        }
-        push!(self, intake, push_bulk(jobs))
-    }
-
-    pub async fn process_message(&self, job: ProcessMessage) -> anyhow::Result<()> {
-        push!(self, intake, push(job))
-    }
-
-    pub async fn run_schedule(&self, job: RunSchedule) -> anyhow::Result<()> {
-        push!(self, schedule, push(job))
-    }
-
-    pub async fn send_mails(&self, ids: Vec<i64>) -> anyhow::Result<()> {
-        let jobs: Vec<SendMail> = ids
-            .into_iter()
-            .map(|outbox_id| SendMail { outbox_id })
-            .collect();
-        push!(self, mail, push_bulk(jobs))
-    }
-}
+use crate::store::{blobs, forms as form_rows, users};
+use supervise::{endless, supervise, WorkerHealth};
 
 /// Sends one e-mail. Failures are recorded on the outbox row and retried by the dispatcher,
 /// not by apalis, so the job itself succeeds unless the database is unreachable.
 #[tracing::instrument(skip(app), fields(outbox_id = job.outbox_id))]
-pub async fn send_mail(job: SendMail, app: Data<AppState>) -> Result<(), BoxDynError> {
+pub async fn send_mail(job: SendMailJob, app: Data<Context>) -> Result<(), BoxDynError> {
     match crate::outbox::send(&app, job.outbox_id).await {
         Ok(_) | Err(crate::error::AppError::NotFound) => Ok(()),
         Err(e) => Err(e.to_string().into()),
@@ -169,7 +35,7 @@ pub async fn send_mail(job: SendMail, app: Data<AppState>) -> Result<(), BoxDynE
 
 /// Does the work of one schedule firing.
 #[tracing::instrument(skip(app), fields(schedule = %job.name))]
-pub async fn run_schedule(job: RunSchedule, app: Data<AppState>) -> Result<(), BoxDynError> {
+pub async fn run_schedule(job: RunScheduleJob, app: Data<Context>) -> Result<(), BoxDynError> {
     crate::schedule::run(&app, &job.name, job.slot)
         .await
         .map_err(|e| e.to_string().into())
@@ -177,7 +43,10 @@ pub async fn run_schedule(job: RunSchedule, app: Data<AppState>) -> Result<(), B
 
 /// Reads one stored FAX message (see `intake::process`).
 #[tracing::instrument(skip(app), fields(message_id = job.message_id))]
-pub async fn process_message(job: ProcessMessage, app: Data<AppState>) -> Result<(), BoxDynError> {
+pub async fn process_message(
+    job: ProcessMessageJob,
+    app: Data<Context>,
+) -> Result<(), BoxDynError> {
     match crate::intake::process::process_message(&app, job.message_id).await {
         Ok(_) | Err(crate::error::AppError::NotFound) => Ok(()),
         Err(e) => Err(e.to_string().into()),
@@ -188,9 +57,9 @@ pub async fn process_message(job: ProcessMessage, app: Data<AppState>) -> Result
 /// records progress, and stores the joined PDF. One enrollment that cannot be printed is listed
 /// with its reason; the rest still print.
 #[tracing::instrument(skip(app), fields(batch_id = job.batch_id))]
-pub async fn print_batch(job: PrintBatch, app: Data<AppState>) -> Result<(), BoxDynError> {
+pub async fn print_batch(job: PrintBatchJob, app: Data<Context>) -> Result<(), BoxDynError> {
     let mut c = app.store.acquire().await?;
-    let batch = repo::batch(c.conn(), job.batch_id)
+    let batch = form_rows::batch(c.conn(), job.batch_id)
         .await?
         .ok_or("batch not found")?;
     if batch.status == "done" || batch.status == "failed" {
@@ -221,7 +90,7 @@ pub async fn print_batch(job: PrintBatch, app: Data<AppState>) -> Result<(), Box
             }
         }
         let mut tx = app.store.begin().await?;
-        repo::batch_progress(tx.conn(), batch.id, i as i64 + 1).await?;
+        form_rows::batch_progress(tx.conn(), batch.id, i as i64 + 1).await?;
         tx.commit().await?;
     }
     let merged = if pdfs.is_empty() {
@@ -235,7 +104,7 @@ pub async fn print_batch(job: PrintBatch, app: Data<AppState>) -> Result<(), Box
         Some(bytes) => Some(blobs::put(tx.conn(), "application/pdf", bytes).await?),
         None => None,
     };
-    repo::batch_finish(tx.conn(), batch.id, sha.as_deref(), error.as_deref()).await?;
+    form_rows::batch_finish(tx.conn(), batch.id, sha.as_deref(), error.as_deref()).await?;
     tx.commit().await?;
     tracing::info!(
         printed = ids.len() - problems.len(),
@@ -252,15 +121,16 @@ pub async fn print_batch(job: PrintBatch, app: Data<AppState>) -> Result<(), Box
 /// The workers use the state's `worker_store`, a pool of their own, and each runs under
 /// [`supervise`]: one that fails (a pool timeout under load, a lost database) is started again
 /// after a pause, never left dead.
-pub async fn run<S>(app: AppState, poll: Duration, shutdown: S) -> anyhow::Result<()>
+pub async fn run<S>(
+    app: Context,
+    health: Arc<WorkerHealth>,
+    poll: Duration,
+    shutdown: S,
+) -> anyhow::Result<()>
 where
     S: Future<Output = std::io::Result<()>> + Send,
 {
-    let app = AppState {
-        store: app.worker_store.clone(),
-        queue: Queue::new(&app.worker_store),
-        ..app
-    };
+    let app = app.for_workers();
     let (stop_tx, stop) = watch::channel(false);
     // Messages stored while no worker ran, or whose job was lost in a crash.
     if let Err(e) = crate::intake::sweep(&app).await {
@@ -273,7 +143,7 @@ where
             let (storage, a, until) = ($storage, app.clone(), stop.clone());
             tasks.push(tokio::spawn(supervise(
                 $name,
-                app.workers.clone(),
+                health.clone(),
                 stop.clone(),
                 move || {
                     let worker = WorkerBuilder::new(worker_name($name))
@@ -314,7 +184,7 @@ where
             schedule,
         } => workers!(print, intake, mail, schedule),
     }
-    tasks.extend(loops(&app, &stop));
+    tasks.extend(loops(&app, &health, &stop));
     // Slots missed while every node was down, then the triggers.
     let triggers = if app.config.schedules.enabled {
         if let Err(e) = crate::schedule::catch_up(&app, crate::schedule::Run::Queue).await {
@@ -338,12 +208,16 @@ where
 
 /// The loops beside the workers (the mailbox, the hot folder, the outbox dispatcher), each
 /// supervised like a worker.
-fn loops(app: &AppState, stop: &watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+fn loops(
+    app: &Context,
+    health: &Arc<WorkerHealth>,
+    stop: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = Vec::new();
     let mut spawn = |name: &'static str, run: Box<dyn Fn() -> BoxFuture<'static, ()> + Send>| {
         tasks.push(tokio::spawn(endless(
             name,
-            app.workers.clone(),
+            health.clone(),
             stop.clone(),
             run,
         )));

@@ -4,23 +4,19 @@
 //! server's reply. The Message-ID is fixed when the row is written, so a resend after a crash
 //! is recognisable as the same message.
 
-pub mod config;
 pub mod notify;
 pub mod offices;
 pub mod reminders;
 pub mod seal;
 pub mod templates;
-mod transport;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use crate::store::outbox::{self as repo, NewMail};
 use crate::store::Conn;
-
-pub use transport::{Mailer, SendError};
 
 /// An e-mail to send, rendered from a template.
 #[derive(Debug, Clone)]
@@ -51,7 +47,7 @@ pub fn message_id(key: &str, from: &str) -> String {
 
 /// Writes `mail` inside the caller's transaction. Returns the row id, or None when an e-mail
 /// with the same key was written before.
-pub async fn enqueue(c: Conn<'_>, app: &AppState, mail: &Mail) -> AppResult<Option<i64>> {
+pub async fn enqueue(c: Conn<'_>, app: &Context, mail: &Mail) -> AppResult<Option<i64>> {
     let cfg = &app.config.mail;
     let mut vars: Vec<(&str, &str)> = mail.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     vars.push(("centre_phone", &app.config.centre.phone));
@@ -82,7 +78,7 @@ pub async fn enqueue(c: Conn<'_>, app: &AppState, mail: &Mail) -> AppResult<Opti
 }
 
 /// Writes several e-mails inside the caller's transaction; returns the ids newly written.
-pub async fn enqueue_all(mut c: Conn<'_>, app: &AppState, mails: &[Mail]) -> AppResult<Vec<i64>> {
+pub async fn enqueue_all(mut c: Conn<'_>, app: &Context, mails: &[Mail]) -> AppResult<Vec<i64>> {
     let mut ids = Vec::new();
     for m in mails {
         ids.extend(enqueue(c.reborrow(), app, m).await?);
@@ -92,7 +88,7 @@ pub async fn enqueue_all(mut c: Conn<'_>, app: &AppState, mails: &[Mail]) -> App
 
 /// Queues the send jobs of e-mails just committed. Losing this (a crash) only delays them to
 /// the next dispatch.
-pub async fn kick(app: &AppState, ids: Vec<i64>) {
+pub async fn kick(app: &Context, ids: Vec<i64>) {
     if ids.is_empty() {
         return;
     }
@@ -106,7 +102,7 @@ pub async fn kick(app: &AppState, ids: Vec<i64>) {
     }
 }
 
-async fn queued(app: &AppState, ids: &[i64]) -> AppResult<()> {
+async fn queued(app: &Context, ids: &[i64]) -> AppResult<()> {
     let mut c = app.store.acquire().await?;
     repo::mark_queued(c.conn(), ids).await?;
     Ok(())
@@ -131,9 +127,9 @@ pub enum Sent {
 
 /// Sends e-mail `id` if it is due and no one else is sending it.
 #[tracing::instrument(skip(app))]
-pub async fn send(app: &AppState, id: i64) -> AppResult<Sent> {
+pub async fn send(app: &Context, id: i64) -> AppResult<Sent> {
     let mut c = app.store.acquire().await?;
-    let until = Utc::now() + chrono::Duration::seconds(app.config.mail.claim_seconds.max(1));
+    let until = c.conn().now + chrono::Duration::seconds(app.config.mail.claim_seconds.max(1));
     if !repo::claim(c.conn(), id, until).await? {
         return Ok(Sent::Skipped);
     }
@@ -158,7 +154,8 @@ pub async fn send(app: &AppState, id: i64) -> AppResult<Sent> {
         }
         Err(e) => {
             let give_up = row.created_at + chrono::Duration::hours(app.config.mail.retry_hours);
-            let retry_at = Utc::now() + backoff(row.attempts, app.config.mail.retry_first_seconds);
+            let retry_at =
+                c.conn().now + backoff(row.attempts, app.config.mail.retry_first_seconds);
             let retry = e.is_transient() && retry_at < give_up;
             tracing::warn!(error = %e, transient = e.is_transient(), attempts = row.attempts, "e-mail not sent");
             repo::mark_failed(c.conn(), id, &e.to_string(), retry.then_some(retry_at)).await?;
@@ -172,10 +169,11 @@ pub async fn send(app: &AppState, id: i64) -> AppResult<Sent> {
 }
 
 /// Queues a send job for every e-mail due: new ones whose kick was lost, and retries.
-pub async fn dispatch(app: &AppState) -> AppResult<usize> {
+pub async fn dispatch(app: &Context) -> AppResult<usize> {
     let mut c = app.store.acquire().await?;
     let requeue = chrono::Duration::seconds(app.config.mail.requeue_seconds.max(1));
-    let ids = repo::due(c.conn(), 200, Utc::now() - requeue).await?;
+    let since = c.conn().now - requeue;
+    let ids = repo::due(c.conn(), 200, since).await?;
     drop(c);
     let n = ids.len();
     if n > 0 {
@@ -189,7 +187,7 @@ pub async fn dispatch(app: &AppState) -> AppResult<usize> {
 }
 
 /// Runs `dispatch` every `mail.dispatch_seconds`, for ever (the job runner supervises it).
-pub async fn dispatch_loop(app: AppState) {
+pub async fn dispatch_loop(app: Context) {
     let every = std::time::Duration::from_secs(app.config.mail.dispatch_seconds.max(1));
     loop {
         if let Err(e) = dispatch(&app).await {

@@ -1,7 +1,7 @@
 //! The e-mails enrollment events cause, built inside the event's transaction. Each names the
 //! person only by the first kana of their name: the code identifies them to those who know.
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::error::AppResult;
 use crate::store::enrollments::{self, EnrollmentRow};
 use crate::store::users::{self, UserRow};
@@ -13,7 +13,7 @@ use super::Mail;
 pub(super) type To = (String, Option<String>);
 
 /// A link to a page of the service, for e-mails.
-pub fn url(app: &AppState, path: &str) -> String {
+pub fn url(app: &Context, path: &str) -> String {
     let base = app
         .config
         .base_url
@@ -23,7 +23,7 @@ pub fn url(app: &AppState, path: &str) -> String {
 }
 
 /// The link to an enrollment in e-mails.
-fn link(app: &AppState, code: &str) -> String {
+fn link(app: &Context, code: &str) -> String {
     url(app, &format!("/enrollments/{code}"))
 }
 
@@ -36,7 +36,7 @@ fn initial(kana: &str) -> String {
 /// An e-mail about enrollment `e` to one person, with the values every such e-mail has (their
 /// name, the code, the person's initial, the link) and `more`.
 pub(super) fn about(
-    app: &AppState,
+    app: &Context,
     e: &EnrollmentRow,
     kana: &str,
     (key, template): (String, &'static str),
@@ -88,7 +88,7 @@ pub(super) async fn obtainer(mut c: Conn<'_>, e: &EnrollmentRow) -> AppResult<Op
 /// 再送依頼: asks the obtainer to FAX the copy again. `event` is the audit id of the request.
 pub async fn resend_requested(
     mut c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     e: &EnrollmentRow,
     event: i64,
     reason: &str,
@@ -111,7 +111,7 @@ pub async fn resend_requested(
 /// member without a login of their own is told through their office's administrator.
 pub async fn team_activated(
     mut c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     e: &EnrollmentRow,
 ) -> AppResult<Vec<Mail>> {
     let mut to: Vec<To> = Vec::new();
@@ -145,7 +145,7 @@ pub async fn team_activated(
 /// round.
 pub async fn copy_received(
     mut c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     e: &EnrollmentRow,
 ) -> AppResult<Option<Mail>> {
     let Some(to) = obtainer(c.reborrow(), e).await? else {
@@ -166,7 +166,7 @@ pub async fn copy_received(
 /// 差戻し: the obtainer hears why, and sends the whole copy again. Once per return.
 pub async fn copy_returned(
     mut c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     e: &EnrollmentRow,
     reason: &str,
 ) -> AppResult<Option<Mail>> {
@@ -189,7 +189,7 @@ pub async fn copy_returned(
 /// The e-mails a decision of the state machine causes, for enrollment `e` as it is after it.
 pub async fn after(
     mut c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     e: &EnrollmentRow,
     cmd: &crate::domain::enrollment::Command,
 ) -> AppResult<Vec<Mail>> {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::notify::url;
 use super::Mail;
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::office::OfficeKind;
 use crate::error::AppResult;
 use crate::store::applications::Application;
@@ -14,7 +14,7 @@ use crate::store::offices::Office;
 use crate::store::{users, Conn};
 
 /// Everyone at the city who is told: city administrators with an address, and `offices.notify`.
-pub(super) async fn city(c: Conn<'_>, app: &AppState) -> AppResult<Vec<(String, Option<String>)>> {
+pub(super) async fn city(c: Conn<'_>, app: &Context) -> AppResult<Vec<(String, Option<String>)>> {
     let mut to: Vec<(String, Option<String>)> = users::city_addresses(c)
         .await?
         .into_iter()
@@ -48,7 +48,7 @@ pub(super) fn mail(
 /// A new application: the city is told, the applicant gets an acknowledgement.
 pub async fn application_received(
     c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     a: &Application,
 ) -> AppResult<Vec<Mail>> {
     let target = ("office_application", a.id);
@@ -61,7 +61,7 @@ pub async fn application_received(
                 ("kind", OfficeKind::label_of(&a.kind).to_string()),
                 ("office", a.name.clone()),
                 ("admin_name", a.admin_name.clone()),
-                ("at", crate::web::local_time(&a.created_at)),
+                ("at", crate::clock::local_time(&a.created_at)),
                 ("link", url(app, "/offices/applications")),
             ];
             mail(key, "application_received", to, target, vars)
@@ -79,7 +79,7 @@ pub async fn application_received(
     Ok(out)
 }
 
-pub fn application_rejected(app: &AppState, a: &Application, reason: &str) -> Mail {
+pub fn application_rejected(app: &Context, a: &Application, reason: &str) -> Mail {
     let vars = vec![
         ("office", a.name.clone()),
         ("number", a.id.to_string()),
@@ -108,14 +108,14 @@ pub struct VoucherMail<'a> {
 }
 
 /// The retrieval No and its password, in two e-mails; the password sealed until sent.
-pub fn voucher(app: &AppState, v: VoucherMail<'_>) -> [Mail; 2] {
+pub fn voucher(app: &Context, v: VoucherMail<'_>) -> [Mail; 2] {
     let to = (
         v.office.admin_email.clone(),
         Some(v.office.admin_name.clone()),
     )
         .clone();
     let to = (to.0, to.1.filter(|n| !n.is_empty()));
-    let expires = crate::web::local_time(&v.expires_at);
+    let expires = crate::clock::local_time(&v.expires_at);
     let target = ("office", v.office.id);
     let number = mail(
         format!("voucher-number:{}", v.voucher_id),
@@ -145,7 +145,7 @@ pub fn voucher(app: &AppState, v: VoucherMail<'_>) -> [Mail; 2] {
 /// An additional certificate was asked for: the city is told.
 pub async fn device_requested(
     c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     office: &Office,
     request: i64,
     label: &str,

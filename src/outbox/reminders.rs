@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::notify::{about, obtainer, url};
 use super::offices::{city, mail};
 use super::Mail;
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::enrollment::State;
 use crate::domain::training::Step;
 use crate::error::AppResult;
@@ -23,7 +23,7 @@ fn ja_date(d: NaiveDate) -> String {
 /// for `Step::City` the city.
 pub async fn training(
     c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     o: &OfficeTraining,
     due: NaiveDate,
     step: Step,
@@ -80,7 +80,7 @@ pub async fn training(
 /// copy, the centre for an activation.
 pub async fn overdue(
     mut c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     e: &EnrollmentRow,
     state: State,
     days: i64,
@@ -133,7 +133,7 @@ pub fn voucher_expiring(office: &Office, voucher: i64, expires: DateTime<Utc>) -
         ("office", office.id),
         vec![
             ("office", office.name.clone()),
-            ("expires", crate::web::local_time(&expires)),
+            ("expires", crate::clock::local_time(&expires)),
         ],
     )
 }
@@ -141,7 +141,7 @@ pub fn voucher_expiring(office: &Office, voucher: i64, expires: DateTime<Utc>) -
 /// A copy that came in with a page missing: the obtainer sends the rest. Once per copy round.
 pub async fn copy_incomplete(
     mut c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     e: &EnrollmentRow,
     (got, of): (i64, i64),
 ) -> AppResult<Option<Mail>> {

@@ -3,8 +3,6 @@
 //! missed while every node was down is caught up when one starts. The work itself (reminders)
 //! is idempotent per e-mail, so even a job retried after a crash sends nothing twice.
 
-pub mod clock;
-pub mod config;
 pub mod reminders;
 
 use chrono::{DateTime, Timelike, Utc};
@@ -12,11 +10,9 @@ use croner::parser::{CronParser, Seconds};
 use croner::Cron;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::error::{AppError, AppResult};
 use crate::store::schedules;
-
-pub use clock::{Clock, ManualClock, SystemClock};
 
 /// Parses a schedule's cron expression (with seconds), as the trigger does.
 pub fn parse(expr: &str) -> anyhow::Result<Cron> {
@@ -50,7 +46,7 @@ pub enum Run {
 
 /// Fires `name` for `slot` if no node has: true when this call claimed it.
 #[tracing::instrument(skip(app))]
-pub async fn fire(app: &AppState, name: &str, slot: DateTime<Utc>, how: Run) -> AppResult<bool> {
+pub async fn fire(app: &Context, name: &str, slot: DateTime<Utc>, how: Run) -> AppResult<bool> {
     let mut c = app.store.acquire().await?;
     if !schedules::claim(c.conn(), name, slot).await? {
         return Ok(false);
@@ -59,7 +55,7 @@ pub async fn fire(app: &AppState, name: &str, slot: DateTime<Utc>, how: Run) -> 
     match how {
         Run::Queue => app
             .queue
-            .run_schedule(crate::jobs::RunSchedule {
+            .run_schedule(crate::queue::RunScheduleJob {
                 name: name.to_string(),
                 slot,
             })
@@ -72,7 +68,7 @@ pub async fn fire(app: &AppState, name: &str, slot: DateTime<Utc>, how: Run) -> 
 
 /// Fires every schedule whose latest slot by the clock has not fired: at start (what was
 /// missed while every node was down), and on each tick of a simulated clock.
-pub async fn catch_up(app: &AppState, how: Run) -> AppResult<Vec<(&'static str, DateTime<Utc>)>> {
+pub async fn catch_up(app: &Context, how: Run) -> AppResult<Vec<(&'static str, DateTime<Utc>)>> {
     let now = app.clock.now();
     let mut fired = Vec::new();
     for (name, expr) in app.config.schedules.all() {
@@ -87,7 +83,7 @@ pub async fn catch_up(app: &AppState, how: Run) -> AppResult<Vec<(&'static str, 
 }
 
 /// The work of schedule `name` as of `at`; how many new e-mails it wrote.
-pub async fn work(app: &AppState, name: &str, at: DateTime<Utc>) -> AppResult<usize> {
+pub async fn work(app: &Context, name: &str, at: DateTime<Utc>) -> AppResult<usize> {
     match name {
         "reminders" => reminders::daily(app, at).await,
         "missing_pages" => reminders::missing_pages(app, at).await,
@@ -101,7 +97,7 @@ pub async fn work(app: &AppState, name: &str, at: DateTime<Utc>) -> AppResult<us
 /// The work of one claimed firing. `slot` is "now" for it: a job that runs late still acts as
 /// of its slot.
 #[tracing::instrument(skip(app))]
-pub async fn run(app: &AppState, name: &str, slot: DateTime<Utc>) -> AppResult<()> {
+pub async fn run(app: &Context, name: &str, slot: DateTime<Utc>) -> AppResult<()> {
     work(app, name, slot).await?;
     let mut c = app.store.acquire().await?;
     schedules::finished(c.conn(), name, slot).await?;
@@ -121,7 +117,7 @@ impl Triggers {
 
 /// Starts the triggers. A trigger may fire a moment early or late, so its slot is the latest
 /// occurrence up to a second after it fired: every node computes the same one.
-pub async fn start(app: &AppState) -> anyhow::Result<Triggers> {
+pub async fn start(app: &Context) -> anyhow::Result<Triggers> {
     let sched = JobScheduler::new().await?;
     for (name, expr) in app.config.schedules.all() {
         parse(expr)?;
@@ -129,7 +125,7 @@ pub async fn start(app: &AppState) -> anyhow::Result<Triggers> {
         let job = Job::new_async_tz(expr, chrono_tz::Asia::Tokyo, move |_, _| {
             let (app, expr) = (app.clone(), expr_owned.clone());
             Box::pin(async move {
-                let at = Utc::now() + chrono::Duration::seconds(1);
+                let at = app.clock.now() + chrono::Duration::seconds(1);
                 match slot_at(&expr, at) {
                     Ok(Some(slot)) => {
                         if let Err(e) = fire(&app, name, slot, Run::Queue).await {

@@ -3,15 +3,15 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::clock::japan_date;
-use crate::app::AppState;
+use crate::clock::japan_date;
+use crate::context::Context;
 use crate::domain::enrollment::State;
 use crate::error::AppResult;
 use crate::outbox::{self, Mail};
 use crate::store::{devices, enrollments, fax_list, offices, trainings, Conn};
 
 /// Writes `mails` in one transaction and queues them. Returns how many were new.
-async fn write(app: &AppState, mails: Vec<Mail>) -> AppResult<usize> {
+async fn write(app: &Context, mails: Vec<Mail>) -> AppResult<usize> {
     let mut tx = app.store.begin().await?;
     let ids = outbox::enqueue_all(tx.conn(), app, &mails).await?;
     tx.commit().await?;
@@ -22,7 +22,7 @@ async fn write(app: &AppState, mails: Vec<Mail>) -> AppResult<usize> {
 
 /// The daily run: the training cycle, overdue enrollments, expiring certificate numbers.
 #[tracing::instrument(skip(app))]
-pub async fn daily(app: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
+pub async fn daily(app: &Context, now: DateTime<Utc>) -> AppResult<usize> {
     let mut c = app.store.acquire().await?;
     let mut mails = training(c.conn(), app, now).await?;
     mails.extend(overdue(c.conn(), app, now).await?);
@@ -33,7 +33,7 @@ pub async fn daily(app: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
     Ok(n)
 }
 
-async fn training(mut c: Conn<'_>, app: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Mail>> {
+async fn training(mut c: Conn<'_>, app: &Context, now: DateTime<Utc>) -> AppResult<Vec<Mail>> {
     let rules = &app.config.training;
     let today = japan_date(now);
     let mut mails = Vec::new();
@@ -46,7 +46,7 @@ async fn training(mut c: Conn<'_>, app: &AppState, now: DateTime<Utc>) -> AppRes
     Ok(mails)
 }
 
-async fn overdue(mut c: Conn<'_>, app: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Mail>> {
+async fn overdue(mut c: Conn<'_>, app: &Context, now: DateTime<Utc>) -> AppResult<Vec<Mail>> {
     let d = &app.config.deadlines;
     let repeat = app.config.reminders.repeat_days.max(1);
     let mut mails = Vec::new();
@@ -79,7 +79,7 @@ async fn overdue(mut c: Conn<'_>, app: &AppState, now: DateTime<Utc>) -> AppResu
     Ok(mails)
 }
 
-async fn vouchers(mut c: Conn<'_>, app: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Mail>> {
+async fn vouchers(mut c: Conn<'_>, app: &Context, now: DateTime<Utc>) -> AppResult<Vec<Mail>> {
     let until = now + Duration::days(app.config.reminders.voucher_warn_days);
     let mut mails = Vec::new();
     for (voucher, office, expires) in devices::expiring(c.reborrow(), now, until).await? {
@@ -92,7 +92,7 @@ async fn vouchers(mut c: Conn<'_>, app: &AppState, now: DateTime<Utc>) -> AppRes
 
 /// The hourly run: copies still missing a page some hours after their last page arrived.
 #[tracing::instrument(skip(app))]
-pub async fn missing_pages(app: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
+pub async fn missing_pages(app: &Context, now: DateTime<Utc>) -> AppResult<usize> {
     let before = now - Duration::hours(app.config.reminders.missing_page_hours);
     let mut c = app.store.acquire().await?;
     let mut mails = Vec::new();

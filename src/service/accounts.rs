@@ -2,7 +2,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -300,7 +300,8 @@ pub async fn create_user(store: &Store, actor: &Actor, input: &UserInput) -> App
 pub async fn create_login_link(store: &Store, user_id: i64) -> AppResult<String> {
     let (token, hash) = auth::new_token();
     let mut tx = store.begin().await?;
-    auth::create_login_link(tx.conn(), &hash, user_id, Utc::now() + Duration::hours(24)).await?;
+    let expires = tx.conn().now + Duration::hours(24);
+    auth::create_login_link(tx.conn(), &hash, user_id, expires).await?;
     tx.commit().await?;
     Ok(format!("/login/once/{token}"))
 }

@@ -1,9 +1,9 @@
 //! Batch printing: choose many enrollments, get one PDF, rendered by a job with progress.
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};
-use crate::jobs::PrintBatch as Job;
+use crate::queue::PrintBatchJob;
 use crate::service::enrollments::may_see;
 use crate::store::enrollments;
 use crate::store::forms::{self as repo, PrintBatch};
@@ -11,7 +11,7 @@ use crate::store::forms::{self as repo, PrintBatch};
 pub const MAX_BATCH: usize = 200;
 
 pub async fn create(
-    app: &AppState,
+    app: &Context,
     actor: &Actor,
     ids: &[i64],
     blank: bool,
@@ -52,12 +52,14 @@ pub async fn create(
     tx.commit().await?;
     // After the commit, so the job always finds its row. A crash in between leaves a queued
     // batch that the page shows as waiting; printing it again is one click.
-    app.queue.print_batch(Job { batch_id: batch.id }).await?;
+    app.queue
+        .print_batch(PrintBatchJob { batch_id: batch.id })
+        .await?;
     Ok(batch)
 }
 
 /// A batch, to the user who asked for it (and to the centre and the city).
-pub async fn get(app: &AppState, actor: &Actor, id: i64) -> AppResult<PrintBatch> {
+pub async fn get(app: &Context, actor: &Actor, id: i64) -> AppResult<PrintBatch> {
     let mut c = app.store.acquire().await?;
     let b = repo::batch(c.conn(), id).await?.ok_or(AppError::NotFound)?;
     let allowed = Some(b.requested_by) == actor.user_id()
@@ -69,7 +71,7 @@ pub async fn get(app: &AppState, actor: &Actor, id: i64) -> AppResult<PrintBatch
 }
 
 /// A finished batch's joined PDF.
-pub async fn pdf(app: &AppState, actor: &Actor, id: i64) -> AppResult<(PrintBatch, Vec<u8>)> {
+pub async fn pdf(app: &Context, actor: &Actor, id: i64) -> AppResult<(PrintBatch, Vec<u8>)> {
     let b = get(app, actor, id).await?;
     let sha = b.blob_sha256.clone().ok_or(AppError::NotFound)?;
     let mut c = app.store.acquire().await?;

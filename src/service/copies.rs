@@ -9,14 +9,15 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::AppState;
-use crate::domain::enrollment::{CopyChannel, State};
+use crate::context::Context;
+use crate::domain::enrollment::{Command, CopyChannel, State};
 use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::outbox;
+use crate::service::enrollments::apply_command;
 use crate::service::fax::centre_only;
 use crate::store::audit::{self, Event};
-use crate::store::{enrollments, fax};
+use crate::store::{enrollments, fax, Conn};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ResendRequest {
@@ -28,7 +29,7 @@ pub struct ResendRequest {
 
 /// Returns the outbox id of the e-mail.
 pub async fn request_resend(
-    app: &AppState,
+    app: &Context,
     actor: &Actor,
     enrollment_id: i64,
     r: &ResendRequest,
@@ -121,4 +122,44 @@ pub async fn mark_sent(
 pub fn may_mark_sent(e: &crate::store::enrollments::EnrollmentRow, actor: &Actor) -> bool {
     actor.office_id() == Some(e.obtainer_office_id)
         && State::parse(&e.state).is_some_and(State::awaits_copy)
+}
+
+/// Pages of the current copy round that are still missing, given the form's page count.
+pub fn missing(received: &[i64], pages: i64) -> Vec<i64> {
+    (1..=pages).filter(|p| !received.contains(p)).collect()
+}
+
+/// The receipt e-mail of a copy just completed, written in the caller's transaction.
+pub(crate) async fn received_mail(
+    mut c: Conn<'_>,
+    app: &Context,
+    enrollment_id: i64,
+) -> AppResult<Option<i64>> {
+    let e = enrollments::get(c.reborrow(), enrollment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match outbox::notify::copy_received(c.reborrow(), app, &e).await? {
+        Some(m) => outbox::enqueue(c, app, &m).await,
+        None => Ok(None),
+    }
+}
+
+/// Moves the enrollment to `copy_received` when every page of its current copy is in.
+pub(crate) async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppResult<bool> {
+    let e = enrollments::get(c.reborrow(), enrollment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(pages) = fax::form_pages(c.reborrow(), enrollment_id, e.copy_round).await? else {
+        return Ok(false);
+    };
+    let received = fax::received_pages(c.reborrow(), enrollment_id, e.copy_round).await?;
+    let waiting = State::parse(&e.state).is_some_and(State::awaits_copy);
+    if !missing(&received, pages).is_empty() || !waiting {
+        return Ok(false);
+    }
+    let cmd = Command::ReceiveCopy {
+        channel: CopyChannel::Fax,
+    };
+    apply_command(c, &Actor::System, &e, cmd).await?;
+    Ok(true)
 }

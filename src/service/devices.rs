@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::accounts;
 use super::office_admin::manages;
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::office;
 use crate::domain::text::bounded_text;
 use crate::domain::voucher::{RetrievalNo, VoucherPassword};
@@ -54,7 +54,7 @@ pub enum VoucherFor<'a> {
 /// Writes a voucher for `office` and returns its two e-mails, for the caller's transaction.
 pub async fn issue(
     mut c: Conn<'_>,
-    app: &AppState,
+    app: &Context,
     office: &Office,
     purpose: VoucherFor<'_>,
     s: Secret,
@@ -77,7 +77,7 @@ pub async fn issue(
             format!("電子証明書の追加発行（{label}）"),
         ),
     };
-    let expires_at = Utc::now() + Duration::days(app.config.offices.voucher_days);
+    let expires_at = c.now + Duration::days(app.config.offices.voucher_days);
     let number_hash = s.number.hash();
     let voucher_id = repo::insert_voucher(
         c.reborrow(),
@@ -140,7 +140,7 @@ fn refused() -> AppError {
 
 /// ③ Redeems a voucher once, on this PC.
 #[tracing::instrument(skip_all)]
-pub async fn redeem(app: &AppState, r: &Redeem) -> AppResult<Enrolled> {
+pub async fn redeem(app: &Context, r: &Redeem) -> AppResult<Enrolled> {
     let number = RetrievalNo::parse(&r.number)?;
     let label = bounded_text("label", &r.label, 40, "パソコンの名前")?;
     let mut c = app.store.acquire().await?;
@@ -192,7 +192,7 @@ pub async fn redeem(app: &AppState, r: &Redeem) -> AppResult<Enrolled> {
             "この証明書取得用Noは使用済みです。別のパソコンには追加発行を申請してください。".into(),
         ));
     }
-    if v.expires_at < Utc::now() {
+    if v.expires_at < app.clock.now() {
         return Err(AppError::Conflict(format!(
             "この証明書取得用Noは有効期限が切れています。{city}に再発行をご依頼ください。"
         )));
@@ -234,7 +234,7 @@ pub async fn redeem(app: &AppState, r: &Redeem) -> AppResult<Enrolled> {
 }
 
 /// 追加発行: the office administrator asks for a certificate for one more PC.
-pub async fn request(app: &AppState, actor: &Actor, label: &str) -> AppResult<i64> {
+pub async fn request(app: &Context, actor: &Actor, label: &str) -> AppResult<i64> {
     let office_id = actor
         .office_id()
         .ok_or(AppError::Forbidden("no office".into()))?;
@@ -268,7 +268,7 @@ pub async fn request(app: &AppState, actor: &Actor, label: &str) -> AppResult<i6
 
 /// The city approves (a voucher goes out) or refuses (with a reason) a request.
 pub async fn decide(
-    app: &AppState,
+    app: &Context,
     actor: &Actor,
     id: i64,
     approve: bool,
@@ -332,7 +332,7 @@ pub async fn decide(
 }
 
 /// The city issues a new voucher for an office (the last one expired, was locked or lost).
-pub async fn reissue(app: &AppState, actor: &Actor, office_id: i64) -> AppResult<()> {
+pub async fn reissue(app: &Context, actor: &Actor, office_id: i64) -> AppResult<()> {
     if actor.role() != Some(Role::CityAdmin) {
         return Err(AppError::Forbidden("only the city reissues".into()));
     }
@@ -354,7 +354,7 @@ pub async fn reissue(app: &AppState, actor: &Actor, office_id: i64) -> AppResult
 }
 
 /// Revokes a device: it may no longer sign in, and its open sessions end now.
-pub async fn revoke(app: &AppState, actor: &Actor, device: i64) -> AppResult<()> {
+pub async fn revoke(app: &Context, actor: &Actor, device: i64) -> AppResult<()> {
     let mut tx = app.store.begin().await?;
     let d = repo::get(tx.conn(), device)
         .await?
@@ -380,7 +380,7 @@ pub async fn revoke(app: &AppState, actor: &Actor, device: i64) -> AppResult<()>
 }
 
 /// When the voucher still open for an office expires (for the city's office list).
-pub async fn open_until(app: &AppState, office: i64) -> AppResult<Option<DateTime<Utc>>> {
+pub async fn open_until(app: &Context, office: i64) -> AppResult<Option<DateTime<Utc>>> {
     let mut c = app.store.acquire().await?;
     Ok(repo::open_vouchers(c.conn(), office)
         .await?

@@ -1,16 +1,18 @@
 //! Enrollment use cases: create, read with access checks, and move through the state machine.
 
-use chrono::FixedOffset;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use consentflow_workers::EnrollmentCode;
 
-use crate::app::AppState;
+use crate::clock::japan_date;
+use crate::context::Context;
 use crate::domain::enrollment::{self, Command, Facts, State};
-use crate::domain::person::{parse_birth_date, InsuranceNumber, Kana, PersonName, Phone, Sex};
+use crate::domain::person::{
+    parse_birth_date, InsuranceNumber, Kana, NewSubject, PersonName, Phone, Sex,
+};
 use crate::domain::text::bounded_text;
 use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};
@@ -18,28 +20,6 @@ use crate::outbox;
 use crate::store::audit::{self, AuditEntry, Event};
 use crate::store::enrollments::{self as repo, EnrollmentRow, SubjectRow, TeamMemberRow};
 use crate::store::{is_unique_violation, offices, users, Conn, Store};
-
-/// Dates are the city's dates: Asia/Tokyo (UTC+9, no daylight saving).
-pub fn today_in_japan() -> NaiveDate {
-    Utc::now().with_timezone(&japan()).date_naive()
-}
-
-/// Japan Standard Time.
-pub fn japan() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("valid offset")
-}
-
-/// A validated subject (支援対象者).
-#[derive(Debug, Clone)]
-pub struct NewSubject {
-    pub name: PersonName,
-    pub kana: Kana,
-    pub birth_date: NaiveDate,
-    pub sex: Sex,
-    pub address: String,
-    pub phone: Phone,
-    pub insurance_number: Option<InsuranceNumber>,
-}
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct SubjectInput {
@@ -55,11 +35,12 @@ pub struct SubjectInput {
 }
 
 impl SubjectInput {
-    pub fn parse(&self) -> Result<NewSubject, FieldError> {
+    /// The subject as typed, checked; `today` (in Japan) bounds the birth date.
+    pub fn parse(&self, today: NaiveDate) -> Result<NewSubject, FieldError> {
         Ok(NewSubject {
             name: PersonName::parse("name", &self.name)?,
             kana: Kana::parse("kana", &self.kana)?,
-            birth_date: parse_birth_date("birth_date", &self.birth_date, today_in_japan())?,
+            birth_date: parse_birth_date("birth_date", &self.birth_date, today)?,
             sex: Sex::parse("sex", &self.sex)?,
             address: bounded_text("address", &self.address, 200, "住所")?,
             phone: Phone::parse("phone", &self.phone)?,
@@ -123,10 +104,11 @@ fn new_code() -> EnrollmentCode {
 }
 
 pub async fn create(
-    store: &Store,
+    app: &Context,
     actor: &Actor,
     input: &EnrollmentInput,
 ) -> AppResult<EnrollmentRow> {
+    let store = &app.store;
     let (Some(role), Some(office)) = (actor.role(), actor.office_id()) else {
         return Err(AppError::Forbidden(
             "only office users create enrollments".into(),
@@ -137,7 +119,7 @@ pub async fn create(
             "only office users create enrollments".into(),
         ));
     }
-    let subject = input.subject.parse()?;
+    let subject = input.subject.parse(app.clock.today())?;
     let members = parse_members(&input.team)?;
     let obtainer = input
         .obtainer_user_id
@@ -265,7 +247,7 @@ fn details(cmd: &Command) -> serde_json::Value {
 /// The e-mails the change causes (receipt, return, activation) are written in the same
 /// transaction.
 pub async fn transition(
-    app: &AppState,
+    app: &Context,
     actor: &Actor,
     id: i64,
     cmd: Command,
@@ -287,7 +269,8 @@ pub async fn transition(
 }
 
 /// Decides `cmd` for the enrollment as read in `row` and records the decision, inside the
-/// caller's transaction. The caller has checked that `actor` may see the enrollment.
+/// caller's transaction, on the transaction's date in Japan. The caller has checked that
+/// `actor` may see the enrollment.
 pub(crate) async fn apply_command(
     c: Conn<'_>,
     actor: &Actor,
@@ -301,7 +284,7 @@ pub(crate) async fn apply_command(
         obtainer_office_id: row.obtainer_office_id,
         issued_version: row.form_version,
     };
-    let d = enrollment::decide(&facts, actor, cmd, today_in_japan())?;
+    let d = enrollment::decide(&facts, actor, cmd, japan_date(c.now))?;
     let details = details(d.command());
     record(c, actor, row.id, row.revision, &d, details).await
 }

@@ -4,11 +4,10 @@
 
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::domain::search::SearchTerm;
-use crate::domain::{Actor, FieldError, Role};
+use crate::domain::{Actor, Role};
 use crate::error::{AppError, AppResult};
-use crate::intake::{self, process::missing, Arrival, Source, Stored};
+use crate::service::copies::missing;
 use crate::service::enrollments::may_see;
 use crate::store::fax::{self, DocumentRow, MessageRow};
 use crate::store::fax_list::{self, Candidate, Filter, PageRow};
@@ -73,7 +72,7 @@ pub const COUNT_DAYS: i64 = 7;
 pub async fn counts(store: &Store, actor: &Actor) -> AppResult<Vec<(String, i64)>> {
     may_read(actor)?;
     let mut c = store.acquire().await?;
-    let since = chrono::Utc::now() - chrono::Duration::days(COUNT_DAYS);
+    let since = c.conn().now - chrono::Duration::days(COUNT_DAYS);
     Ok(fax_list::counts(c.conn(), since).await?)
 }
 
@@ -146,36 +145,9 @@ pub async fn candidates(
     .await?)
 }
 
-/// Files dropped on the upload page: each stored and queued. An empty file is refused.
 /// Who may upload FAX files (the centre's staff): asked before an upload's body is read.
 pub fn may_upload(actor: &Actor) -> AppResult<i64> {
     centre_only(actor, "FAX の取り込みはセンターの職員だけが行えます。")
-}
-
-pub async fn upload(
-    app: &AppState,
-    actor: &Actor,
-    files: &[(Option<String>, Vec<u8>)],
-) -> AppResult<Vec<Stored>> {
-    let user = may_upload(actor)?;
-    if files.is_empty() || files.iter().any(|(_, b)| b.is_empty()) {
-        return Err(AppError::Invalid(FieldError::new(
-            "files",
-            "ファイルを選んでください（空のファイルは取り込めません）。",
-        )));
-    }
-    let mut out = Vec::new();
-    for (name, bytes) in files {
-        let arrival = Arrival {
-            source: Source::Upload,
-            raw: bytes,
-            file_name: name.as_deref(),
-            uploaded_by: Some(user),
-            imap: None,
-        };
-        out.push(intake::accept(app, &arrival).await?);
-    }
-    Ok(out)
 }
 
 /// Which pages of an enrollment's current copy are in.

@@ -1,92 +1,20 @@
 //! Printing consent forms: the first print issues the form (draft → form_issued), later prints
 //! return the stored PDF, and a newer template version reissues and supersedes the old one.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use consentflow_workers::form::{
-    self, template, FormData, FormError, Member, Obtainer, Place, SigningKey, Subject, Template,
+    self, FormData, FormError, Member, Obtainer, Place, SigningKey, Subject,
 };
 use consentflow_workers::EnrollmentCode;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::enrollment::{self, Command, Facts, State};
 use crate::domain::person::Sex;
 use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};
-use crate::service::enrollments::{may_see, today_in_japan};
+use crate::service::enrollments::may_see;
 use crate::store::forms::{self as repo, IssuedForm, NewIssued};
 use crate::store::{blobs, enrollments, is_unique_violation, offices, users, Conn};
-
-/// One template version and the hash of its text, recorded with every form issued from it.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub template: Template,
-    pub sha256: String,
-}
-
-/// The form versions this service can print: the built-in ones, plus a city's own from
-/// `forms_dir`. The newest is printed; older ones remain for forms already on paper.
-#[derive(Debug, Clone)]
-pub struct FormRegistry {
-    versions: BTreeMap<u16, Entry>,
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-impl FormRegistry {
-    pub fn load(dir: Option<&Path>) -> anyhow::Result<FormRegistry> {
-        let mut versions = BTreeMap::new();
-        for v in template::builtin_versions() {
-            let (t, text) = template::builtin(v)?;
-            versions.insert(
-                v,
-                Entry {
-                    template: t,
-                    sha256: sha256_hex(text),
-                },
-            );
-        }
-        if let Some(dir) = dir {
-            let folder = dir.join("bessi1");
-            for e in std::fs::read_dir(&folder)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", folder.display()))?
-            {
-                let path = e?.path();
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                let Some(v) = name.strip_prefix('v').and_then(|n| n.parse::<u16>().ok()) else {
-                    continue;
-                };
-                let text = std::fs::read_to_string(path.join("form.toml"))?;
-                let t = template::parse(v, &text)?;
-                let sha = sha256_hex(&text);
-                if let Some(existing) = versions.get(&v) {
-                    anyhow::ensure!(existing.sha256 == sha, "forms_dir v{v} differs from the built-in v{v}: give it a new version number");
-                }
-                versions.insert(
-                    v,
-                    Entry {
-                        template: t,
-                        sha256: sha,
-                    },
-                );
-            }
-        }
-        Ok(FormRegistry { versions })
-    }
-
-    pub fn latest(&self) -> u16 {
-        self.versions.keys().next_back().copied().unwrap_or(1)
-    }
-
-    pub fn get(&self, v: u16) -> Option<&Entry> {
-        self.versions.get(&v)
-    }
-}
 
 /// The message a care manager sees when a field cannot be printed.
 fn form_error(e: FormError) -> AppError {
@@ -113,7 +41,7 @@ fn form_error(e: FormError) -> AppError {
 
 async fn form_data(
     c: &mut crate::store::Pooled,
-    state: &AppState,
+    state: &Context,
     row: &enrollments::EnrollmentRow,
     blank: bool,
 ) -> AppResult<FormData> {
@@ -189,7 +117,7 @@ async fn stored(c: Conn<'_>, f: IssuedForm) -> AppResult<(IssuedForm, Vec<u8>)> 
 /// PDF. Issues it on first print; a newer template version reissues and supersedes.
 #[tracing::instrument(skip(state, actor))]
 pub async fn print(
-    state: &AppState,
+    state: &Context,
     actor: &Actor,
     id: i64,
     blank: bool,
@@ -205,7 +133,7 @@ pub async fn print(
 /// [`print`] without the read log, for a print batch: its PDF logs a read per person when it
 /// is downloaded.
 pub async fn issue_or_fetch(
-    state: &AppState,
+    state: &Context,
     actor: &Actor,
     id: i64,
     blank: bool,
@@ -244,7 +172,7 @@ pub async fn issue_or_fetch(
         &facts,
         actor,
         Command::IssueForm { version: latest },
-        today_in_japan(),
+        state.clock.today(),
     )?;
     let data = form_data(&mut c, state, &row, blank).await?;
     drop(c);

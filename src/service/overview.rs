@@ -1,7 +1,6 @@
 //! Overviews: the enrollment list (filtered, searched, paged, with overdue badges) and the
 //! dashboard of the centre and the city.
 
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::deadline::Deadlines;
@@ -74,7 +73,8 @@ pub async fn list(
         });
     };
     let page = q.page.unwrap_or(1).clamp(1, 10_000);
-    let now = Utc::now();
+    let mut c = store.acquire().await?;
+    let now = c.conn().now;
     let filter = ListFilter {
         office,
         state: state.map(State::as_str),
@@ -84,7 +84,6 @@ pub async fn list(
         limit: PAGE_SIZE + 1,
         offset: (page - 1) * PAGE_SIZE,
     };
-    let mut c = store.acquire().await?;
     let mut items = repo::list(c.conn(), &filter).await?;
     let has_more = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
@@ -130,7 +129,8 @@ pub async fn dashboard(
     }
     let mut c = store.acquire().await?;
     let counts = repo::by_state(c.conn()).await?;
-    let overdue = repo::overdue_by_state(c.conn(), &deadlines.cutoffs(Utc::now())).await?;
+    let cutoffs = deadlines.cutoffs(c.conn().now);
+    let overdue = repo::overdue_by_state(c.conn(), &cutoffs).await?;
     let pages_waiting = fax_list::waiting(c.conn()).await?;
     let get =
         |v: &[(String, i64)], s: &str| v.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);

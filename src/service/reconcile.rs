@@ -5,10 +5,10 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};
-use crate::intake::process::{complete_copy, received_mail};
+use crate::service::copies::{complete_copy, received_mail};
 use crate::service::fax::centre_only;
 use crate::store::audit::{self, Event};
 use crate::store::fax::{self, NewPage};
@@ -35,7 +35,7 @@ fn centre_user(actor: &Actor) -> AppResult<i64> {
 }
 
 pub async fn assign(
-    app: &AppState,
+    app: &Context,
     actor: &Actor,
     page_id: i64,
     a: &Assignment,
@@ -64,7 +64,7 @@ pub struct SplitPart {
 /// enrollment its code names, all in one transaction, so a mistake on one page changes nothing.
 /// Errors name the page (「3枚目: …」).
 pub async fn split(
-    app: &AppState,
+    app: &Context,
     actor: &Actor,
     message_id: i64,
     parts: &[SplitPart],
@@ -203,7 +203,7 @@ async fn assign_in(
 }
 
 /// Settles an unmatched page as not a consent form, with a reason (kept, never deleted).
-pub async fn discard(app: &AppState, actor: &Actor, page_id: i64, reason: &str) -> AppResult<()> {
+pub async fn discard(app: &Context, actor: &Actor, page_id: i64, reason: &str) -> AppResult<()> {
     let user = centre_user(actor)?;
     let reason = crate::domain::text::bounded_multiline("reason", reason, 200, "理由")?;
     let mut tx = app.store.begin().await?;

@@ -1,12 +1,12 @@
 //! ①② Office registration: the public application, and the city's approval (which creates the
 //! office, its administrator and the first certificate voucher) or rejection.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::devices::{self, VoucherFor};
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::office::{self, NewApplication};
 use crate::domain::{Actor, Role};
 use crate::error::{AppError, AppResult};
@@ -37,7 +37,7 @@ pub struct ApplicationInput {
 }
 
 /// A keyed hash of where an application came from: enough to count, not to know who.
-pub fn client_key(app: &AppState, client: &str) -> String {
+pub fn client_key(app: &Context, client: &str) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(app.keys.session_key.expose().as_bytes())
         .expect("HMAC takes any key length");
@@ -50,7 +50,7 @@ pub fn client_key(app: &AppState, client: &str) -> String {
 /// `offices.applications_per_hour` from one address) and tells the city.
 #[tracing::instrument(skip_all)]
 pub async fn apply(
-    app: &AppState,
+    app: &Context,
     input: &ApplicationInput,
     client: &str,
 ) -> AppResult<Application> {
@@ -65,7 +65,7 @@ pub async fn apply(
     )?;
     let key = client_key(app, client);
     let mut tx = app.store.begin().await?;
-    let since = Utc::now() - Duration::hours(1);
+    let since = tx.conn().now - Duration::hours(1);
     if applications::count_from(tx.conn(), &key, since).await?
         >= app.config.offices.applications_per_hour
     {
@@ -118,7 +118,7 @@ pub fn admin_login(office: i64) -> String {
 /// ② Approves: the office, its administrator (no password yet: they set one when they enrol
 /// the first PC) and the first voucher, e-mailed as two messages; all in one transaction.
 #[tracing::instrument(skip(app, actor))]
-pub async fn approve(app: &AppState, actor: &Actor, id: i64) -> AppResult<Office> {
+pub async fn approve(app: &Context, actor: &Actor, id: i64) -> AppResult<Office> {
     city_only(actor)?;
     let secret = devices::new_secret().await?;
     let mut tx = app.store.begin().await?;
@@ -189,7 +189,7 @@ pub async fn approve(app: &AppState, actor: &Actor, id: i64) -> AppResult<Office
 
 /// ② Rejects with a reason, which the applicant is told.
 #[tracing::instrument(skip(app, actor, reason))]
-pub async fn reject(app: &AppState, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
+pub async fn reject(app: &Context, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
     city_only(actor)?;
     let reason = office::reason(reason)?;
     let mut tx = app.store.begin().await?;

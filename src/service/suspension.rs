@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::{Actor, Role};
 use crate::error::{AppError, AppResult};
 use crate::outbox;
@@ -29,12 +29,7 @@ fn city_only(actor: &Actor) -> AppResult<()> {
 }
 
 /// Suspends `user_id`. Returns how many sessions were ended.
-pub async fn suspend(
-    app: &AppState,
-    actor: &Actor,
-    user_id: i64,
-    s: &Suspension,
-) -> AppResult<u64> {
+pub async fn suspend(app: &Context, actor: &Actor, user_id: i64, s: &Suspension) -> AppResult<u64> {
     city_only(actor)?;
     let reason = crate::domain::text::bounded_multiline("reason", &s.reason, 200, "理由")?;
     let reason = reason.as_str();
@@ -75,7 +70,7 @@ pub async fn suspend(
 }
 
 /// Lifts a suspension: the user may sign in again.
-pub async fn lift(app: &AppState, actor: &Actor, user_id: i64) -> AppResult<()> {
+pub async fn lift(app: &Context, actor: &Actor, user_id: i64) -> AppResult<()> {
     city_only(actor)?;
     let mut tx = app.store.begin().await?;
     let u = users::get(tx.conn(), user_id)

@@ -2,7 +2,7 @@
 //! address, within `WINDOW_MINUTES`, sign-in is refused until the window has passed. Counted in
 //! the database (so across nodes), under hashes of the login id and the address.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppResult;
@@ -46,7 +46,6 @@ pub struct Attempt {
 
 /// Counts an attempt, or `None` when sign-in is refused for now (a limit reached).
 pub async fn begin(store: &Store, k: &Keys) -> AppResult<Option<Attempt>> {
-    let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
     let (mark, _) = crate::store::auth::new_token();
     let limits = [
         Limit {
@@ -59,9 +58,11 @@ pub async fn begin(store: &Store, k: &Keys) -> AppResult<Option<Attempt>> {
         },
     ];
     let mut tx = store.begin().await?;
+    let now = tx.conn().now;
+    let since = now - Duration::minutes(WINDOW_MINUTES);
     let counted = security::reserve_attempt(tx.conn(), &limits, since, &mark).await?;
     if counted {
-        security::forget(tx.conn(), Utc::now() - Duration::days(1)).await?;
+        security::forget(tx.conn(), now - Duration::days(1)).await?;
     }
     tx.commit().await?;
     Ok(counted.then_some(Attempt { mark }))

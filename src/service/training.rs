@@ -6,12 +6,12 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::office_admin::manages;
-use crate::app::AppState;
+use crate::clock::japan_date;
+use crate::context::Context;
 use crate::domain::text::bounded_text;
 use crate::domain::training::Status;
 use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};
-use crate::schedule::clock::japan_date;
 use crate::store::audit::{self, Event};
 use crate::store::blobs;
 use crate::store::trainings::{self, NewTraining};
@@ -44,7 +44,7 @@ fn media_type(data: &[u8]) -> Option<&'static str> {
 /// Records a training of `office` (its administrator, or the city).
 #[tracing::instrument(skip(app, actor, input))]
 pub async fn record(
-    app: &AppState,
+    app: &Context,
     actor: &Actor,
     office: i64,
     input: &TrainingInput,
@@ -128,7 +128,7 @@ pub struct Standing {
 }
 
 /// Every office, reddest first, by the clock's today.
-pub async fn compliance(app: &AppState) -> AppResult<Vec<Standing>> {
+pub async fn compliance(app: &Context) -> AppResult<Vec<Standing>> {
     let rules = &app.config.training;
     let today = app.clock.today();
     let mut c = app.store.acquire().await?;
@@ -181,7 +181,7 @@ pub fn csv(rows: &[Standing]) -> Vec<u8> {
 
 /// An attachment, for the office's people and the city.
 pub async fn attachment(
-    app: &AppState,
+    app: &Context,
     actor: &Actor,
     id: i64,
 ) -> AppResult<(String, String, Vec<u8>)> {

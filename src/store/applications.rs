@@ -37,6 +37,7 @@ pub async fn insert(
     a: &NewApplication,
     client_key: &str,
 ) -> Result<Application, sqlx::Error> {
+    let now = c.now;
     let o = &a.office;
     let sql = concat!(
         "INSERT INTO office_applications (kind, name, address, phone, fax, admin_name,
@@ -53,7 +54,7 @@ pub async fn insert(
         .bind(&a.admin_name)
         .bind(o.admin_email.as_str())
         .bind(client_key)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await)
 }
@@ -122,6 +123,7 @@ pub async fn decide(
     office_id: Option<i64>,
     by: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
+    let now = c.now;
     let sql = "UPDATE office_applications SET status = $2, reason = $3, office_id = $4,
         decided_at = $5, decided_by = $6 WHERE id = $1 AND status = 'pending'";
     let n = db!(c, |c| sqlx::query(sql)
@@ -129,7 +131,7 @@ pub async fn decide(
         .bind(status)
         .bind(reason)
         .bind(office_id)
-        .bind(Utc::now())
+        .bind(now)
         .bind(by)
         .execute(&mut *c)
         .await

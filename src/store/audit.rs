@@ -54,12 +54,13 @@ impl<'a> Event<'a> {
 
 /// Appends an event; returns its id (unique, so it can key what the event causes).
 pub async fn append(c: Conn<'_>, e: Event<'_>) -> Result<i64, sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO audit_log
         (at, actor_user_id, actor_role, action, target_kind, target_id, from_state, to_state, details)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
     let details = e.details.to_string();
     db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
-        .bind(Utc::now())
+        .bind(now)
         .bind(e.actor.user_id())
         .bind(e.actor.role_str())
         .bind(e.action)

@@ -29,6 +29,7 @@ pub async fn create_session(
     expires_at: DateTime<Utc>,
     device: Option<i64>,
 ) -> Result<(), sqlx::Error> {
+    let now = c.now;
     let sql =
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at, device_id)
                VALUES ($1, $2, $3, $4, $5, $6)";
@@ -36,7 +37,7 @@ pub async fn create_session(
         .bind(id_hash)
         .bind(user_id)
         .bind(csrf)
-        .bind(Utc::now())
+        .bind(now)
         .bind(expires_at)
         .bind(device)
         .execute(&mut *c)
@@ -107,11 +108,12 @@ pub struct SessionRow {
 }
 
 pub async fn sessions_of(c: Conn<'_>, user_id: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
+    let now = c.now;
     let sql = "SELECT id_hash, created_at, expires_at, device_id FROM sessions
         WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC";
     db!(c, |c| sqlx::query_as::<_, SessionRow>(sql)
         .bind(user_id)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_all(&mut *c)
         .await)
 }
@@ -186,6 +188,7 @@ pub struct NewApiToken<'a> {
 }
 
 pub async fn create_api_token(c: Conn<'_>, t: &NewApiToken<'_>) -> Result<(), sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO api_tokens (token_hash, user_id, label, created_at, revoked, device_id,
             operator)
                VALUES ($1, $2, $3, $4, FALSE, $5, $6)";
@@ -193,7 +196,7 @@ pub async fn create_api_token(c: Conn<'_>, t: &NewApiToken<'_>) -> Result<(), sq
         .bind(t.hash)
         .bind(t.user_id)
         .bind(t.label)
-        .bind(Utc::now())
+        .bind(now)
         .bind(t.device_id)
         .bind(t.operator)
         .execute(&mut *c)
@@ -239,20 +242,22 @@ pub async fn create_login_link(
 
 /// The user of an unused, unexpired login link.
 pub async fn login_link_user(c: Conn<'_>, hash: &str) -> Result<Option<i64>, sqlx::Error> {
+    let now = c.now;
     let sql = "SELECT user_id FROM login_links
                WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2";
     db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
         .bind(hash)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_optional(&mut *c)
         .await)
 }
 
 /// Marks the link used. False if it was already used (a race between two tabs).
 pub async fn use_login_link(c: Conn<'_>, hash: &str) -> Result<bool, sqlx::Error> {
+    let now = c.now;
     let sql = "UPDATE login_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL";
     let r = db!(c, |c| sqlx::query(sql)
-        .bind(Utc::now())
+        .bind(now)
         .bind(hash)
         .execute(&mut *c)
         .await

@@ -1,7 +1,6 @@
 //! Content-addressed blobs (raw e-mails, page images, PDFs) kept in the database itself, so one
 //! backup holds everything and several nodes need no shared disk.
 
-use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use super::Conn;
@@ -10,6 +9,7 @@ use crate::db;
 /// Stores `data` under its SHA-256 and returns the hex digest. Storing the same bytes twice is a
 /// no-op.
 pub async fn put(c: Conn<'_>, media_type: &str, data: &[u8]) -> Result<String, sqlx::Error> {
+    let now = c.now;
     let digest = hex::encode(Sha256::digest(data));
     let sql = "INSERT INTO blobs (sha256, size, media_type, data, created_at)
                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING";
@@ -18,7 +18,7 @@ pub async fn put(c: Conn<'_>, media_type: &str, data: &[u8]) -> Result<String, s
         .bind(data.len() as i64)
         .bind(media_type)
         .bind(data)
-        .bind(Utc::now())
+        .bind(now)
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;

@@ -61,6 +61,7 @@ pub struct NewVoucher<'a> {
 }
 
 pub async fn insert_voucher(c: Conn<'_>, v: &NewVoucher<'_>) -> Result<i64, sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO vouchers (office_id, kind, request_id, number_hash, password_hash,
             expires_at, failed_attempts, created_at)
         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) RETURNING id";
@@ -71,7 +72,7 @@ pub async fn insert_voucher(c: Conn<'_>, v: &NewVoucher<'_>) -> Result<i64, sqlx
         .bind(v.number_hash)
         .bind(v.password_hash)
         .bind(v.expires_at)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await)
 }
@@ -117,11 +118,12 @@ pub async fn uncount_attempt(c: Conn<'_>, id: i64) -> Result<(), sqlx::Error> {
 
 /// Marks the voucher used by `device`. False when someone redeemed it in the meantime.
 pub async fn redeem(c: Conn<'_>, id: i64, device: i64) -> Result<bool, sqlx::Error> {
+    let now = c.now;
     let sql = "UPDATE vouchers SET redeemed_at = $2, device_id = $3
         WHERE id = $1 AND redeemed_at IS NULL";
     let n = db!(c, |c| sqlx::query(sql)
         .bind(id)
-        .bind(Utc::now())
+        .bind(now)
         .bind(device)
         .execute(&mut *c)
         .await
@@ -148,13 +150,14 @@ pub async fn insert_device(
     label: &str,
     token_hash: &str,
 ) -> Result<i64, sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO devices (office_id, label, token_hash, created_at)
         VALUES ($1, $2, $3, $4) RETURNING id";
     db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
         .bind(office)
         .bind(label)
         .bind(token_hash)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await)
 }
@@ -188,12 +191,13 @@ pub async fn of_office(c: Conn<'_>, office: i64) -> Result<Vec<Device>, sqlx::Er
 
 /// Revokes a device and ends the sessions opened on it and the API tokens issued from it. False when it was revoked already.
 pub async fn revoke(c: Conn<'_>, id: i64, by: Option<i64>) -> Result<bool, sqlx::Error> {
+    let now = c.now;
     let n = db!(c, |c| {
         let n = sqlx::query(
             "UPDATE devices SET revoked_at = $2, revoked_by = $3 WHERE id = $1 AND revoked_at IS NULL",
         )
         .bind(id)
-        .bind(Utc::now())
+        .bind(now)
         .bind(by)
         .execute(&mut *c)
         .await?
@@ -217,13 +221,14 @@ pub async fn insert_request(
     label: &str,
     by: i64,
 ) -> Result<i64, sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO device_requests (office_id, label, requested_by, status, created_at)
         VALUES ($1, $2, $3, 'pending', $4) RETURNING id";
     db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
         .bind(office)
         .bind(label)
         .bind(by)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await)
 }
@@ -269,6 +274,7 @@ pub async fn decide_request(
     reason: Option<&str>,
     by: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
+    let now = c.now;
     let sql =
         "UPDATE device_requests SET status = $2, reason = $3, decided_at = $4, decided_by = $5
         WHERE id = $1 AND status = 'pending'";
@@ -276,7 +282,7 @@ pub async fn decide_request(
         .bind(id)
         .bind(status)
         .bind(reason)
-        .bind(Utc::now())
+        .bind(now)
         .bind(by)
         .execute(&mut *c)
         .await

@@ -84,11 +84,11 @@ const OFFICE_PG: &str = page_of!(
 );
 
 pub async fn list(c: Conn<'_>, f: &ListFilter) -> Result<Vec<ListItem>, sqlx::Error> {
-    let now = Utc::now();
+    let now = c.now;
     let s = f.search.as_ref();
     let cut = f.overdue;
     let at = |pick: fn(&Cutoffs) -> DateTime<Utc>| cut.as_ref().map(pick).unwrap_or(now);
-    let sql = match (f.office.is_some(), matches!(c, Conn::Postgres(_))) {
+    let sql = match (f.office.is_some(), c.is_postgres()) {
         (false, _) => ALL,
         (true, false) => OFFICE,
         (true, true) => OFFICE_PG,

@@ -55,8 +55,9 @@ macro_rules! columns {
 
 pub async fn insert_subject(
     c: Conn<'_>,
-    s: &crate::service::enrollments::NewSubject,
+    s: &crate::domain::person::NewSubject,
 ) -> Result<i64, sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO subjects
         (name, kana, birth_date, sex, address, phone, insurance_number, created_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
@@ -68,7 +69,7 @@ pub async fn insert_subject(
         .bind(&s.address)
         .bind(s.phone.as_str())
         .bind(s.insurance_number.as_ref().map(|n| n.as_str()))
-        .bind(Utc::now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await)
 }
@@ -80,6 +81,7 @@ pub async fn insert(
     obtainer_user_id: i64,
     obtainer_office_id: i64,
 ) -> Result<EnrollmentRow, sqlx::Error> {
+    let now = c.now;
     let sql = concat!(
         "INSERT INTO enrollments (code, subject_id, obtainer_user_id, obtainer_office_id, state,
          revision, created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', 0, $5, $5)
@@ -92,7 +94,7 @@ pub async fn insert(
         .bind(subject_id)
         .bind(obtainer_user_id)
         .bind(obtainer_office_id)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await)
 }
@@ -181,6 +183,7 @@ pub async fn lock(c: Conn<'_>, id: i64) -> Result<(), sqlx::Error> {
 /// Applies a decision of the state machine. The row changes only if nobody changed it since it
 /// was read (`revision`); otherwise returns false and the caller reports a conflict.
 pub async fn apply(c: Conn<'_>, id: i64, revision: i64, d: &Decision) -> Result<bool, sqlx::Error> {
+    let now = c.now;
     let (version, consent_date, signer, relationship): (
         Option<i64>,
         Option<NaiveDate>,
@@ -212,7 +215,7 @@ pub async fn apply(c: Conn<'_>, id: i64, revision: i64, d: &Decision) -> Result<
         .bind(consent_date)
         .bind(signer)
         .bind(relationship)
-        .bind(Utc::now())
+        .bind(now)
         .bind(id)
         .bind(revision)
         .bind(d.from().as_str())

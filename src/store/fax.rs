@@ -54,6 +54,7 @@ pub struct NewMessage<'a> {
 
 /// Stores a message row; `None` when the same raw bytes are already stored.
 pub async fn insert_message(c: Conn<'_>, m: &NewMessage<'_>) -> Result<Option<i64>, sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO fax_messages (source, kind, raw_sha256, message_id, file_name, status,
                  imap_mailbox, imap_uidvalidity, imap_uid, imap_done, uploaded_by, received_at,
                  body_sha256)
@@ -74,7 +75,7 @@ pub async fn insert_message(c: Conn<'_>, m: &NewMessage<'_>) -> Result<Option<i6
         .bind(uid)
         .bind(!m.imap_pending)
         .bind(m.uploaded_by)
-        .bind(Utc::now())
+        .bind(now)
         .bind(m.body_sha256)
         .fetch_optional(&mut *c)
         .await)
@@ -119,6 +120,7 @@ pub async fn finish_message(
     ctx: &Context,
     error: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    let now = c.now;
     let sql = "UPDATE fax_messages SET status = $1, error = $2,
                  message_id = COALESCE(message_id, $3), sender = $4, subject = $5, sent_at = $6,
                  fax_number = $7, processed_at = $8
@@ -135,7 +137,7 @@ pub async fn finish_message(
         .bind(ctx.subject.as_deref())
         .bind(ctx.sent_at)
         .bind(ctx.fax_number.as_deref())
-        .bind(Utc::now())
+        .bind(now)
         .bind(id)
         .execute(&mut *c)
         .await
@@ -231,6 +233,7 @@ pub struct NewPage<'a> {
 }
 
 pub async fn insert_page(c: Conn<'_>, p: &NewPage<'_>) -> Result<i64, sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO fax_pages (document_id, number, outcome, reason, enrollment_id,
                  copy_round, form_page, form_pages, form_version, payload, is_primary,
                  content_sha256, image_sha256, thumb_sha256, width, height, stage, scan_ms,
@@ -256,7 +259,7 @@ pub async fn insert_page(c: Conn<'_>, p: &NewPage<'_>) -> Result<i64, sqlx::Erro
         .bind(p.height)
         .bind(p.stage)
         .bind(p.scan_ms)
-        .bind(Utc::now())
+        .bind(now)
         .bind(p.detail)
         .fetch_one(&mut *c)
         .await)
@@ -309,6 +312,7 @@ pub async fn assign(
     m: &NewPage<'_>,
     user_id: i64,
 ) -> Result<bool, sqlx::Error> {
+    let now = c.now;
     let sql = "UPDATE fax_pages SET outcome = $1, reason = $2, enrollment_id = $3, copy_round = $4,
                  form_page = $5, form_pages = $6, form_version = $7, is_primary = $8,
                  resolved_by = $9, resolved_at = $10
@@ -323,7 +327,7 @@ pub async fn assign(
         .bind(m.form_version)
         .bind(m.is_primary)
         .bind(user_id)
-        .bind(Utc::now())
+        .bind(now)
         .bind(page_id)
         .execute(&mut *c)
         .await
@@ -337,13 +341,14 @@ pub async fn discard(
     reason: &str,
     user_id: i64,
 ) -> Result<bool, sqlx::Error> {
+    let now = c.now;
     let sql = "UPDATE fax_pages SET outcome = 'discarded', reason = $1, resolved_by = $2,
                  resolved_at = $3
                WHERE id = $4 AND outcome IN ('unreadable', 'invalid') AND resolved_at IS NULL";
     db!(c, |c| sqlx::query(sql)
         .bind(reason)
         .bind(user_id)
-        .bind(Utc::now())
+        .bind(now)
         .bind(page_id)
         .execute(&mut *c)
         .await

@@ -41,6 +41,7 @@ pub struct NewIssued<'a> {
 }
 
 pub async fn insert(c: Conn<'_>, f: &NewIssued<'_>) -> Result<IssuedForm, sqlx::Error> {
+    let now = c.now;
     let sql = concat!(
         "INSERT INTO issued_forms (enrollment_id, form_kind, form_version, blank, template_sha256,
          blob_sha256, pages, payloads, issued_by, issued_at)
@@ -56,7 +57,7 @@ pub async fn insert(c: Conn<'_>, f: &NewIssued<'_>) -> Result<IssuedForm, sqlx::
         .bind(f.pages)
         .bind(f.payloads)
         .bind(f.issued_by)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await)
 }
@@ -68,10 +69,11 @@ pub async fn supersede_older(
     enrollment_id: i64,
     version: i64,
 ) -> Result<u64, sqlx::Error> {
+    let now = c.now;
     let sql = "UPDATE issued_forms SET superseded_at = $1
                WHERE enrollment_id = $2 AND form_version < $3 AND superseded_at IS NULL";
     db!(c, |c| sqlx::query(sql)
-        .bind(Utc::now())
+        .bind(now)
         .bind(enrollment_id)
         .bind(version)
         .execute(&mut *c)
@@ -158,6 +160,7 @@ pub async fn insert_batch(
     ids: &[i64],
     blank: bool,
 ) -> Result<PrintBatch, sqlx::Error> {
+    let now = c.now;
     let sql = concat!(
         "INSERT INTO print_batches (requested_by, enrollment_ids, blank, total, done, status, created_at)
          VALUES ($1, $2, $3, $4, 0, 'queued', $5) RETURNING ",
@@ -169,7 +172,7 @@ pub async fn insert_batch(
         .bind(&json)
         .bind(blank)
         .bind(ids.len() as i64)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await)
 }
@@ -203,6 +206,7 @@ pub async fn batch_finish(
     blob: Option<&str>,
     error: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    let now = c.now;
     let status = if blob.is_some() { "done" } else { "failed" };
     let sql =
         "UPDATE print_batches SET status = $1, blob_sha256 = $2, error = $3, finished_at = $4,
@@ -211,7 +215,7 @@ pub async fn batch_finish(
         .bind(status)
         .bind(blob)
         .bind(error)
-        .bind(Utc::now())
+        .bind(now)
         .bind(id)
         .execute(&mut *c)
         .await

@@ -1,7 +1,7 @@
 //! Leases (one holder at a time, across every node sharing the database) and the IMAP intake's
 //! position in each mailbox.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 
 use super::Conn;
 use crate::db;
@@ -14,7 +14,7 @@ pub async fn acquire(
     holder: &str,
     ttl: Duration,
 ) -> Result<bool, sqlx::Error> {
-    let now = Utc::now();
+    let now = c.now;
     let sql = "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
                ON CONFLICT (name) DO UPDATE SET holder = $2, expires_at = $3
                WHERE leases.holder = $2 OR leases.expires_at < $4";
@@ -55,6 +55,7 @@ pub async fn set_imap_position(
     uidvalidity: i64,
     last_uid: i64,
 ) -> Result<(), sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO imap_state (mailbox, uidvalidity, last_uid, updated_at)
                VALUES ($1, $2, $3, $4)
                ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = $2, last_uid = $3, updated_at = $4";
@@ -62,7 +63,7 @@ pub async fn set_imap_position(
         .bind(mailbox)
         .bind(uidvalidity)
         .bind(last_uid)
-        .bind(Utc::now())
+        .bind(now)
         .execute(&mut *c)
         .await
         .map(|_| ()))

@@ -23,43 +23,72 @@ pub mod trainings;
 pub mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
+use crate::clock::{Clock, SystemClock};
+
 /// Runs `$body` with `$c` bound to the `&mut SqliteConnection` or `&mut PgConnection` behind a
 /// [`Conn`]. The body is compiled once per backend.
 #[macro_export]
 macro_rules! db {
     ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::store::Conn::Sqlite($c) => $body,
-            $crate::store::Conn::Postgres($c) => $body,
+        match $conn.db {
+            $crate::store::Db::Sqlite($c) => $body,
+            $crate::store::Db::Postgres($c) => $body,
         }
     };
 }
 
+/// The database, and the clock whose time it writes into rows.
 #[derive(Clone, Debug)]
-pub enum Store {
+pub struct Store {
+    pub pool: Pool,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
-/// A borrowed connection: from a pool, or inside a transaction.
-pub enum Conn<'c> {
+/// A borrowed connection (from a pool, or inside a transaction) and the moment it works at:
+/// the store's clock read when the transaction began or the connection was taken, so every
+/// row one transaction writes carries the same time.
+pub struct Conn<'c> {
+    pub db: Db<'c>,
+    pub now: DateTime<Utc>,
+}
+
+pub enum Db<'c> {
     Sqlite(&'c mut SqliteConnection),
     Postgres(&'c mut PgConnection),
 }
 
-pub enum Tx {
+pub struct Tx {
+    inner: TxInner,
+    now: DateTime<Utc>,
+}
+
+enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
-pub enum Pooled {
+pub struct Pooled {
+    inner: PooledInner,
+    now: DateTime<Utc>,
+}
+
+enum PooledInner {
     Sqlite(PoolConnection<Sqlite>),
     Postgres(PoolConnection<Postgres>),
 }
@@ -67,35 +96,42 @@ pub enum Pooled {
 impl Conn<'_> {
     /// A shorter-lived borrow of the same connection, for several queries in a row.
     pub fn reborrow(&mut self) -> Conn<'_> {
-        match self {
-            Conn::Sqlite(c) => Conn::Sqlite(c),
-            Conn::Postgres(c) => Conn::Postgres(c),
-        }
+        let db = match &mut self.db {
+            Db::Sqlite(c) => Db::Sqlite(c),
+            Db::Postgres(c) => Db::Postgres(c),
+        };
+        Conn { db, now: self.now }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, Db::Postgres(_))
     }
 }
 
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Tx::Sqlite(t) => Conn::Sqlite(&mut *t),
-            Tx::Postgres(t) => Conn::Postgres(&mut *t),
-        }
+        let db = match &mut self.inner {
+            TxInner::Sqlite(t) => Db::Sqlite(t),
+            TxInner::Postgres(t) => Db::Postgres(t),
+        };
+        Conn { db, now: self.now }
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await,
+            TxInner::Postgres(t) => t.commit().await,
         }
     }
 }
 
 impl Pooled {
     pub fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Pooled::Sqlite(c) => Conn::Sqlite(&mut *c),
-            Pooled::Postgres(c) => Conn::Postgres(&mut *c),
-        }
+        let db = match &mut self.inner {
+            PooledInner::Sqlite(c) => Db::Sqlite(c),
+            PooledInner::Postgres(c) => Db::Postgres(c),
+        };
+        Conn { db, now: self.now }
     }
 }
 
@@ -116,6 +152,18 @@ impl Default for PoolSize {
 }
 
 impl Store {
+    fn new(pool: Pool) -> Store {
+        Store {
+            pool,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The same database on another clock (a test's, a simulation's).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Store {
+        Store { clock, ..self }
+    }
+
     /// Connects to `url` with a default pool (tools and benchmarks).
     pub async fn connect(url: &str) -> Result<Store, sqlx::Error> {
         Store::connect_sized(url, PoolSize::default()).await
@@ -131,7 +179,7 @@ impl Store {
                 .acquire_timeout(size.acquire_timeout)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::Postgres(pool))
+            Ok(Store::new(Pool::Postgres(pool)))
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -149,7 +197,7 @@ impl Store {
                 .acquire_timeout(size.acquire_timeout)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::Sqlite(pool))
+            Ok(Store::new(Pool::Sqlite(pool)))
         } else {
             Err(sqlx::Error::Configuration(
                 "DATABASE_URL must start with sqlite: or postgres://".into(),
@@ -160,14 +208,14 @@ impl Store {
     /// Runs the job queue's migrations and ours. Both share sqlx's migration table, so each set
     /// ignores the other's applied versions.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        match self {
-            Store::Sqlite(pool) => {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
                 let mut queue = apalis_sqlite::SqliteStorage::<()>::migrations();
                 queue.set_ignore_missing(true).run(pool).await?;
                 let mut ours = sqlx::migrate!("migrations/sqlite");
                 ours.set_ignore_missing(true).run(pool).await
             }
-            Store::Postgres(pool) => {
+            Pool::Postgres(pool) => {
                 let mut queue = apalis_postgres::PostgresStorage::<()>::migrations();
                 queue.set_ignore_missing(true).run(pool).await?;
                 let mut ours = sqlx::migrate!("migrations/postgres");
@@ -179,24 +227,32 @@ impl Store {
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
     /// so two writers queue on the busy timeout instead of failing when a read lock upgrades.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
-            Store::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Store::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            now: self.clock.now(),
         })
     }
 
     /// A pooled connection for reads.
     pub async fn acquire(&self) -> Result<Pooled, sqlx::Error> {
-        Ok(match self {
-            Store::Sqlite(p) => Pooled::Sqlite(p.acquire().await?),
-            Store::Postgres(p) => Pooled::Postgres(p.acquire().await?),
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => PooledInner::Sqlite(p.acquire().await?),
+            Pool::Postgres(p) => PooledInner::Postgres(p.acquire().await?),
+        };
+        Ok(Pooled {
+            inner,
+            now: self.clock.now(),
         })
     }
 
     pub fn backend(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
         }
     }
 
@@ -210,9 +266,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        match self {
-            Store::Sqlite(p) => p.close().await,
-            Store::Postgres(p) => p.close().await,
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
         }
     }
 }

@@ -38,6 +38,7 @@ macro_rules! columns {
 }
 
 pub async fn insert(c: Conn<'_>, o: &NewOffice, admin_name: &str) -> Result<Office, sqlx::Error> {
+    let now = c.now;
     let sql = concat!(
         "INSERT INTO offices (kind, name, phone, fax, address, admin_email, admin_name, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
@@ -52,7 +53,7 @@ pub async fn insert(c: Conn<'_>, o: &NewOffice, admin_name: &str) -> Result<Offi
         .bind(&o.address)
         .bind(o.admin_email.as_str())
         .bind(admin_name)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await)
 }

@@ -56,6 +56,7 @@ macro_rules! columns {
 
 /// Writes the e-mail unless one with the same key exists. Returns its id when written.
 pub async fn insert(c: Conn<'_>, m: &NewMail<'_>) -> Result<Option<i64>, sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO outbox (idempotency_key, message_id, template, to_address, to_name,
             subject, body_text, target_kind, target_id, status, attempts, next_attempt_at, created_at,
             sealed)
@@ -71,7 +72,7 @@ pub async fn insert(c: Conn<'_>, m: &NewMail<'_>) -> Result<Option<i64>, sqlx::E
         .bind(m.body_text)
         .bind(m.target_kind)
         .bind(m.target_id)
-        .bind(Utc::now())
+        .bind(now)
         .bind(m.sealed)
         .fetch_optional(&mut *c)
         .await)
@@ -88,6 +89,7 @@ pub async fn get(c: Conn<'_>, id: i64) -> Result<Option<OutboxRow>, sqlx::Error>
 /// Takes a due e-mail for sending until `until`. False when it is not due, already sent, or
 /// another worker has it.
 pub async fn claim(c: Conn<'_>, id: i64, until: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let now = c.now;
     // The job that claims the row is the one that was waiting: none waits now.
     let sql = "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1, queued_at = NULL
         WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $3
@@ -95,7 +97,7 @@ pub async fn claim(c: Conn<'_>, id: i64, until: DateTime<Utc>) -> Result<bool, s
     let n = db!(c, |c| sqlx::query(sql)
         .bind(id)
         .bind(until)
-        .bind(Utc::now())
+        .bind(now)
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -103,11 +105,12 @@ pub async fn claim(c: Conn<'_>, id: i64, until: DateTime<Utc>) -> Result<bool, s
 }
 
 pub async fn mark_sent(c: Conn<'_>, id: i64) -> Result<(), sqlx::Error> {
+    let now = c.now;
     let sql = "UPDATE outbox SET status = 'sent', sent_at = $2, claimed_until = NULL,
         last_error = NULL, sealed = NULL WHERE id = $1";
     db!(c, |c| sqlx::query(sql)
         .bind(id)
-        .bind(Utc::now())
+        .bind(now)
         .execute(&mut *c)
         .await
         .map(|_| ()))
@@ -146,7 +149,7 @@ pub async fn due(
     limit: i64,
     queued_before: DateTime<Utc>,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let now = Utc::now();
+    let now = c.now;
     let sql = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
         AND (claimed_until IS NULL OR claimed_until < $1)
         AND (queued_at IS NULL OR queued_at < $3) ORDER BY next_attempt_at, id LIMIT $2";
@@ -160,7 +163,7 @@ pub async fn due(
 
 /// Notes that send jobs were queued for `ids`.
 pub async fn mark_queued(c: Conn<'_>, ids: &[i64]) -> Result<(), sqlx::Error> {
-    let now = Utc::now();
+    let now = c.now;
     db!(c, |c| {
         for id in ids {
             sqlx::query("UPDATE outbox SET queued_at = $1 WHERE id = $2")

@@ -7,12 +7,13 @@ use crate::db;
 
 /// Claims `slot` of schedule `name`. True for the one node that gets it.
 pub async fn claim(c: Conn<'_>, name: &str, slot: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO schedule_firings (name, slot, claimed_at, runs)
         VALUES ($1, $2, $3, 0) ON CONFLICT (name, slot) DO NOTHING";
     let n = db!(c, |c| sqlx::query(sql)
         .bind(name)
         .bind(slot)
-        .bind(Utc::now())
+        .bind(now)
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -21,12 +22,13 @@ pub async fn claim(c: Conn<'_>, name: &str, slot: DateTime<Utc>) -> Result<bool,
 
 /// Records that the work of a claimed slot ran.
 pub async fn finished(c: Conn<'_>, name: &str, slot: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let now = c.now;
     let sql = "UPDATE schedule_firings SET runs = runs + 1, finished_at = $3
         WHERE name = $1 AND slot = $2";
     db!(c, |c| sqlx::query(sql)
         .bind(name)
         .bind(slot)
-        .bind(Utc::now())
+        .bind(now)
         .execute(&mut *c)
         .await
         .map(|_| ()))

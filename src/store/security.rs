@@ -23,7 +23,7 @@ pub async fn reserve_attempt(
     since: DateTime<Utc>,
     attempt: &str,
 ) -> Result<bool, sqlx::Error> {
-    if let Conn::Postgres(pg) = &mut c {
+    if let super::Db::Postgres(pg) = &mut c.db {
         let mut keys: Vec<&str> = limits.iter().map(|l| l.key).collect();
         keys.sort_unstable();
         for k in keys {
@@ -44,7 +44,7 @@ pub async fn reserve_attempt(
             return Ok(false);
         }
     }
-    let now = Utc::now();
+    let now = c.now;
     for l in limits {
         let sql = "INSERT INTO login_failures (key, at, attempt) VALUES ($1, $2, $3)";
         db!(c.reborrow(), |c| sqlx::query(sql)
@@ -99,10 +99,11 @@ pub struct Read<'a> {
 }
 
 pub async fn record_read(c: Conn<'_>, r: &Read<'_>) -> Result<(), sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO data_reads (at, user_id, role, what, target_kind, target_id)
         VALUES ($1, $2, $3, $4, $5, $6)";
     db!(c, |c| sqlx::query(sql)
-        .bind(Utc::now())
+        .bind(now)
         .bind(r.user_id)
         .bind(r.role)
         .bind(r.what)

@@ -29,6 +29,7 @@ pub struct NewTraining<'a> {
 }
 
 pub async fn insert(c: Conn<'_>, t: &NewTraining<'_>) -> Result<i64, sqlx::Error> {
+    let now = c.now;
     let sql = "INSERT INTO trainings (office_id, held_on, topic, attendees, attachment_name,
             attachment_sha, recorded_by, created_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
@@ -40,7 +41,7 @@ pub async fn insert(c: Conn<'_>, t: &NewTraining<'_>) -> Result<i64, sqlx::Error
         .bind(t.attachment.map(|a| a.0))
         .bind(t.attachment.map(|a| a.1))
         .bind(t.recorded_by)
-        .bind(Utc::now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await)
 }

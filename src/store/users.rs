@@ -88,6 +88,7 @@ macro_rules! columns {
 }
 
 pub async fn insert(c: Conn<'_>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error> {
+    let now = c.now;
     let sql = concat!(
         "INSERT INTO users (login, name, email, role, office_id, password_hash, suspended,
             created_at, must_change_password, disabled)
@@ -102,7 +103,7 @@ pub async fn insert(c: Conn<'_>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error
         .bind(u.role.as_str())
         .bind(u.office_id)
         .bind(u.password_hash)
-        .bind(Utc::now())
+        .bind(now)
         .bind(u.must_change_password)
         .fetch_one(&mut *c)
         .await)

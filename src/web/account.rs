@@ -9,10 +9,10 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::{render, PageError};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::tokens;
 use crate::store::auth::{SessionRow, TokenRow};
 

@@ -9,9 +9,9 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::{id_of, render, PageError};
-use crate::app::AppState;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::{devices, registration};
 use crate::store::applications::{self, Application};
 use crate::store::devices::{self as device_store, DeviceRequest};

@@ -7,12 +7,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 
-use super::session::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use super::{render, PageError};
-use crate::app::AppState;
+use crate::http::session::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::http::AppState;
 use crate::service::accounts::{self, LoginRefused};
 use crate::store::{auth, users};
 
@@ -116,7 +116,7 @@ pub struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     jar: CookieJar,
-    super::apply::ClientAddr(client): super::apply::ClientAddr,
+    crate::http::client::ClientAddr(client): crate::http::client::ClientAddr,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     // Every refusal shows the form again, with what was typed as login id and its own message.
@@ -183,8 +183,8 @@ async fn start_session(
 ) -> Result<CookieJar, PageError> {
     let (sid, sid_hash) = auth::new_token();
     let (csrf, _) = auth::new_token();
-    let expires = Utc::now() + Duration::hours(state.config.session_hours);
     let mut tx = state.store.begin().await?;
+    let expires = tx.conn().now + Duration::hours(state.config.session_hours);
     auth::create_session(tx.conn(), &sid_hash, user_id, &csrf, expires, device).await?;
     tx.commit().await?;
     Ok(jar

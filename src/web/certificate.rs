@@ -10,10 +10,10 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::session::{self, CurrentUser};
-use super::{device, render, PageError};
-use crate::app::AppState;
+use super::{render, PageError};
 use crate::error::AppError;
+use crate::http::session::{self, CurrentUser};
+use crate::http::AppState;
 use crate::service::devices::{self, Redeem};
 
 pub fn router() -> Router<AppState> {
@@ -76,7 +76,7 @@ async fn redeem(
     }
     match devices::redeem(&state, &f.r).await {
         Ok(enrolled) => {
-            let jar = jar.add(device::cookie(&state, enrolled.token));
+            let jar = jar.add(crate::http::session::device_cookie(&state, enrolled.token));
             Ok((jar, Redirect::to("/login?reason=enrolled")).into_response())
         }
         Err(AppError::Invalid(e)) => {

@@ -8,9 +8,9 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::session::CurrentUser;
 use super::{render, PageError};
-use crate::app::AppState;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::overview::{self, Dashboard, ListPage, ListQuery};
 
 pub fn router() -> Router<AppState> {

@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::session::CurrentUser;
 use super::{id_of, render, PageError};
-use crate::app::AppState;
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::fax::{self, MessageView};
 use crate::service::reconcile::{self, SplitPart};
 

@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-use crate::app::AppState;
+use crate::http::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -113,7 +113,7 @@ pub async fn track(req: Request, next: Next) -> Response {
     // Refusals (no sign-in, not allowed, CSRF, throttled) leave a line and a count: the route
     // pattern and the address, never a person's data.
     if matches!(code, 401 | 403 | 429) {
-        let client = super::apply::client_of(peer, forwarded.as_ref());
+        let client = crate::http::client::client_of(peer, forwarded.as_ref());
         tracing::warn!(route = %route, method = %method, status = code, client = %client, "request refused");
         metrics::counter!("consentflow_http_refusals_total", "route" => route.clone(), "status" => status.clone()).increment(1);
     }

@@ -9,9 +9,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::{id_of, render, PageError};
-use crate::app::AppState;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::fax;
 use crate::service::reconcile::{self, Assignment};
 use crate::store::fax_list::{Candidate, Filter, PageRow};
@@ -185,7 +185,7 @@ async fn image(
     Query(q): Query<ImageQuery>,
 ) -> Result<Response, PageError> {
     let data = fax::page_image(&state.store, &user.actor(), id_of(&id)?, q.thumb.is_some()).await?;
-    Ok(super::png(data))
+    Ok(crate::http::png(data))
 }
 
 #[derive(Deserialize)]

@@ -9,10 +9,10 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::{render, PageError};
-use crate::api::fax::read_upload;
-use crate::app::AppState;
+use crate::http::session::CurrentUser;
+use crate::http::upload::read_upload;
+use crate::http::AppState;
 use crate::service::fax;
 use crate::store::fax::MessageRow;
 use crate::store::fax_list::Filter;
@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
             get(page)
                 .post(upload)
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::api::UPLOAD_LIMIT,
+                    crate::http::upload::UPLOAD_LIMIT,
                 )),
         )
         .route("/static/upload.js", get(script))
@@ -88,7 +88,7 @@ async fn upload(
     fax::may_upload(&user.actor())?;
     let check = |token: &str| user.check_csrf(token).is_ok();
     let form = read_upload(multipart, state.config.intake.max_bytes, Some(&check)).await?;
-    let stored = fax::upload(&state, &user.actor(), &form.files).await?;
+    let stored = crate::intake::upload(&state, &user.actor(), &form.files).await?;
     Ok(Redirect::to(&format!("/fax/upload?done={}", stored.len())).into_response())
 }
 

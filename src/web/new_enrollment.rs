@@ -11,10 +11,10 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::{render, PageError};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::enrollments::{self, EnrollmentInput, MemberInput, SubjectInput};
 use crate::store::offices::{self, Office};
 use crate::store::users::{self, StaffRow};
@@ -183,7 +183,7 @@ async fn create(
     let staff = users::staff(c.conn(), None).await?;
     let offices = offices::list(c.conn()).await?;
     drop(c);
-    match enrollments::create(&state.store, &user.actor(), &input(&f, &staff, &offices)).await {
+    match enrollments::create(&state, &user.actor(), &input(&f, &staff, &offices)).await {
         Ok(e) => Ok(Redirect::to(&format!("/enrollments/{}", e.code)).into_response()),
         Err(AppError::Invalid(e)) => {
             page(

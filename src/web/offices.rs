@@ -9,12 +9,12 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::{id_of, render, PageError};
-use crate::app::AppState;
 use crate::domain::office_info::{ClosedDays, OfficeInfoInput};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::{devices, office_admin};
 use crate::store::devices::{self as device_store, Device, DeviceRequest};
 use crate::store::offices::{self, Office};
@@ -102,7 +102,7 @@ async fn show(
     let open_until = if user.role == Role::CityAdmin {
         devices::open_until(state, id)
             .await?
-            .map(|t| super::local_time(&t))
+            .map(|t| crate::clock::local_time(&t))
     } else {
         None
     };

@@ -7,10 +7,10 @@ use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::session::CurrentUser;
 use super::{render, PageError};
-use crate::app::AppState;
 use crate::domain::enrollment::State as EState;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::enrollments::{self, EnrollmentView};
 use crate::service::overview::{self, ListQuery};
 use crate::store::forms::IssuedForm;
@@ -184,7 +184,7 @@ async fn detail(
     let forms = crate::store::forms::all_for(c.conn(), id).await?;
     drop(c);
     let copy = crate::service::fax::copy_status(&state.store, &user.actor(), id).await?;
-    let steps = super::steps::offered(&v.enrollment, &user.actor());
+    let steps = super::steps::offered(&v.enrollment, &user.actor(), state.clock.today());
     let waiting = EState::parse(&v.enrollment.state).is_some_and(EState::awaits_copy);
     let mails = if user.sees_all() {
         let mut c = state.store.acquire().await?;
@@ -208,7 +208,7 @@ async fn detail(
         forms,
         copy,
         steps,
-        today: enrollments::today_in_japan().to_string(),
+        today: state.clock.today().to_string(),
     };
     Ok(render(StatusCode::OK, &page))
 }

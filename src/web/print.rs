@@ -8,9 +8,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::session::CurrentUser;
-use super::{id_of, inline_pdf, render, PageError};
-use crate::app::AppState;
+use super::{id_of, render, PageError};
+use crate::http::inline_pdf;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::{batches, forms};
 use crate::store::enrollments;
 use crate::store::forms::PrintBatch;

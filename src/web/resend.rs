@@ -7,10 +7,10 @@ use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::PageError;
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::copies::{self, ResendRequest};
 use crate::service::enrollments;
 

@@ -9,10 +9,10 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::{id_of, render, PageError};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::office_admin::{self, StaffEdit, StaffInput};
 use crate::store::offices::{self, Office};
 use crate::store::users::{self, UserRow};

@@ -9,23 +9,27 @@ use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::PageError;
-use crate::app::AppState;
 use crate::domain::enrollment::{
     self, Command, CopyChannel, Facts, Signer, State as EState, TransitionError,
 };
 use crate::domain::{Actor, FieldError};
 use crate::error::AppError;
-use crate::service::enrollments::{self as service, today_in_japan};
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
+use crate::service::enrollments::{self as service};
 use crate::store::enrollments::EnrollmentRow;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/enrollments/{code}/steps", post(step))
 }
 
-/// The steps `actor` may take now: (action, label in Japanese).
-pub fn offered(row: &EnrollmentRow, actor: &Actor) -> Vec<(&'static str, &'static str)> {
+/// The steps `actor` may take now (`today`, in Japan): (action, label in Japanese).
+pub fn offered(
+    row: &EnrollmentRow,
+    actor: &Actor,
+    today: chrono::NaiveDate,
+) -> Vec<(&'static str, &'static str)> {
     let Some(state) = EState::parse(&row.state) else {
         return vec![];
     };
@@ -34,7 +38,6 @@ pub fn offered(row: &EnrollmentRow, actor: &Actor) -> Vec<(&'static str, &'stati
         obtainer_office_id: row.obtainer_office_id,
         issued_version: row.form_version,
     };
-    let today = today_in_japan();
     let reason = || "-".to_string();
     let samples = [
         (

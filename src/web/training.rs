@@ -9,11 +9,11 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::{id_of, render, PageError};
-use crate::app::AppState;
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::office_admin;
 use crate::service::training::{self, Standing, TrainingInput};
 use crate::store::offices::{self, Office};
@@ -65,7 +65,7 @@ async fn show(
     let list = trainings::of_office(c.conn(), id).await?;
     drop(c);
     let last = list.first().map(|t| t.held_on);
-    let created = crate::schedule::clock::japan_date(office.created_at);
+    let created = crate::clock::japan_date(office.created_at);
     let due = state.config.training.due(last, created);
     let p = TrainingsPage {
         user: Some(user),

@@ -8,9 +8,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::session::CurrentUser;
 use super::{id_of, render, PageError};
-use crate::app::AppState;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
 use crate::service::suspension::{self, Suspension};
 use crate::store::users::{self, UserListRow};
 

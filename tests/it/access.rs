@@ -120,7 +120,7 @@ pub async fn fixture(a: &TestApp, c: &City) -> Fx {
 
 #[tokio::test]
 async fn every_get_route_answers_only_its_audience() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let Fx {

@@ -59,9 +59,11 @@ fn form(fields: &[(&'static str, &str)]) -> Body {
 
 #[tokio::test]
 async fn every_write_route_answers_only_its_audience() {
-    let app = spawn_app_with(Backend::Sqlite, |c| c.offices.applications_per_hour = 1000)
-        .await
-        .unwrap();
+    let app = spawn_app_with(Backend::chosen(), |c| {
+        c.offices.applications_per_hour = 1000
+    })
+    .await
+    .unwrap();
     let a = &app;
     let c = city(a).await;
     let Fx {

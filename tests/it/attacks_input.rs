@@ -66,7 +66,7 @@ async fn consent_form_reads_are_logged_on_postgres() {
 /// #17 (12): an office whose name is a formula does not run in the city's spreadsheet.
 #[tokio::test]
 async fn csv_cells_that_look_like_formulas_are_neutralised() {
-    let app = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let app = spawn_app_with(Backend::chosen(), |_| {}).await.unwrap();
     let a = &app;
     office(
         a,
@@ -104,7 +104,7 @@ async fn metrics(a: &TestApp, forwarded: Option<&str>, bearer: Option<&str>) -> 
 /// machine, or for whoever holds `metrics_token`.
 #[tokio::test]
 async fn no_store_and_metrics_for_whom_it_is_for() {
-    let app = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let app = spawn_app_with(Backend::chosen(), |_| {}).await.unwrap();
     let a = &app;
     a.user("centre", Role::Centre, None).await;
     let token = a.token("centre").await;
@@ -129,7 +129,7 @@ async fn no_store_and_metrics_for_whom_it_is_for() {
     );
     app.finish().await;
 
-    let app = spawn_app_with(Backend::Sqlite, |c| {
+    let app = spawn_app_with(Backend::chosen(), |c| {
         c.metrics_token = Some(consentflow::secret::Secret::new("scrape-me"));
     })
     .await
@@ -147,7 +147,7 @@ async fn no_store_and_metrics_for_whom_it_is_for() {
 /// #17 (9): a line break encoded into the code of a URL is a 404, and nothing changes.
 #[tokio::test]
 async fn a_control_character_in_a_path_changes_nothing() {
-    let app = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let app = spawn_app_with(Backend::chosen(), |_| {}).await.unwrap();
     let a = &app;
     let c = super::forms::city(a).await;
     let body = json!({
@@ -195,7 +195,7 @@ async fn a_control_character_in_a_path_changes_nothing() {
 /// a name, are refused with the field named; a search ignores an invisible character typed in.
 #[tokio::test]
 async fn control_and_invisible_characters_are_refused() {
-    let app = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let app = spawn_app_with(Backend::chosen(), |_| {}).await.unwrap();
     let a = &app;
     let c = super::forms::city(a).await;
     let person = |name: &str| {

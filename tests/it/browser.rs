@@ -143,7 +143,7 @@ async fn centre_uploads_a_fax_and_assigns_an_unreadable_page_by_hand() {
     let Some(b) = Browser::start().await else {
         return;
     };
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let (id, _) = printed(a, &c, "山田 花子", 1).await;
@@ -228,7 +228,7 @@ async fn an_enrollment_from_first_form_to_activation() {
     let Some(b) = Browser::start().await else {
         return;
     };
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let w = &b.client;

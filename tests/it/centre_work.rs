@@ -33,7 +33,7 @@ fn eml_files(a: &TestApp) -> Vec<(String, Vec<u8>)> {
 
 #[tokio::test]
 async fn resend_requests_and_activation_are_mailed() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let (id, _) = printed(a, &c, "山田 花子", 2).await;
@@ -194,7 +194,7 @@ async fn resend_requests_and_activation_are_mailed() {
 
 #[tokio::test]
 async fn the_city_looks_and_other_offices_learn_nothing() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     a.user("city", consentflow::domain::Role::CityAdmin, None)

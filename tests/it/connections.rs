@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use consentflow::serve::{HEADER_SECONDS, PER_ADDRESS};
+use consentflow::config::PER_ADDRESS;
+use consentflow::serve::HEADER_SECONDS;
 
 use super::helpers::{spawn_app, Backend};
 
@@ -26,7 +27,7 @@ async fn closed_within(s: &mut TcpStream, within: Duration) -> bool {
 
 #[tokio::test]
 async fn a_trickled_header_is_cut_off() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let addr = app.base.trim_start_matches("http://").to_string();
     let mut s = TcpStream::connect(&addr).await.unwrap();
     s.write_all(b"GET /login HTTP/1.1\r\nHost: x\r\n")
@@ -46,7 +47,7 @@ async fn a_trickled_header_is_cut_off() {
 
 #[tokio::test]
 async fn one_address_holds_a_bounded_number_of_connections() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let addr = app.base.trim_start_matches("http://").to_string();
     let mut held = Vec::new();
     for _ in 0..PER_ADDRESS {

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use consentflow::app::AppState;
+use consentflow::clock::Clock;
 use consentflow::config::Config;
 use consentflow::domain::{Actor, Role};
-use consentflow::schedule::Clock;
 use consentflow::secret::Secret;
 use consentflow::service::accounts::{self, UserInput};
 use consentflow::store::Store;
@@ -20,6 +20,49 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The backend for a test that runs on one: SQLite, or PostgreSQL when
+    /// `CONSENTFLOW_TEST_BACKEND=postgres` (CI runs the suite both ways).
+    pub fn chosen() -> Backend {
+        match std::env::var("CONSENTFLOW_TEST_BACKEND").as_deref() {
+            Ok("postgres") => Backend::Postgres,
+            Ok("sqlite") | Err(_) => Backend::Sqlite,
+            Ok(other) => panic!("CONSENTFLOW_TEST_BACKEND={other}: use sqlite or postgres"),
+        }
+    }
+}
+
+/// A test's PostgreSQL database, dropped when the guard is: after a passing test and after a
+/// failing one alike, so no test leaves its database behind.
+struct PgDatabase(String);
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let name = std::mem::take(&mut self.0);
+        // Drop runs inside the test's runtime, which cannot block on itself: a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&pg_admin_url()).await.ok()?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut c)
+                .await
+                .ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("NOTICE: could not drop a test database");
+        }
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub store: Store,
@@ -28,7 +71,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    pg_db: Option<String>,
+    /// Drops the database with the app (FORCE ends the connections the app still holds).
+    pg_db: Option<PgDatabase>,
     pub config: Config,
     _dir: tempfile::TempDir,
 }
@@ -109,7 +153,7 @@ pub async fn spawn_app_clocked(
         Backend::Sqlite => (format!("sqlite://{}/test.db", dir.path().display()), None),
         Backend::Postgres => {
             let (url, name) = fresh_pg_database().await?;
-            (url, Some(name))
+            (url, Some(PgDatabase(name)))
         }
     };
     let mut config = Config {
@@ -244,21 +288,12 @@ impl TestApp {
         (self.base, self.state, self.stop, self.task) = (base, state, stop, task);
     }
 
-    /// Stops the app and removes its PostgreSQL database.
+    /// Stops the app and removes its PostgreSQL database (the guard drops it).
     pub async fn finish(self) {
         let _ = self.stop.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
         self.store.close().await;
-        if let Some(name) = self.pg_db {
-            use sqlx::Connection;
-            if let Ok(mut c) = sqlx::PgConnection::connect(&pg_admin_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut c)
-                .await;
-            }
-        }
+        drop(self.pg_db);
     }
 }
 
@@ -341,14 +376,14 @@ pub async fn login(app: &TestApp, login: &str, password: &str) -> (u16, String, 
 /// address) the application would take too long to reach.
 pub async fn sql(a: &TestApp, q: &str) {
     let mut c = a.store.acquire().await.unwrap();
-    match c.conn() {
-        consentflow::store::Conn::Sqlite(c) => {
+    match c.conn().db {
+        consentflow::store::Db::Sqlite(c) => {
             sqlx::query(sqlx::AssertSqlSafe(q))
                 .execute(&mut *c)
                 .await
                 .unwrap();
         }
-        consentflow::store::Conn::Postgres(c) => {
+        consentflow::store::Db::Postgres(c) => {
             sqlx::query(sqlx::AssertSqlSafe(q))
                 .execute(&mut *c)
                 .await
@@ -386,15 +421,15 @@ impl Node {
 /// Runs SQL with one time bound as `$1` (a moment in a simulation).
 pub async fn sql_at(a: &TestApp, q: &str, at: chrono::DateTime<chrono::Utc>) {
     let mut c = a.store.acquire().await.unwrap();
-    match c.conn() {
-        consentflow::store::Conn::Sqlite(c) => {
+    match c.conn().db {
+        consentflow::store::Db::Sqlite(c) => {
             sqlx::query(sqlx::AssertSqlSafe(q))
                 .bind(at)
                 .execute(&mut *c)
                 .await
                 .unwrap();
         }
-        consentflow::store::Conn::Postgres(c) => {
+        consentflow::store::Db::Postgres(c) => {
             sqlx::query(sqlx::AssertSqlSafe(q))
                 .bind(at)
                 .execute(&mut *c)
@@ -407,12 +442,12 @@ pub async fn sql_at(a: &TestApp, q: &str, at: chrono::DateTime<chrono::Utc>) {
 /// A `SELECT COUNT(*) …` on the test's database, to check what the application reports.
 pub async fn sql_count(a: &TestApp, q: &str) -> i64 {
     let mut c = a.store.acquire().await.unwrap();
-    match c.conn() {
-        consentflow::store::Conn::Sqlite(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
+    match c.conn().db {
+        consentflow::store::Db::Sqlite(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
             .fetch_one(&mut *c)
             .await
             .unwrap(),
-        consentflow::store::Conn::Postgres(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
+        consentflow::store::Db::Postgres(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
             .fetch_one(&mut *c)
             .await
             .unwrap(),

@@ -268,7 +268,7 @@ fn intake(a: &TestApp, files: Vec<std::path::PathBuf>) -> (String, String, u64) 
 
 #[tokio::test]
 async fn hostile_input_is_stored_with_a_reason_in_bounded_time_and_memory() {
-    let Some(app) = spawn_app_with(Backend::Sqlite, |c| c.run_workers = false).await else {
+    let Some(app) = spawn_app_with(Backend::chosen(), |c| c.run_workers = false).await else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

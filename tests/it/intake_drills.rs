@@ -32,7 +32,7 @@ async fn a_hundred_messages_in_one_poll_and_a_rebuilt_mailbox() {
     let Some(dovecot) = Dovecot::start() else {
         return;
     };
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let (id, pdf) = printed(a, &c, "山田 花子", 1).await;
@@ -249,7 +249,7 @@ async fn new_mail_wakes_the_idle_poller() {
     let mut cfg = dovecot.config();
     // Polls only every ten minutes: only IDLE can bring the message in within the test.
     cfg.poll_seconds = 600;
-    let app = spawn_app_with(Backend::Sqlite, |c| c.intake.imap = Some(cfg))
+    let app = spawn_app_with(Backend::chosen(), |c| c.intake.imap = Some(cfg))
         .await
         .unwrap();
     let a = &app;
@@ -337,7 +337,7 @@ async fn an_oversized_message_is_left_in_the_mailbox() {
     let Some(dovecot) = Dovecot::start() else {
         return;
     };
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let small = gateway_mail(
@@ -399,7 +399,7 @@ async fn stored_messages_are_moved_with_or_without_move() {
         let Some(dovecot) = Dovecot::start_with(extra) else {
             return;
         };
-        let app = spawn_app(Backend::Sqlite).await.unwrap();
+        let app = spawn_app(Backend::chosen()).await.unwrap();
         let a = &app;
         let blank = super::intake::blank_page(255);
         let mails: Vec<Vec<u8>> = (0..2)
@@ -414,7 +414,7 @@ async fn stored_messages_are_moved_with_or_without_move() {
             .collect();
         dovecot.append(&mails).await;
         let mut cfg = dovecot.config();
-        cfg.after = consentflow::intake::config::After::Move;
+        cfg.after = consentflow::config::intake::After::Move;
         cfg.move_to = "Processed".into();
         let polled = imap::poll_once(&a.state, &cfg).await.unwrap();
         assert_eq!(polled.stored, 2, "{extra}");

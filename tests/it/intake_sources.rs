@@ -18,7 +18,7 @@ async fn upload_hot_folder_and_command_line() {
     }
     let folder = tempfile::tempdir().unwrap();
     let root = folder.path().to_path_buf();
-    let app = spawn_app_with(Backend::Sqlite, |c| {
+    let app = spawn_app_with(Backend::chosen(), |c| {
         c.intake.folder = Some(root.clone());
         c.intake.folder_poll_ms = 100;
     })

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
-use consentflow::intake::config::{After, ImapConfig};
+use consentflow::config::intake::{After, ImapConfig};
 use consentflow::secret::Secret;
 
 /// Whether the tools are installed (or a failure when CI requires them).

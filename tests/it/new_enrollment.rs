@@ -6,7 +6,7 @@ use super::helpers::{csrf_of, get, login, post, spawn_app, Backend, PASSWORD};
 
 #[tokio::test]
 async fn a_care_manager_registers_a_subject_from_the_form() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     login(a, "caremgr", PASSWORD).await;
@@ -60,7 +60,7 @@ async fn a_care_manager_registers_a_subject_from_the_form() {
 #[tokio::test]
 async fn team_members_and_the_obtainer_are_chosen_from_registered_staff() {
     use consentflow::domain::Role;
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let home = {

@@ -46,7 +46,7 @@ async fn coords(a: &TestApp, office: i64) -> i64 {
 
 #[tokio::test]
 async fn the_administrator_keeps_the_office_information() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let office = office_of(a, "柴田介護保険事務所").await;
@@ -158,7 +158,7 @@ async fn the_administrator_keeps_the_office_information() {
 
 #[tokio::test]
 async fn the_administrator_manages_staff_logins() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     city(a).await;
     let office = office_of(a, "柴田介護保険事務所").await;

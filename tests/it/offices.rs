@@ -338,7 +338,7 @@ async fn the_voucher_flow_on_postgres() {
 
 #[tokio::test]
 async fn the_city_rejects_with_a_reason_and_the_page_is_rate_limited() {
-    let app = spawn_app_with(Backend::Sqlite, |c| c.offices.applications_per_hour = 2)
+    let app = spawn_app_with(Backend::chosen(), |c| c.offices.applications_per_hour = 2)
         .await
         .unwrap();
     let a = &app;

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use consentflow::outbox::config::{Security, TransportKind};
+use consentflow::config::mail::{Security, TransportKind};
 
 use super::forms::{city, City};
 use super::helpers::{
@@ -14,7 +14,7 @@ use super::intake::printed;
 use super::smtp::{free_port, Smtpd};
 
 async fn app_sending_to(port: u16) -> TestApp {
-    spawn_app_with(Backend::Sqlite, |c| {
+    spawn_app_with(Backend::chosen(), |c| {
         c.mail.transport = TransportKind::Smtp;
         c.mail.smtp.host = "127.0.0.1".into();
         c.mail.smtp.port = Some(port);
@@ -182,7 +182,7 @@ async fn a_recipient_refused_for_good_is_marked_failed_with_the_reply() {
 /// e-mail; a job that waited too long (its worker died) is queued again.
 #[tokio::test]
 async fn the_dispatcher_queues_a_waiting_email_once() {
-    let app = spawn_app_with(Backend::Sqlite, |c| c.run_workers = false)
+    let app = spawn_app_with(Backend::chosen(), |c| c.run_workers = false)
         .await
         .unwrap();
     let a = &app;

@@ -44,7 +44,7 @@ async fn one_bit_flate_pdfs_with_png_predictors_are_read() {
     if !tools(&["gs", "img2pdf"]) {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     for (name, dpi) in [("山田 花子", "200"), ("佐藤 一郎", "300")] {
@@ -80,7 +80,7 @@ async fn a_gateways_damaged_base64_is_repaired_and_read() {
     if !tools(&["gs"]) {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let (id, form) = printed(a, &c, "山田 花子", 1).await;
@@ -116,7 +116,7 @@ async fn two_forms_codes_on_one_page_are_never_matched_silently() {
     if !tools(&["gs"]) {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let (one, form_one) = printed(a, &c, "山田 花子", 1).await;
@@ -165,7 +165,7 @@ async fn every_demo_office_prints_on_a_team_and_reads_back() {
     if !tools(&["gs"]) {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     assert!(consentflow::demo::load(&a.state).await.unwrap());
     let cm = a.token_with("caremgr", "demo-password").await;
@@ -214,7 +214,7 @@ async fn every_demo_office_prints_on_a_team_and_reads_back() {
 /// (English) in the API's `detail`.
 #[tokio::test]
 async fn an_unreadable_page_says_why_in_japanese_with_the_detail_beside_it() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let broken = super::hostile::image_pdf(

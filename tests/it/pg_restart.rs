@@ -138,7 +138,7 @@ async fn postgres_restarted_mid_run() {
     let url = cluster.url();
     // Short claim and requeue times (5 and 2 minutes by default): an e-mail whose job died with
     // the database's connections is taken up again within seconds.
-    let Some(app) = spawn_app_with(Backend::Sqlite, |c| {
+    let Some(app) = spawn_app_with(Backend::chosen(), |c| {
         c.database_url = url;
         c.mail.claim_seconds = 10;
         c.mail.requeue_seconds = 5;

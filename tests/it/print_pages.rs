@@ -4,7 +4,7 @@
 use super::helpers::{csrf_of, eventually, login, spawn_app, Backend, TestApp};
 
 async fn signed_in_as_caremgr() -> (TestApp, Vec<i64>) {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     assert!(consentflow::demo::load(&app.state).await.unwrap());
     let (s, _, _) = login(&app, "caremgr", consentflow::demo::PASSWORD).await;
     assert_eq!(s, 303);

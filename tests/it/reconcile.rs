@@ -10,7 +10,7 @@ use super::intake::{all_read, blank_page, printed, state, upload};
 
 #[tokio::test]
 async fn an_unreadable_page_is_assigned_by_hand() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let (id, _) = printed(a, &c, "山田 花子", 1).await;

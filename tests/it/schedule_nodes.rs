@@ -57,7 +57,7 @@ async fn ran(a: &TestApp) -> i64 {
 /// The latest slot missed while no node ran is fired when one starts; one already fired is not.
 #[tokio::test]
 async fn a_missed_firing_is_caught_up_at_start() {
-    let mut app = super::helpers::spawn_app(Backend::Sqlite).await.unwrap();
+    let mut app = super::helpers::spawn_app(Backend::chosen()).await.unwrap();
     let first =
         super::helpers::eventually(30, || async { (ran(&app).await == 1).then_some(()) }).await;
     assert!(first.is_some(), "the latest 09:00 fired at start");

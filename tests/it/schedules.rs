@@ -9,8 +9,9 @@ use chrono::{DateTime, Duration, Months, NaiveDate, TimeZone, Utc};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use consentflow::clock::ManualClock;
 use consentflow::domain::{Actor, Role};
-use consentflow::schedule::{self, ManualClock, Run};
+use consentflow::schedule::{self, Run};
 use consentflow::service::training::{self, TrainingInput};
 
 use super::forms::{city, City};
@@ -99,14 +100,14 @@ fn rx(channel: &str) -> Value {
 async fn a_simulated_year_of_reminders() {
     let start = Utc::now();
     let clock = ManualClock::new(start);
-    let app = spawn_app_clocked(Backend::Sqlite, Some(Arc::new(clock.clone())), |c| {
+    let app = spawn_app_clocked(Backend::chosen(), Some(Arc::new(clock.clone())), |c| {
         c.schedules.enabled = false; // the test is the clock
     })
     .await
     .unwrap();
     let a = &app;
     let c = city(a).await;
-    let t0 = consentflow::schedule::clock::japan_date(start);
+    let t0 = consentflow::clock::japan_date(start);
 
     // Five offices, each with its administrator's address; a sixth in the city's way of seeing.
     use consentflow::service::accounts::{create_office, OfficeInput};

@@ -14,7 +14,7 @@ use super::pc::Pc;
 
 #[tokio::test]
 async fn repeated_failures_hold_sign_in_back_for_a_while() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     city(a).await;
     let pc = Pc::new(a);
@@ -65,7 +65,7 @@ async fn repeated_failures_hold_sign_in_back_for_a_while() {
 
 #[tokio::test]
 async fn reads_of_a_persons_data_are_logged_for_the_city() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     let (id, _) = printed(a, &c, "山田 花子", 1).await;
@@ -137,7 +137,7 @@ async fn forms_printed_under_a_retired_key_still_match() {
     if !super::mail::tools(&["gs"]) {
         return;
     }
-    let mut app = super::helpers::spawn_app_with(Backend::Sqlite, |c| c.run_workers = true)
+    let mut app = super::helpers::spawn_app_with(Backend::chosen(), |c| c.run_workers = true)
         .await
         .unwrap();
     let c = city(&app).await;

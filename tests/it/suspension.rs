@@ -20,7 +20,7 @@ async fn id_of(a: &TestApp, login: &str) -> i64 {
 
 #[tokio::test]
 async fn the_city_suspends_and_reinstates_a_login() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     a.user("city", consentflow::domain::Role::CityAdmin, None)

@@ -44,7 +44,7 @@ async fn record(
 
 #[tokio::test]
 async fn trainings_are_recorded_and_the_city_sees_who_is_due() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     city(a).await;
     let id = |n: &'static str| async move {
@@ -206,7 +206,7 @@ async fn a_copy_missing_a_page_is_reported_once() {
     if !tools(&["gs"]) {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     let c = city(a).await;
     sql(

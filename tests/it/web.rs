@@ -11,7 +11,7 @@ use super::helpers::{
 
 #[tokio::test]
 async fn sign_in_refusals_each_have_their_own_message() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let id = {
         let o = office(&app).await;
         app.user("caremgr", Role::Staff, Some(o)).await
@@ -72,7 +72,7 @@ async fn office(app: &TestApp) -> i64 {
 
 #[tokio::test]
 async fn sign_in_list_and_sign_out() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let o = office(&app).await;
     app.user("caremgr", Role::Staff, Some(o)).await;
 
@@ -96,7 +96,7 @@ async fn sign_in_list_and_sign_out() {
 
 #[tokio::test]
 async fn an_expired_session_says_so() {
-    let app = spawn_app_with(Backend::Sqlite, |c| c.session_hours = 0)
+    let app = spawn_app_with(Backend::chosen(), |c| c.session_hours = 0)
         .await
         .unwrap();
     let o = office(&app).await;
@@ -112,7 +112,7 @@ async fn an_expired_session_says_so() {
 
 #[tokio::test]
 async fn first_run_link_sets_the_administrators_password_once() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let path = accounts::bootstrap(&app.store)
         .await
         .unwrap()
@@ -181,7 +181,7 @@ async fn first_run_link_sets_the_administrators_password_once() {
 
 #[tokio::test]
 async fn demo_city_has_every_state_and_is_loaded_once() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     assert!(consentflow::demo::load(&app.state).await.unwrap());
     assert!(!consentflow::demo::load(&app.state).await.unwrap());
     let centre = app.token_with("centre", consentflow::demo::PASSWORD).await;
@@ -225,7 +225,7 @@ async fn demo_city_has_every_state_and_is_loaded_once() {
 
 #[tokio::test]
 async fn health_metrics_and_headers() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let r = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let h = r.headers();
@@ -234,7 +234,8 @@ async fn health_metrics_and_headers() {
         .unwrap()
         .contains("frame-ancestors 'none'"));
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert!(r.text().await.unwrap().starts_with("ok sqlite\n"));
+    let backend = app.store.backend();
+    assert!(r.text().await.unwrap().starts_with(&format!("ok {backend}\n")));
     // Each job worker of the process is listed, up.
     let workers = super::helpers::eventually(10, || async {
         let body = get(&app, "/healthz").await.1;

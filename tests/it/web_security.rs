@@ -59,7 +59,7 @@ async fn every_page_post_refuses_a_missing_csrf_token() {
     let routes = page_routes();
     let posts: Vec<_> = routes.iter().filter(|r| r.2).collect();
     assert!(posts.len() >= 30, "routes read from the source: {routes:?}");
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = spawn_app(Backend::chosen()).await.unwrap();
     let a = &app;
     city(a).await;
     a.user("city", consentflow::domain::Role::CityAdmin, None)
@@ -105,7 +105,7 @@ async fn every_page_post_refuses_a_missing_csrf_token() {
 
 #[tokio::test]
 async fn pages_carry_security_headers_and_cookies_their_flags() {
-    let app = spawn_app_with(Backend::Sqlite, |c| {
+    let app = spawn_app_with(Backend::chosen(), |c| {
         c.base_url = Some("https://renrakucho.example.jp".into());
     })
     .await

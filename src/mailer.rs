@@ -10,7 +10,7 @@ use lettre::message::{Body, Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use super::config::{Charset, MailConfig, Security, TransportKind};
+use crate::config::mail::{Charset, MailConfig, Security, TransportKind};
 use crate::store::outbox::OutboxRow;
 
 pub enum Mailer {

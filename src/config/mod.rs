@@ -7,7 +7,14 @@ use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 use serde::Deserialize;
 
+pub mod intake;
+pub mod mail;
+pub mod schedules;
+
 use crate::secret::Secret;
+
+/// Open connections from one address, by default (`max_connections_per_address`).
+pub const PER_ADDRESS: usize = 64;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -48,19 +55,19 @@ pub struct Config {
     pub forms_dir: Option<PathBuf>,
     pub centre: Centre,
     /// FAX intake: the reader's limits, the IMAP mailbox, the hot folder.
-    pub intake: crate::intake::config::IntakeConfig,
+    pub intake: intake::IntakeConfig,
     /// Days an enrollment may wait in each state before it shows as overdue (and is reminded).
     pub deadlines: crate::domain::deadline::Deadlines,
     /// Outbound e-mail: sender, transport (file or SMTP), templates.
-    pub mail: crate::outbox::config::MailConfig,
+    pub mail: mail::MailConfig,
     /// Office registration: vouchers, the application rate limit, device enforcement.
     pub offices: Offices,
     /// When the scheduled work runs (cron, Asia/Tokyo).
-    pub schedules: crate::schedule::config::Schedules,
+    pub schedules: schedules::Schedules,
     /// The yearly security-training cycle and its reminders.
     pub training: crate::domain::training::TrainingRules,
     /// Reminders about overdue work.
-    pub reminders: crate::schedule::config::Reminders,
+    pub reminders: schedules::Reminders,
 }
 
 /// The two connection pools. The job workers have their own, so a crowd of people opening
@@ -159,7 +166,7 @@ impl Default for Config {
             database: Pools::default(),
             data_dir: PathBuf::from("data"),
             listen: "127.0.0.1:8080".into(),
-            max_connections_per_address: crate::serve::PER_ADDRESS,
+            max_connections_per_address: PER_ADDRESS,
             base_url: None,
             qr_key: None,
             qr_key_id: "A".into(),

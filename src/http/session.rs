@@ -4,14 +4,13 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use chrono::Utc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::app::AppState;
 use crate::domain::{Actor, Role};
 use crate::error::AppError;
+use crate::http::AppState;
 use crate::service::device_rule;
 use crate::store::{auth, users};
 
@@ -76,7 +75,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Err(to_login("required"));
         };
         let hash = auth::hash_token(cookie.value());
-        let internal = |e: sqlx::Error| super::PageError(e.into()).into_response();
+        let internal = |e: sqlx::Error| super::page::PageError(e.into()).into_response();
         let mut c = state.store.acquire().await.map_err(internal)?;
         let Some(s) = auth::session_user(c.conn(), &hash)
             .await
@@ -84,7 +83,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         else {
             return Err(to_login("expired"));
         };
-        if s.expires_at < Utc::now() || s.suspended || s.disabled {
+        if s.expires_at < c.conn().now || s.suspended || s.disabled {
             auth::delete_session(c.conn(), &hash)
                 .await
                 .map_err(internal)?;
@@ -207,4 +206,17 @@ pub fn public_form_csrf(
         .same_site(SameSite::Strict)
         .build();
     (jar.add(cookie), csrf)
+}
+
+pub const DEVICE_COOKIE: &str = "cf_device";
+
+/// Kept for five years: it stands for the certificate installed on the PC.
+pub fn device_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build((DEVICE_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(over_https(state))
+        .max_age(time::Duration::days(5 * 365))
+        .build()
 }

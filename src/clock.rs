@@ -1,5 +1,6 @@
-//! The time the schedules and the compliance page go by: the system's, or a hand-set one that
-//! a test (or a simulation of a year) moves forward.
+//! The one clock: every "now" and every "today in Japan" of the service comes from a [`Clock`]
+//! held in the context, the system's or a hand-set one that a test (or a simulation of a year)
+//! moves forward. Japan has no summer time, so Japan time is Asia/Tokyo throughout.
 
 use std::sync::{Arc, Mutex};
 
@@ -14,8 +15,16 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// The date in Japan at moment `t`.
 pub fn japan_date(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&chrono_tz::Asia::Tokyo).date_naive()
+}
+
+/// A moment as people here read it: Japan time, to the minute.
+pub fn local_time(t: &DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Tokyo)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 #[derive(Debug, Default)]
