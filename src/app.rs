@@ -63,7 +63,7 @@ impl Application {
 
     /// Runs on another clock (a simulation, a test).
     pub fn with_clock(mut self, clock: Arc<dyn crate::clock::Clock>) -> Application {
-        self.state.ctx.clock = clock;
+        self.state.ctx = self.state.ctx.with_clock(clock);
         self
     }
 

@@ -57,6 +57,17 @@ impl Context {
         })
     }
 
+    /// The same context on another clock (a test's, a simulation's): the services and the
+    /// store's rows both go by it.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Context {
+        Context {
+            store: self.store.with_clock(clock.clone()),
+            worker_store: self.worker_store.with_clock(clock.clone()),
+            clock,
+            ..self
+        }
+    }
+
     /// The same context on the workers' own pool.
     pub fn for_workers(&self) -> Context {
         Context {

@@ -204,6 +204,11 @@ async fn start(config: Config, clock: Option<Arc<dyn Clock>>) -> Running {
 }
 
 impl TestApp {
+    /// The name of the test's own PostgreSQL database, if it has one.
+    pub fn pg_database(&self) -> Option<&str> {
+        self.pg_db.as_ref().map(|d| d.0.as_str())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -11,6 +11,7 @@ mod cli;
 mod connections;
 mod drills;
 mod forms;
+mod harness;
 mod helpers;
 mod hostile;
 mod intake;

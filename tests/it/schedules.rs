@@ -63,9 +63,14 @@ impl Sim<'_> {
         self.entered(id).await;
     }
 
+    /// The change is dated by the application's clock (this morning), not by the machine's.
     async fn entered(&self, id: i64) {
-        let q = format!("UPDATE enrollments SET updated_at = $1 WHERE id = {id}");
-        sql_at(self.a, &q, morning(self.today)).await;
+        let mut c = self.a.store.acquire().await.unwrap();
+        let e = consentflow::store::enrollments::get(c.conn(), id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.updated_at, morning(self.today), "enrollment {id}");
     }
 
     /// A printed form for `token`'s office (care manager or nurse), issued this morning.
