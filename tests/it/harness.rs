@@ -21,7 +21,10 @@ async fn a_test_database_is_dropped_even_without_finish() {
     let Some(app) = spawn_app(Backend::Postgres).await else {
         return;
     };
-    let name = app.pg_database().expect("a PostgreSQL app has a database").to_string();
+    let name = app
+        .pg_database()
+        .expect("a PostgreSQL app has a database")
+        .to_string();
     assert!(exists(&name).await, "the app runs on {name}");
     drop(app);
     assert!(!exists(&name).await, "{name} is still there");

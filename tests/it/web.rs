@@ -235,7 +235,11 @@ async fn health_metrics_and_headers() {
         .contains("frame-ancestors 'none'"));
     assert_eq!(h["x-content-type-options"], "nosniff");
     let backend = app.store.backend();
-    assert!(r.text().await.unwrap().starts_with(&format!("ok {backend}\n")));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .starts_with(&format!("ok {backend}\n")));
     // Each job worker of the process is listed, up.
     let workers = super::helpers::eventually(10, || async {
         let body = get(&app, "/healthz").await.1;
