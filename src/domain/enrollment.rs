@@ -85,6 +85,32 @@ impl State {
     }
 }
 
+/// A state the database holds that this code does not know: an error where the row is read,
+/// never a silent branch later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownState(pub String);
+
+impl std::fmt::Display for UnknownState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown enrollment state {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownState {}
+
+impl TryFrom<String> for State {
+    type Error = UnknownState;
+    fn try_from(s: String) -> Result<State, UnknownState> {
+        State::parse(&s).ok_or(UnknownState(s))
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Who signed the consent form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -5,7 +5,6 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::japan_date;
 use crate::context::Context;
-use crate::domain::enrollment::State;
 use crate::error::AppResult;
 use crate::outbox::{self, Mail};
 use crate::store::{devices, enrollments, fax_list, offices, trainings, Conn};
@@ -51,10 +50,7 @@ async fn overdue(mut c: Conn<'_>, app: &Context, now: DateTime<Utc>) -> AppResul
     let repeat = app.config.reminders.repeat_days.max(1);
     let mut mails = Vec::new();
     for e in enrollments::overdue(c.reborrow(), &d.cutoffs(now)).await? {
-        let Some(state) = State::parse(&e.state) else {
-            continue;
-        };
-        let Some(days) = d.overdue_days(state, e.updated_at, now) else {
+        let Some(days) = d.overdue_days(e.state, e.updated_at, now) else {
             continue;
         };
         // On the first day overdue, then every `repeat` days: at most that often, even when a
@@ -64,7 +60,7 @@ async fn overdue(mut c: Conn<'_>, app: &Context, now: DateTime<Utc>) -> AppResul
         }
         // A copy may be sitting unread in the centre's queue: no reminder while a page from
         // the obtainer's FAX number waits there.
-        if state.awaits_copy() {
+        if e.state.awaits_copy() {
             let office = offices::get(c.reborrow(), e.obtainer_office_id).await?;
             let digits: String = office
                 .map(|o| o.fax.chars().filter(char::is_ascii_digit).collect())
@@ -74,7 +70,7 @@ async fn overdue(mut c: Conn<'_>, app: &Context, now: DateTime<Utc>) -> AppResul
             }
         }
         let k = (days - 1) / repeat;
-        mails.extend(outbox::reminders::overdue(c.reborrow(), app, &e, state, days, k).await?);
+        mails.extend(outbox::reminders::overdue(c.reborrow(), app, &e, e.state, days, k).await?);
     }
     Ok(mails)
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::context::Context;
-use crate::domain::enrollment::{Command, CopyChannel, State};
+use crate::domain::enrollment::{Command, CopyChannel};
 use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::outbox;
@@ -42,7 +42,7 @@ pub async fn request_resend(
     let e = enrollments::get(tx.conn(), enrollment_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !State::parse(&e.state).is_some_and(State::awaits_copy) {
+    if !e.state.awaits_copy() {
         return Err(AppError::Conflict(
             "この登録は写しを待っていないため、再送を依頼できません。".into(),
         ));
@@ -120,8 +120,7 @@ pub async fn mark_sent(
 
 /// The obtainer's office, while the centre waits for the copy.
 pub fn may_mark_sent(e: &crate::store::enrollments::EnrollmentRow, actor: &Actor) -> bool {
-    actor.office_id() == Some(e.obtainer_office_id)
-        && State::parse(&e.state).is_some_and(State::awaits_copy)
+    actor.office_id() == Some(e.obtainer_office_id) && e.state.awaits_copy()
 }
 
 /// Pages of the current copy round that are still missing, given the form's page count.
@@ -153,7 +152,7 @@ pub(crate) async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppRes
         return Ok(false);
     };
     let received = fax::received_pages(c.reborrow(), enrollment_id, e.copy_round).await?;
-    let waiting = State::parse(&e.state).is_some_and(State::awaits_copy);
+    let waiting = e.state.awaits_copy();
     if !missing(&received, pages).is_empty() || !waiting {
         return Ok(false);
     }

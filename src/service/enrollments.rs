@@ -277,10 +277,8 @@ pub(crate) async fn apply_command(
     row: &EnrollmentRow,
     cmd: Command,
 ) -> AppResult<()> {
-    let state = State::parse(&row.state)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown state in row {}", row.id)))?;
     let facts = Facts {
-        state,
+        state: row.state,
         obtainer_office_id: row.obtainer_office_id,
         issued_version: row.form_version,
     };

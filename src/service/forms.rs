@@ -145,8 +145,7 @@ pub async fn issue_or_fetch(
     if !may_see(c.conn(), actor, id).await? {
         return Err(AppError::NotFound);
     }
-    let st =
-        State::parse(&row.state).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad state")))?;
+    let st = row.state;
     let latest = state.forms.latest();
     let newest = repo::newest(c.conn(), id, blank).await?;
     let issuable = matches!(st, State::Draft | State::FormIssued);

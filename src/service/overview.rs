@@ -88,8 +88,7 @@ pub async fn list(
     let has_more = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
     for i in &mut items {
-        i.overdue_days =
-            State::parse(&i.state).and_then(|s| deadlines.overdue_days(s, i.updated_at, now));
+        i.overdue_days = deadlines.overdue_days(i.state, i.updated_at, now);
     }
     Ok(ListPage {
         items,

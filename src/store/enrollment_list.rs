@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::Conn;
 use crate::db;
 use crate::domain::deadline::Cutoffs;
+use crate::domain::enrollment::State;
 use crate::domain::search::SearchTerm;
 
 /// An enrollment as lists show it: with the subject's name and kana.
@@ -14,7 +15,8 @@ use crate::domain::search::SearchTerm;
 pub struct ListItem {
     pub id: i64,
     pub code: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: State,
     pub subject_name: String,
     pub subject_kana: String,
     pub obtainer_office_id: i64,

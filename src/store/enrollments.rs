@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Conn;
 use crate::db;
-use crate::domain::enrollment::{Command, Decision, Signer};
+use crate::domain::enrollment::{Command, Decision, Signer, State};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct EnrollmentRow {
@@ -14,7 +14,8 @@ pub struct EnrollmentRow {
     pub subject_id: i64,
     pub obtainer_user_id: i64,
     pub obtainer_office_id: i64,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: State,
     pub form_version: Option<i64>,
     pub consent_date: Option<NaiveDate>,
     pub signer: Option<String>,

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::fax::MessageRow;
 use super::Conn;
 use crate::db;
+use crate::domain::enrollment::State;
 use crate::domain::search::SearchTerm;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -186,7 +187,8 @@ pub async fn waiting(c: Conn<'_>) -> Result<i64, sqlx::Error> {
 pub struct Candidate {
     pub id: i64,
     pub code: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: State,
     pub subject_name: String,
     pub subject_kana: String,
     pub office_name: String,

@@ -185,7 +185,7 @@ async fn detail(
     drop(c);
     let copy = crate::service::fax::copy_status(&state.store, &user.actor(), id).await?;
     let steps = super::steps::offered(&v.enrollment, &user.actor(), state.clock.today());
-    let waiting = EState::parse(&v.enrollment.state).is_some_and(EState::awaits_copy);
+    let waiting = v.enrollment.state.awaits_copy();
     let mails = if user.sees_all() {
         let mut c = state.store.acquire().await?;
         crate::store::outbox::list(c.conn(), None, Some(("enrollment", id)), 50).await?

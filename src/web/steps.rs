@@ -10,9 +10,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::PageError;
-use crate::domain::enrollment::{
-    self, Command, CopyChannel, Facts, Signer, State as EState, TransitionError,
-};
+use crate::domain::enrollment::{self, Command, CopyChannel, Facts, Signer, TransitionError};
 use crate::domain::{Actor, FieldError};
 use crate::error::AppError;
 use crate::http::session::CurrentUser;
@@ -30,11 +28,8 @@ pub fn offered(
     actor: &Actor,
     today: chrono::NaiveDate,
 ) -> Vec<(&'static str, &'static str)> {
-    let Some(state) = EState::parse(&row.state) else {
-        return vec![];
-    };
     let facts = Facts {
-        state,
+        state: row.state,
         obtainer_office_id: row.obtainer_office_id,
         issued_version: row.form_version,
     };

@@ -35,6 +35,7 @@ mod schedules;
 mod security;
 mod smtp;
 mod split;
+mod store_types;
 mod story;
 mod suspension;
 mod training;

@@ -32,7 +32,7 @@ async fn state_of(probe: &Store, id: i64) -> String {
     consentflow::store::enrollments::get(c.conn(), id)
         .await
         .unwrap()
-        .map(|e| e.state)
+        .map(|e| e.state.to_string())
         .unwrap_or_default()
 }
 
