@@ -220,7 +220,7 @@ mod tests {
             body_text: body.into(),
             target_kind: None,
             target_id: None,
-            status: "pending".into(),
+            status: crate::domain::status::MailStatus::Pending,
             attempts: 0,
             next_attempt_at: chrono::Utc::now(),
             last_error: None,

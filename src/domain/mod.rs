@@ -8,6 +8,7 @@ pub mod office;
 pub mod office_info;
 pub mod person;
 pub mod search;
+pub mod status;
 pub mod text;
 pub mod training;
 pub mod voucher;

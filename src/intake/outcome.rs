@@ -5,6 +5,7 @@
 use consentflow_workers::fax::{PageScan, ReadPage};
 use consentflow_workers::{FormKind, Payload, PayloadError};
 
+use crate::domain::status::PageOutcome;
 use crate::error::{AppError, AppResult};
 use crate::store::fax::{self, NewPage};
 use crate::store::{enrollments, forms, Conn};
@@ -61,7 +62,7 @@ pub(super) async fn decide_page(
     page: &ReadPage,
     content: &str,
     row: &mut NewPage<'_>,
-) -> AppResult<(&'static str, String, Option<i64>)> {
+) -> AppResult<(PageOutcome, String, Option<i64>)> {
     let codes = codes_on(&page.scan);
     if codes.len() > 1 {
         // Two forms FAXed overlapped, or a page pasted onto another: never matched silently.
@@ -69,7 +70,7 @@ pub(super) async fn decide_page(
             "1ページに複数の登録コードがあります（{}）",
             codes.join(", ")
         );
-        return Ok(("invalid", reason, None));
+        return Ok((PageOutcome::Invalid, reason, None));
     }
     let (outcome, mut reason, enrollment) = decide_one(c, page, content, row).await?;
     if let Some(note) = unverified_note(&page.scan) {
@@ -83,7 +84,7 @@ async fn decide_one(
     page: &ReadPage,
     content: &str,
     row: &mut NewPage<'_>,
-) -> AppResult<(&'static str, String, Option<i64>)> {
+) -> AppResult<(PageOutcome, String, Option<i64>)> {
     let Some(payload) = page
         .scan
         .verified()
@@ -92,14 +93,22 @@ async fn decide_one(
     else {
         return Ok(match page.scan.found.first() {
             None if page.scan.timed_out => (
-                "unreadable",
+                PageOutcome::Unreadable,
                 "時間内にQRコードを読み取れませんでした".into(),
                 None,
             ),
-            None => ("unreadable", "QRコードが見つかりません".into(), None),
+            None => (
+                PageOutcome::Unreadable,
+                "QRコードが見つかりません".into(),
+                None,
+            ),
             Some(f) => match &f.verdict {
-                Err(e) => ("invalid", invalid_reason(e).into(), None),
-                Ok(_) => ("invalid", "同意書以外の様式のQRコードです".into(), None),
+                Err(e) => (PageOutcome::Invalid, invalid_reason(e).into(), None),
+                Ok(_) => (
+                    PageOutcome::Invalid,
+                    "同意書以外の様式のQRコードです".into(),
+                    None,
+                ),
             },
         });
     };
@@ -108,7 +117,7 @@ async fn decide_one(
     row.form_version = Some(i64::from(payload.version));
     let Some((enrollment_id, superseded)) = issued(c.reborrow(), &payload).await? else {
         return Ok((
-            "invalid",
+            PageOutcome::Invalid,
             "この登録コードの同意書は発行されていません".into(),
             None,
         ));
@@ -123,7 +132,7 @@ async fn decide_one(
     row.copy_round = Some(e.copy_round);
     if superseded {
         return Ok((
-            "superseded",
+            PageOutcome::Superseded,
             format!(
                 "差し替え前の版（第{}版）の同意書です。確認してください",
                 payload.version
@@ -133,7 +142,7 @@ async fn decide_one(
     }
     if let Some(first) = fax::same_content(c.reborrow(), content).await? {
         return Ok((
-            "duplicate",
+            PageOutcome::Duplicate,
             format!("同じ内容のページを受信済みです（ページ番号 {first}）"),
             Some(enrollment_id),
         ));
@@ -141,14 +150,14 @@ async fn decide_one(
     let received = fax::received_pages(c.reborrow(), enrollment_id, e.copy_round).await?;
     if received.contains(&i64::from(payload.page)) {
         return Ok((
-            "duplicate",
+            PageOutcome::Duplicate,
             format!("{}ページ目は受信済みです", payload.page),
             Some(enrollment_id),
         ));
     }
     row.is_primary = true;
     Ok((
-        "matched",
+        PageOutcome::Matched,
         format!(
             "{}/{}ページ目として照合しました",
             payload.page, payload.pages

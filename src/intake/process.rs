@@ -10,18 +10,30 @@ use consentflow_workers::fax::PageReport;
 use super::outcome;
 use super::read::{read_message, ReadDocument};
 use crate::context::Context;
+use crate::domain::status::{MessageStatus, PageOutcome};
 use crate::error::{AppError, AppResult};
 use crate::service::copies::{complete_copy, received_mail};
 use crate::store::fax::{self, NewDocument, NewPage};
 use crate::store::{blobs, Conn};
 
 /// What processing a message came to, for the CLI and the logs.
-#[derive(Debug, Default, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Summary {
     pub message_id: i64,
-    pub status: String,
-    pub pages: Vec<(i64, String)>,
+    pub status: MessageStatus,
+    pub pages: Vec<(i64, PageOutcome)>,
     pub completed: Vec<i64>,
+}
+
+impl Summary {
+    fn new(message_id: i64, status: MessageStatus) -> Summary {
+        Summary {
+            message_id,
+            status,
+            pages: Vec::new(),
+            completed: Vec::new(),
+        }
+    }
 }
 
 /// Reads and stores one stored message. Does nothing for a message already processed.
@@ -31,12 +43,8 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     let msg = fax::message(c.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if msg.status != "stored" {
-        return Ok(Summary {
-            message_id: id,
-            status: msg.status,
-            ..Summary::default()
-        });
+    if msg.status != MessageStatus::Stored {
+        return Ok(Summary::new(id, msg.status));
     }
     let (_, raw) = blobs::get(c.conn(), &msg.raw_sha256)
         .await?
@@ -56,16 +64,12 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     .map_err(|e| AppError::Internal(e.into()))?;
 
     let mut tx = app.store.begin().await?;
-    let mut summary = Summary {
-        message_id: id,
-        status: if read.error.is_some() {
-            "failed"
-        } else {
-            "processed"
-        }
-        .into(),
-        ..Summary::default()
+    let status = if read.error.is_some() {
+        MessageStatus::Failed
+    } else {
+        MessageStatus::Processed
     };
+    let mut summary = Summary::new(id, status);
     let mut touched = BTreeSet::new();
     for (seq, doc) in read.documents.iter().enumerate() {
         store_document(tx.conn(), id, seq as i64, doc, &mut touched, &mut summary).await?;
@@ -81,9 +85,9 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     super::failpoint("process-before-commit");
     tx.commit().await?;
     crate::outbox::kick(app, mails).await;
-    metrics::counter!("intake_messages_total", "status" => summary.status.clone()).increment(1);
+    metrics::counter!("intake_messages_total", "status" => summary.status.as_str()).increment(1);
     for (_, outcome) in &summary.pages {
-        metrics::counter!("intake_pages_total", "outcome" => outcome.clone()).increment(1);
+        metrics::counter!("intake_pages_total", "outcome" => outcome.as_str()).increment(1);
     }
     tracing::info!(
         pages = summary.pages.len(),
@@ -123,7 +127,7 @@ async fn store_document(
         if let Some(e) = enrollment {
             touched.insert(e);
         }
-        summary.pages.push((page_id, outcome.to_string()));
+        summary.pages.push((page_id, outcome));
     }
     Ok(())
 }
@@ -132,7 +136,7 @@ async fn store_page(
     mut c: Conn<'_>,
     document_id: i64,
     report: &PageReport,
-) -> AppResult<(i64, &'static str, Option<i64>)> {
+) -> AppResult<(i64, PageOutcome, Option<i64>)> {
     let mut row = NewPage {
         document_id,
         number: i64::from(report.number),
@@ -143,11 +147,11 @@ async fn store_page(
             // Japanese for the centre; the reader's own words beside it for the API.
             let reason = format!("ページを読み取れません（{}）", outcome::page_error_ja(e));
             let detail = e.to_string();
-            row.outcome = "unreadable";
+            row.outcome = PageOutcome::Unreadable;
             row.reason = &reason;
             row.detail = Some(&detail);
             let id = fax::insert_page(c, &row).await?;
-            return Ok((id, "unreadable", None));
+            return Ok((id, PageOutcome::Unreadable, None));
         }
         Ok(page) => page,
     };

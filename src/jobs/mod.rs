@@ -62,7 +62,7 @@ pub async fn print_batch(job: PrintBatchJob, app: Data<Context>) -> Result<(), B
     let batch = form_rows::batch(c.conn(), job.batch_id)
         .await?
         .ok_or("batch not found")?;
-    if batch.status == "done" || batch.status == "failed" {
+    if batch.status.finished() {
         return Ok(()); // a retry after the work was finished
     }
     let user = users::get(c.conn(), batch.requested_by)

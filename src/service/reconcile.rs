@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::context::Context;
+use crate::domain::status::PageOutcome;
 use crate::domain::{Actor, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::service::copies::{complete_copy, received_mail};
@@ -25,7 +26,7 @@ pub struct Assignment {
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Assigned {
     /// matched, or duplicate when that page of the copy was in already
-    pub outcome: String,
+    pub outcome: PageOutcome,
     /// The enrollment's copy is now complete and it moved to `copy_received`.
     pub completed: bool,
 }
@@ -123,7 +124,7 @@ async fn assign_in(
     let page = fax_list::page(c.reborrow(), page_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !matches!(page.outcome.as_str(), "unreadable" | "invalid") || page.resolved_at.is_some() {
+    if !page.outcome.needs_a_person() || page.resolved_at.is_some() {
         return Err(AppError::Conflict(
             "このページはすでに照合されています。画面を更新してください。".into(),
         ));
@@ -154,12 +155,12 @@ async fn assign_in(
     let duplicate = received.contains(&a.page);
     let (outcome, reason) = if duplicate {
         (
-            "duplicate",
+            PageOutcome::Duplicate,
             format!("手作業で照合：{}ページ目は受信済みです", a.page),
         )
     } else {
         (
-            "matched",
+            PageOutcome::Matched,
             format!(
                 "手作業で {}/{}ページ目として照合しました",
                 a.page, form.pages
@@ -189,17 +190,14 @@ async fn assign_in(
             action: "fax_page.assign",
             target_kind: "fax_page",
             target_id: page_id,
-            from_state: Some(&page.outcome),
-            to_state: Some(outcome),
+            from_state: Some(page.outcome.as_str()),
+            to_state: Some(outcome.as_str()),
             details: json!({ "enrollment_id": e.id, "page": a.page }),
         },
     )
     .await?;
     let completed = !duplicate && complete_copy(c, e.id).await?;
-    Ok(Assigned {
-        outcome: outcome.into(),
-        completed,
-    })
+    Ok(Assigned { outcome, completed })
 }
 
 /// Settles an unmatched page as not a consent form, with a reason (kept, never deleted).
@@ -221,7 +219,7 @@ pub async fn discard(app: &Context, actor: &Actor, page_id: i64, reason: &str) -
             target_kind: "fax_page",
             target_id: page_id,
             from_state: None,
-            to_state: Some("discarded"),
+            to_state: Some(PageOutcome::Discarded.as_str()),
             details: json!({ "reason": reason }),
         },
     )

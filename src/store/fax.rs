@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Conn;
 use crate::db;
+use crate::domain::status::{MessageStatus, PageOutcome};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct MessageRow {
@@ -23,7 +24,8 @@ pub struct MessageRow {
     /// The sending FAX number, where the gateway wrote it in the subject or body.
     pub fax_number: Option<String>,
     /// stored (waiting to be read), processed or failed
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: MessageStatus,
     pub error: Option<String>,
     pub received_at: DateTime<Utc>,
     pub processed_at: Option<DateTime<Utc>>,
@@ -127,9 +129,9 @@ pub async fn finish_message(
                WHERE id = $9 AND status = 'stored'";
     db!(c, |c| sqlx::query(sql)
         .bind(if error.is_some() {
-            "failed"
+            MessageStatus::Failed.as_str()
         } else {
-            "processed"
+            MessageStatus::Processed.as_str()
         })
         .bind(error)
         .bind(ctx.message_id.as_deref())
@@ -212,7 +214,7 @@ pub async fn documents(c: Conn<'_>, message_id: i64) -> Result<Vec<DocumentRow>,
 pub struct NewPage<'a> {
     pub document_id: i64,
     pub number: i64,
-    pub outcome: &'a str,
+    pub outcome: PageOutcome,
     pub reason: &'a str,
     /// The reader's own words (English) when a page could not be read.
     pub detail: Option<&'a str>,
@@ -243,7 +245,7 @@ pub async fn insert_page(c: Conn<'_>, p: &NewPage<'_>) -> Result<i64, sqlx::Erro
     db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
         .bind(p.document_id)
         .bind(p.number)
-        .bind(p.outcome)
+        .bind(p.outcome.as_str())
         .bind(p.reason)
         .bind(p.enrollment_id)
         .bind(p.copy_round)
@@ -318,7 +320,7 @@ pub async fn assign(
                  resolved_by = $9, resolved_at = $10
                WHERE id = $11 AND outcome IN ('unreadable', 'invalid') AND resolved_at IS NULL";
     db!(c, |c| sqlx::query(sql)
-        .bind(m.outcome)
+        .bind(m.outcome.as_str())
         .bind(m.reason)
         .bind(m.enrollment_id)
         .bind(m.copy_round)

@@ -9,6 +9,7 @@ use super::Conn;
 use crate::db;
 use crate::domain::enrollment::State;
 use crate::domain::search::SearchTerm;
+use crate::domain::status::PageOutcome;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PageRow {
@@ -19,7 +20,8 @@ pub struct PageRow {
     pub number: i64,
     /// matched, unreadable, invalid, duplicate, superseded, or discarded (settled by hand as
     /// not a form)
-    pub outcome: String,
+    #[sqlx(try_from = "String")]
+    pub outcome: PageOutcome,
     /// Why, in Japanese, for the centre's staff.
     pub reason: String,
     /// What the reader said, in English, when the page could not be read.

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::Conn;
 use crate::db;
+use crate::domain::status::BatchStatus;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct IssuedForm {
@@ -139,7 +140,8 @@ pub struct PrintBatch {
     pub total: i64,
     pub done: i64,
     /// queued, running, done or failed
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: BatchStatus,
     /// What could not be printed, one line per enrollment, in Japanese.
     pub error: Option<String>,
     pub blob_sha256: Option<String>,
@@ -207,12 +209,16 @@ pub async fn batch_finish(
     error: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let now = c.now;
-    let status = if blob.is_some() { "done" } else { "failed" };
+    let status = if blob.is_some() {
+        BatchStatus::Done
+    } else {
+        BatchStatus::Failed
+    };
     let sql =
         "UPDATE print_batches SET status = $1, blob_sha256 = $2, error = $3, finished_at = $4,
                done = total WHERE id = $5";
     db!(c, |c| sqlx::query(sql)
-        .bind(status)
+        .bind(status.as_str())
         .bind(blob)
         .bind(error)
         .bind(now)

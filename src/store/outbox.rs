@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::Conn;
 use crate::db;
+use crate::domain::status::MailStatus;
 
 /// An e-mail to write (see `outbox::Mail`).
 #[derive(Debug, Clone)]
@@ -35,7 +36,8 @@ pub struct OutboxRow {
     pub target_kind: Option<String>,
     pub target_id: Option<i64>,
     /// pending, sent or failed
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: MailStatus,
     pub attempts: i64,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -128,13 +130,13 @@ pub async fn mark_failed(
         next_attempt_at = COALESCE($4, next_attempt_at),
         sealed = CASE WHEN $2 = 'failed' THEN NULL ELSE sealed END WHERE id = $1";
     let status = if retry_at.is_some() {
-        "pending"
+        MailStatus::Pending
     } else {
-        "failed"
+        MailStatus::Failed
     };
     db!(c, |c| sqlx::query(sql)
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(error)
         .bind(retry_at)
         .execute(&mut *c)

@@ -57,7 +57,7 @@ impl MessagePage<'_> {
 
 /// A page still waiting for someone to assign or discard it.
 pub fn open(p: &crate::store::fax_list::PageRow) -> bool {
-    matches!(p.outcome.as_str(), "unreadable" | "invalid") && p.resolved_at.is_none()
+    p.outcome.needs_a_person() && p.resolved_at.is_none()
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]

@@ -10,6 +10,7 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::{id_of, render, PageError};
+use crate::domain::status::PageOutcome;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
 use crate::service::fax;
@@ -25,21 +26,15 @@ pub fn router() -> Router<AppState> {
         .route("/fax/pages/{id}/discard", post(discard))
 }
 
-/// The inbox's tabs: outcome, and its label.
-const TABS: [(&str, &str); 6] = [
-    ("unreadable", "未照合"),
-    ("invalid", "無効"),
-    ("matched", "照合済"),
-    ("duplicate", "重複"),
-    ("superseded", "旧版"),
-    ("discarded", "対象外"),
+/// The inbox's tabs, in order: the pages waiting for a person first.
+const TABS: [PageOutcome; 6] = [
+    PageOutcome::Unreadable,
+    PageOutcome::Invalid,
+    PageOutcome::Matched,
+    PageOutcome::Duplicate,
+    PageOutcome::Superseded,
+    PageOutcome::Discarded,
 ];
-
-pub fn outcome_label(o: &str) -> &'static str {
-    TABS.iter()
-        .find(|(k, _)| *k == o)
-        .map_or("", |(_, label)| label)
-}
 
 /// Where a FAX came from, for people: the sender, or how a file was brought in.
 pub fn origin(sender: &Option<String>, source: &str, file_name: &Option<String>) -> String {
@@ -88,14 +83,17 @@ async fn inbox(
 ) -> Result<Response, PageError> {
     let tab = q
         .status
-        .filter(|s| TABS.iter().any(|(k, _)| k == s))
+        .filter(|s| PageOutcome::parse(s).is_some())
         .unwrap_or_else(|| "unreadable".into());
     let counts = fax::counts(&state.store, &user.actor()).await?;
     let tabs = TABS
         .iter()
-        .map(|(k, label)| {
-            let n = counts.iter().find(|(o, _)| o == k).map_or(0, |(_, n)| *n);
-            (*k, *label, n)
+        .map(|t| {
+            let n = counts
+                .iter()
+                .find(|(o, _)| o == t.as_str())
+                .map_or(0, |(_, n)| *n);
+            (t.as_str(), t.label_ja(), n)
         })
         .collect();
     let filter = Filter {

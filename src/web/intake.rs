@@ -38,17 +38,6 @@ struct UploadPage<'a> {
     messages: Vec<MessageRow>,
 }
 
-impl UploadPage<'_> {
-    fn status_ja(&self, s: &str) -> &'static str {
-        match s {
-            "stored" => "読み取り待ち",
-            "processed" => "読み取り済み",
-            "failed" => "要確認",
-            _ => "",
-        }
-    }
-}
-
 #[derive(Deserialize)]
 struct Done {
     done: Option<usize>,

@@ -21,15 +21,6 @@ pub fn router() -> Router<AppState> {
         .route("/mail/{id}", get(one))
 }
 
-pub fn status_label(s: &str) -> &'static str {
-    match s {
-        "pending" => "送信待ち",
-        "sent" => "送信済み",
-        "failed" => "送信失敗",
-        _ => "不明",
-    }
-}
-
 const TABS: [(&str, &str); 4] = [
     ("", "すべて"),
     ("pending", "送信待ち"),

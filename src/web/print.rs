@@ -101,7 +101,7 @@ struct BatchPage<'a> {
 
 impl BatchPage<'_> {
     fn finished(&self) -> bool {
-        self.b.status == "done" || self.b.status == "failed"
+        self.b.status.finished()
     }
     fn problems(&self) -> Vec<&str> {
         self.b

@@ -1,0 +1,177 @@
+//! The statuses rows carry, as enums: a FAX page's outcome, a FAX message's progress, an
+//! outbox e-mail's status and a print batch's. The database stores the same words as text; a
+//! word the code does not know is an error where the row is read (`TryFrom<String>`, used by
+//! the store's rows through `#[sqlx(try_from = "String")]`).
+
+/// Declares a status enum stored as text: `as_str`, `parse`, `ALL`, `Display`, `TryFrom<String>`
+/// and serde as the same words.
+macro_rules! status {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = UnknownStatus;
+            fn try_from(s: String) -> Result<$name, UnknownStatus> {
+                $name::parse(&s).ok_or(UnknownStatus { kind: stringify!($name), text: s })
+            }
+        }
+    };
+}
+
+/// A status word in the database that the code does not know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownStatus {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+impl std::fmt::Display for UnknownStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown {} {:?}", self.kind, self.text)
+    }
+}
+
+impl std::error::Error for UnknownStatus {}
+
+status! {
+    /// What became of a received FAX page.
+    PageOutcome {
+        /// Matched to an enrollment's form (by its code, or by hand).
+        Matched = "matched",
+        /// No code could be read: waits for a person.
+        Unreadable = "unreadable",
+        /// A code was read but cannot be used (signature, form kind, two forms): waits too.
+        Invalid = "invalid",
+        /// The same page of the same copy came before.
+        Duplicate = "duplicate",
+        /// From a form version that a newer one replaced: a person checks it.
+        Superseded = "superseded",
+        /// Settled by a person as not a consent form.
+        Discarded = "discarded",
+    }
+}
+
+/// A page not yet decided waits for a person.
+impl Default for PageOutcome {
+    fn default() -> Self {
+        PageOutcome::Unreadable
+    }
+}
+
+impl PageOutcome {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            PageOutcome::Matched => "照合済",
+            PageOutcome::Unreadable => "未照合",
+            PageOutcome::Invalid => "無効",
+            PageOutcome::Duplicate => "重複",
+            PageOutcome::Superseded => "旧版",
+            PageOutcome::Discarded => "対象外",
+        }
+    }
+
+    /// Waits for a person in the inbox (until resolved).
+    pub fn needs_a_person(self) -> bool {
+        matches!(self, PageOutcome::Unreadable | PageOutcome::Invalid)
+    }
+}
+
+status! {
+    /// How far a received FAX message is.
+    MessageStatus {
+        Stored = "stored",
+        Processed = "processed",
+        Failed = "failed",
+    }
+}
+
+status! {
+    /// An outbox e-mail.
+    MailStatus {
+        Pending = "pending",
+        Sent = "sent",
+        Failed = "failed",
+    }
+}
+
+status! {
+    /// A print batch.
+    BatchStatus {
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
+    }
+}
+
+impl MessageStatus {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            MessageStatus::Stored => "読み取り待ち",
+            MessageStatus::Processed => "読み取り済み",
+            MessageStatus::Failed => "要確認",
+        }
+    }
+}
+
+impl MailStatus {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            MailStatus::Pending => "送信待ち",
+            MailStatus::Sent => "送信済み",
+            MailStatus::Failed => "送信失敗",
+        }
+    }
+}
+
+impl BatchStatus {
+    /// Finished one way or the other: a retried job does nothing.
+    pub fn finished(self) -> bool {
+        matches!(self, BatchStatus::Done | BatchStatus::Failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_reads_back_as_itself() {
+        for o in PageOutcome::ALL {
+            assert_eq!(PageOutcome::try_from(o.as_str().to_string()), Ok(*o));
+        }
+        for s in MailStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+
+    #[test]
+    fn an_unknown_word_is_an_error_naming_the_kind() {
+        let e = BatchStatus::try_from("finished".to_string()).unwrap_err();
+        assert_eq!(e.to_string(), "unknown BatchStatus \"finished\"");
+    }
+}
