@@ -57,6 +57,31 @@ impl From<TransitionError> for AppError {
     }
 }
 
+/// Any failure the person cannot act on: logged in full, shown as 「システムエラー」.
+pub fn internal(e: impl Into<anyhow::Error>) -> AppError {
+    AppError::Internal(e.into())
+}
+
+/// Something the database must hold and does not (a blob, a form version): internal.
+pub fn missing(what: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{what} missing"))
+}
+
+/// Turns a unique-constraint violation into the clear error the caller names (in the style of
+/// `on_constraint`); any other database error stays internal.
+pub trait OnUnique<T> {
+    fn on_unique(self, f: impl FnOnce() -> AppError) -> Result<T, AppError>;
+}
+
+impl<T> OnUnique<T> for Result<T, sqlx::Error> {
+    fn on_unique(self, f: impl FnOnce() -> AppError) -> Result<T, AppError> {
+        self.map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => f(),
+            _ => e.into(),
+        })
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,

@@ -18,7 +18,7 @@ use crate::service::enrollments::{self as service, EnrollmentInput, EnrollmentVi
 use crate::service::forms;
 use crate::service::overview::{self, ListQuery};
 use crate::store::enrollment_list::ListItem;
-use crate::store::enrollments::{self as repo, EnrollmentRow};
+use crate::store::enrollments::{self as enrollment_rows, EnrollmentRow};
 use crate::store::forms::{self as forms_repo, IssuedForm};
 
 /// Create an enrollment in `draft` (事前確認).
@@ -110,7 +110,9 @@ pub async fn transition(
         forms::issue_or_fetch(&state, &actor, id, false).await?;
         let mut c = state.store.acquire().await?;
         return Ok(Json(
-            repo::get(c.conn(), id).await?.ok_or(AppError::NotFound)?,
+            enrollment_rows::get(c.conn(), id)
+                .await?
+                .ok_or(AppError::NotFound)?,
         ));
     }
     Ok(Json(service::transition(&state, &actor, id, cmd).await?))
@@ -147,7 +149,7 @@ pub async fn print_form(
     let id = service::resolve(&state.store, &actor, &id).await?;
     let (form, pdf) = forms::print(&state, &actor, id, q.blank).await?;
     let mut c = state.store.acquire().await?;
-    let code = repo::get(c.conn(), id)
+    let code = enrollment_rows::get(c.conn(), id)
         .await?
         .map(|e| e.code)
         .unwrap_or_default();

@@ -33,11 +33,12 @@ pub struct Config {
     pub base_url: Option<String>,
     /// Key for the QR payload MAC. Generated into the data directory when absent.
     pub qr_key: Option<Secret>,
-    /// Identifies `qr_key`, so keys can rotate while printed forms still verify.
-    pub qr_key_id: String,
+    /// Identifies `qr_key`, so keys can rotate while printed forms still verify: one letter
+    /// A–Z, printed in every QR code.
+    pub qr_key_id: QrKeyId,
     /// Earlier QR keys by their id (`qr_retired_keys.A = "…"`): forms printed under them still
     /// verify; new forms use `qr_key`.
-    pub qr_retired_keys: std::collections::BTreeMap<String, Secret>,
+    pub qr_retired_keys: std::collections::BTreeMap<QrKeyId, Secret>,
     /// Key that signs the pre-login CSRF cookie. Generated when absent.
     pub session_key: Option<Secret>,
     pub session_hours: i64,
@@ -169,7 +170,7 @@ impl Default for Config {
             max_connections_per_address: PER_ADDRESS,
             base_url: None,
             qr_key: None,
-            qr_key_id: "A".into(),
+            qr_key_id: QrKeyId('A'),
             qr_retired_keys: Default::default(),
             session_key: None,
             session_hours: 12,
@@ -190,11 +191,28 @@ impl Default for Config {
     }
 }
 
+/// The id of a QR key: one letter A–Z (the QR payload has room for one). Anything else in the
+/// configuration is refused at start, never cut to its first letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
+pub struct QrKeyId(pub char);
+
+impl TryFrom<String> for QrKeyId {
+    type Error = String;
+    fn try_from(s: String) -> Result<QrKeyId, String> {
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if c.is_ascii_uppercase() => Ok(QrKeyId(c)),
+            _ => Err(format!("a QR key id is one letter A–Z, not {s:?}")),
+        }
+    }
+}
+
 /// Secrets after first-run generation: always present.
 #[derive(Debug, Clone)]
 pub struct Keys {
     pub qr_key: Secret,
-    pub qr_key_id: String,
+    pub qr_key_id: QrKeyId,
     pub qr_retired: Vec<(char, Secret)>,
     pub session_key: Secret,
 }
@@ -202,7 +220,7 @@ pub struct Keys {
 impl Keys {
     /// The QR key with id `id`: the current one, or a retired one.
     pub fn qr_key_for(&self, id: char) -> Option<&[u8]> {
-        if self.qr_key_id.starts_with(id) {
+        if self.qr_key_id.0 == id {
             return Some(self.qr_key.expose().as_bytes());
         }
         self.qr_retired
@@ -237,11 +255,11 @@ impl Config {
         };
         Ok(Keys {
             qr_key,
-            qr_key_id: self.qr_key_id.clone(),
+            qr_key_id: self.qr_key_id,
             qr_retired: self
                 .qr_retired_keys
                 .iter()
-                .filter_map(|(id, k)| Some((id.chars().next()?, k.clone())))
+                .map(|(id, k)| (id.0, k.clone()))
                 .collect(),
             session_key,
         })
@@ -269,6 +287,21 @@ mod tests {
             assert_eq!(c.centre.phone, "029-212-3751");
             assert_eq!(c.qr_key.as_ref().map(|s| s.expose()), Some("from-file"));
             assert!(!format!("{c:?}").contains("from-file"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the closure's error type
+    fn a_qr_key_id_is_one_capital_letter() {
+        assert_eq!(QrKeyId::try_from("B".to_string()), Ok(QrKeyId('B')));
+        for bad in ["AB", "a", "", "Ａ"] {
+            assert!(QrKeyId::try_from(bad.to_string()).is_err(), "{bad:?}");
+        }
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CONSENTFLOW_QR_KEY_ID", "AB");
+            let e = Config::load(None).expect_err("two letters are refused");
+            assert!(e.to_string().contains("one letter"), "{e}");
             Ok(())
         });
     }

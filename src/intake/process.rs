@@ -11,7 +11,7 @@ use super::outcome;
 use super::read::{read_message, ReadDocument};
 use crate::context::Context;
 use crate::domain::status::{MessageStatus, PageOutcome};
-use crate::error::{AppError, AppResult};
+use crate::error::{internal, missing, AppError, AppResult};
 use crate::service::copies::{complete_copy, received_mail};
 use crate::store::fax::{self, NewDocument, NewPage};
 use crate::store::{blobs, Conn};
@@ -48,7 +48,7 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     }
     let (_, raw) = blobs::get(c.conn(), &msg.raw_sha256)
         .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("raw message {id} missing")))?;
+        .ok_or_else(|| missing(format!("raw message {id}")))?;
     drop(c);
     let limits = app.config.intake.limits();
     let keys = app.keys.clone();
@@ -61,7 +61,7 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
         read_message(&kind, name, raw, &limits, &|k| keys.qr_key_for(k))
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    .map_err(internal)?;
 
     let mut tx = app.store.begin().await?;
     let status = if read.error.is_some() {

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::context::Context;
-use crate::error::{AppError, AppResult};
-use crate::store::outbox::{self as repo, NewMail};
+use crate::error::{internal, AppError, AppResult};
+use crate::store::outbox::{self as outbox_rows, NewMail};
 use crate::store::Conn;
 
 /// An e-mail to send, rendered from a template.
@@ -59,8 +59,8 @@ pub async fn enqueue(c: Conn<'_>, app: &Context, mail: &Mail) -> AppResult<Optio
         .sealed
         .as_ref()
         .map(|(_, secret)| seal::seal(&app.keys.session_key, secret));
-    let r = templates::render(cfg.templates_dir.as_deref(), mail.template, &vars)
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let r =
+        templates::render(cfg.templates_dir.as_deref(), mail.template, &vars).map_err(internal)?;
     let id = message_id(&mail.key, &cfg.from);
     let row = NewMail {
         key: &mail.key,
@@ -74,7 +74,7 @@ pub async fn enqueue(c: Conn<'_>, app: &Context, mail: &Mail) -> AppResult<Optio
         target_id: mail.target.map(|t| t.1),
         sealed: sealed.as_deref(),
     };
-    Ok(repo::insert(c, &row).await?)
+    Ok(outbox_rows::insert(c, &row).await?)
 }
 
 /// Writes several e-mails inside the caller's transaction; returns the ids newly written.
@@ -104,7 +104,7 @@ pub async fn kick(app: &Context, ids: Vec<i64>) {
 
 async fn queued(app: &Context, ids: &[i64]) -> AppResult<()> {
     let mut c = app.store.acquire().await?;
-    repo::mark_queued(c.conn(), ids).await?;
+    outbox_rows::mark_queued(c.conn(), ids).await?;
     Ok(())
 }
 
@@ -130,15 +130,17 @@ pub enum Sent {
 pub async fn send(app: &Context, id: i64) -> AppResult<Sent> {
     let mut c = app.store.acquire().await?;
     let until = c.conn().now + chrono::Duration::seconds(app.config.mail.claim_seconds.max(1));
-    if !repo::claim(c.conn(), id, until).await? {
+    if !outbox_rows::claim(c.conn(), id, until).await? {
         return Ok(Sent::Skipped);
     }
-    let mut row = repo::get(c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let mut row = outbox_rows::get(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if let Some(sealed) = row.sealed.take() {
         let Some(secret) = seal::open(&app.keys.session_key, &sealed) else {
             // Sealed under another key (it was rotated): this e-mail can never be sent.
             let why = "封印された部分を開けません（鍵が変わりました）。再発行してください。";
-            repo::mark_failed(c.conn(), id, why, None).await?;
+            outbox_rows::mark_failed(c.conn(), id, why, None).await?;
             return Ok(Sent::Failed);
         };
         row.body_text = row.body_text.replacen(seal::MARK, &secret, 1);
@@ -148,7 +150,7 @@ pub async fn send(app: &Context, id: i64) -> AppResult<Sent> {
     let mut c = app.store.acquire().await?;
     match result {
         Ok(()) => {
-            repo::mark_sent(c.conn(), id).await?;
+            outbox_rows::mark_sent(c.conn(), id).await?;
             tracing::info!(template = %row.template, "e-mail sent");
             Ok(Sent::Sent)
         }
@@ -158,7 +160,8 @@ pub async fn send(app: &Context, id: i64) -> AppResult<Sent> {
                 c.conn().now + backoff(row.attempts, app.config.mail.retry_first_seconds);
             let retry = e.is_transient() && retry_at < give_up;
             tracing::warn!(error = %e, transient = e.is_transient(), attempts = row.attempts, "e-mail not sent");
-            repo::mark_failed(c.conn(), id, &e.to_string(), retry.then_some(retry_at)).await?;
+            outbox_rows::mark_failed(c.conn(), id, &e.to_string(), retry.then_some(retry_at))
+                .await?;
             Ok(if retry {
                 Sent::Retry(retry_at)
             } else {
@@ -173,7 +176,7 @@ pub async fn dispatch(app: &Context) -> AppResult<usize> {
     let mut c = app.store.acquire().await?;
     let requeue = chrono::Duration::seconds(app.config.mail.requeue_seconds.max(1));
     let since = c.conn().now - requeue;
-    let ids = repo::due(c.conn(), 200, since).await?;
+    let ids = outbox_rows::due(c.conn(), 200, since).await?;
     drop(c);
     let n = ids.len();
     if n > 0 {

@@ -10,11 +10,11 @@ use crate::domain::office::NewOffice;
 use crate::domain::person::Email;
 use crate::domain::text::bounded_text;
 use crate::domain::{Actor, FieldError, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{internal, AppError, AppResult, OnUnique};
 use crate::store::audit::{self, Event};
 use crate::store::offices::{self, Office};
 use crate::store::users::{self, NewUser, UserRow};
-use crate::store::{auth, is_unique_violation, Store};
+use crate::store::{auth, Store};
 
 /// Hashes with argon2id, off the async threads (it is deliberately slow).
 pub async fn hash_password(password: String) -> AppResult<String> {
@@ -26,7 +26,7 @@ pub async fn hash_password(password: String) -> AppResult<String> {
             .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(internal)?
     .map_err(AppError::Internal)
 }
 
@@ -97,7 +97,7 @@ pub async fn authenticate(
     password: &str,
     client: &str,
 ) -> AppResult<Result<UserRow, LoginRefused>> {
-    let keys = super::throttle::keys(login, client);
+    let keys = super::throttle::counters(login, client);
     // The login hashed (it may be mistyped personal data), the address, the reason.
     let refused = |why: &LoginRefused| {
         tracing::warn!(login = %keys.login_hint(), client, reason = ?why, "sign-in refused");
@@ -176,15 +176,9 @@ pub async fn create_office(store: &Store, actor: &Actor, input: &OfficeInput) ->
         &input.admin_email,
     )?;
     let mut tx = store.begin().await?;
-    let office = match offices::insert(tx.conn(), &o, "").await {
-        Ok(o) => o,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::Conflict(
-                "同じ名称と電話番号の事業所が既に登録されています。".into(),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let office = offices::insert(tx.conn(), &o, "").await.on_unique(|| {
+        AppError::Conflict("同じ名称と電話番号の事業所が既に登録されています。".into())
+    })?;
     audit::append(
         tx.conn(),
         Event {
@@ -272,13 +266,9 @@ pub async fn create_user(store: &Store, actor: &Actor, input: &UserInput) -> App
         // A password chosen by someone else is theirs to replace at the first sign-in.
         must_change_password: hash.is_some() && actor.user_id().is_some(),
     };
-    let user = match users::insert(tx.conn(), &new).await {
-        Ok(u) => u,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(FieldError::new("login", "このログインIDは既に使われています。").into())
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let user = users::insert(tx.conn(), &new)
+        .await
+        .on_unique(|| FieldError::new("login", "このログインIDは既に使われています。").into())?;
     audit::append(
         tx.conn(),
         Event {

@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::queue::PrintBatchJob;
 use crate::service::enrollments::may_see;
 use crate::store::enrollments;
-use crate::store::forms::{self as repo, PrintBatch};
+use crate::store::forms::{self as form_rows, PrintBatch};
 
 pub const MAX_BATCH: usize = 200;
 
@@ -48,7 +48,7 @@ pub async fn create(
     }
     drop(c);
     let mut tx = app.store.begin().await?;
-    let batch = repo::insert_batch(tx.conn(), user, &unique, blank).await?;
+    let batch = form_rows::insert_batch(tx.conn(), user, &unique, blank).await?;
     tx.commit().await?;
     // After the commit, so the job always finds its row. A crash in between leaves a queued
     // batch that the page shows as waiting; printing it again is one click.
@@ -61,7 +61,9 @@ pub async fn create(
 /// A batch, to the user who asked for it (and to the centre and the city).
 pub async fn get(app: &Context, actor: &Actor, id: i64) -> AppResult<PrintBatch> {
     let mut c = app.store.acquire().await?;
-    let b = repo::batch(c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let b = form_rows::batch(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let allowed = Some(b.requested_by) == actor.user_id()
         || matches!(actor.role(), Some(Role::Centre | Role::CityAdmin));
     if !allowed {

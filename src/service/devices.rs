@@ -20,7 +20,7 @@ use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};
 use crate::outbox::{self, offices::VoucherMail, Mail};
 use crate::store::audit::{self, Event};
-use crate::store::devices::{self as repo, NewVoucher};
+use crate::store::devices::{self as device_rows, NewVoucher};
 use crate::store::offices::{self, Office};
 use crate::store::{auth, users, Conn};
 
@@ -79,7 +79,7 @@ pub async fn issue(
     };
     let expires_at = c.now + Duration::days(app.config.offices.voucher_days);
     let number_hash = s.number.hash();
-    let voucher_id = repo::insert_voucher(
+    let voucher_id = device_rows::insert_voucher(
         c.reborrow(),
         &NewVoucher {
             office_id: office.id,
@@ -144,7 +144,7 @@ pub async fn redeem(app: &Context, r: &Redeem) -> AppResult<Enrolled> {
     let number = RetrievalNo::parse(&r.number)?;
     let label = bounded_text("label", &r.label, 40, "パソコンの名前")?;
     let mut c = app.store.acquire().await?;
-    let v = repo::voucher_by_number(c.conn(), &number.hash()).await?;
+    let v = device_rows::voucher_by_number(c.conn(), &number.hash()).await?;
     drop(c);
     let Some(v) = v else {
         // As slow as a real check, so a guess learns nothing from the time.
@@ -176,7 +176,7 @@ pub async fn redeem(app: &Context, r: &Redeem) -> AppResult<Enrolled> {
     // Counted before the check (one statement), so concurrent guesses meet the limit too; a
     // right password takes the count back.
     let mut c = app.store.acquire().await?;
-    if !repo::count_attempt(c.conn(), v.id, app.config.offices.voucher_attempts).await? {
+    if !device_rows::count_attempt(c.conn(), v.id, app.config.offices.voucher_attempts).await? {
         return Err(locked());
     }
     drop(c);
@@ -185,7 +185,7 @@ pub async fn redeem(app: &Context, r: &Redeem) -> AppResult<Enrolled> {
         return Err(refused());
     }
     let mut c = app.store.acquire().await?;
-    repo::uncount_attempt(c.conn(), v.id).await?;
+    device_rows::uncount_attempt(c.conn(), v.id).await?;
     drop(c);
     if v.redeemed_at.is_some() {
         return Err(AppError::Conflict(
@@ -199,8 +199,8 @@ pub async fn redeem(app: &Context, r: &Redeem) -> AppResult<Enrolled> {
     }
     let (token, token_hash) = auth::new_token();
     let mut tx = app.store.begin().await?;
-    let device = repo::insert_device(tx.conn(), v.office_id, &label, &token_hash).await?;
-    if !repo::redeem(tx.conn(), v.id, device).await? {
+    let device = device_rows::insert_device(tx.conn(), v.office_id, &label, &token_hash).await?;
+    if !device_rows::redeem(tx.conn(), v.id, device).await? {
         return Err(AppError::Conflict(
             "この証明書取得用Noは使用済みです。".into(),
         ));
@@ -248,7 +248,7 @@ pub async fn request(app: &Context, actor: &Actor, label: &str) -> AppResult<i64
         .await?
         .ok_or(AppError::NotFound)?;
     let by = actor.user_id().ok_or(AppError::Unauthorized)?;
-    let id = repo::insert_request(tx.conn(), office_id, &label, by).await?;
+    let id = device_rows::insert_request(tx.conn(), office_id, &label, by).await?;
     audit::append(
         tx.conn(),
         Event::about(
@@ -284,11 +284,13 @@ pub async fn decide(
     };
     let secret = new_secret().await?;
     let mut tx = app.store.begin().await?;
-    let req = repo::request(tx.conn(), id)
+    let req = device_rows::request(tx.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     let status = if approve { "approved" } else { "rejected" };
-    if !repo::decide_request(tx.conn(), id, status, reason.as_deref(), actor.user_id()).await? {
+    if !device_rows::decide_request(tx.conn(), id, status, reason.as_deref(), actor.user_id())
+        .await?
+    {
         return Err(AppError::Conflict(
             "この申請は既に処理されています。".into(),
         ));
@@ -356,11 +358,11 @@ pub async fn reissue(app: &Context, actor: &Actor, office_id: i64) -> AppResult<
 /// Revokes a device: it may no longer sign in, and its open sessions end now.
 pub async fn revoke(app: &Context, actor: &Actor, device: i64) -> AppResult<()> {
     let mut tx = app.store.begin().await?;
-    let d = repo::get(tx.conn(), device)
+    let d = device_rows::get(tx.conn(), device)
         .await?
         .ok_or(AppError::NotFound)?;
     manages(actor, d.office_id).map_err(|_| AppError::NotFound)?;
-    if !repo::revoke(tx.conn(), device, actor.user_id()).await? {
+    if !device_rows::revoke(tx.conn(), device, actor.user_id()).await? {
         return Err(AppError::Conflict(
             "このパソコンは既に無効にされています。".into(),
         ));
@@ -382,7 +384,7 @@ pub async fn revoke(app: &Context, actor: &Actor, device: i64) -> AppResult<()> 
 /// When the voucher still open for an office expires (for the city's office list).
 pub async fn open_until(app: &Context, office: i64) -> AppResult<Option<DateTime<Utc>>> {
     let mut c = app.store.acquire().await?;
-    Ok(repo::open_vouchers(c.conn(), office)
+    Ok(device_rows::open_vouchers(c.conn(), office)
         .await?
         .into_iter()
         .map(|(_, t)| t)

@@ -18,7 +18,9 @@ use crate::domain::{Actor, FieldError, Role};
 use crate::error::{AppError, AppResult};
 use crate::outbox;
 use crate::store::audit::{self, AuditEntry, Event};
-use crate::store::enrollments::{self as repo, EnrollmentRow, SubjectRow, TeamMemberRow};
+use crate::store::enrollments::{
+    self as enrollment_rows, EnrollmentRow, SubjectRow, TeamMemberRow,
+};
 use crate::store::{is_unique_violation, offices, users, Conn, Store};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -152,18 +154,20 @@ pub async fn create(
             }
         }
     }
-    let subject_id = repo::insert_subject(tx.conn(), &subject).await?;
+    let subject_id = enrollment_rows::insert_subject(tx.conn(), &subject).await?;
     // A code collision is astronomically rare, but a retry costs nothing.
     let mut attempt = 0;
     let row = loop {
-        match repo::insert(tx.conn(), new_code().as_str(), subject_id, obtainer, office).await {
+        match enrollment_rows::insert(tx.conn(), new_code().as_str(), subject_id, obtainer, office)
+            .await
+        {
             Ok(r) => break r,
             Err(e) if is_unique_violation(&e) && attempt < 3 => attempt += 1,
             Err(e) => return Err(e.into()),
         }
     };
     for (i, m) in members.iter().enumerate() {
-        repo::insert_member(tx.conn(), row.id, i as i64, m).await?;
+        enrollment_rows::insert_member(tx.conn(), row.id, i as i64, m).await?;
     }
     audit::append(
         tx.conn(),
@@ -193,7 +197,7 @@ pub(crate) async fn may_see(c: Conn<'_>, actor: &Actor, id: i64) -> AppResult<bo
         } => true,
         Actor::User {
             office_id: Some(o), ..
-        } => repo::office_involved(c, id, *o).await?,
+        } => enrollment_rows::office_involved(c, id, *o).await?,
         Actor::User { .. } => false,
     })
 }
@@ -209,7 +213,7 @@ pub async fn resolve(store: &Store, actor: &Actor, code: &str) -> AppResult<i64>
     }
     let code = EnrollmentCode::parse(code).map_err(|_| AppError::NotFound)?;
     let mut c = store.acquire().await?;
-    let id = repo::id_by_code(c.conn(), code.as_str())
+    let id = enrollment_rows::id_by_code(c.conn(), code.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
     if !may_see(c.conn(), actor, id).await? {
@@ -220,13 +224,15 @@ pub async fn resolve(store: &Store, actor: &Actor, code: &str) -> AppResult<i64>
 
 pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<EnrollmentView> {
     let mut c = store.acquire().await?;
-    let enrollment = repo::get(c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let enrollment = enrollment_rows::get(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // Someone who may not see it learns nothing, not even that it exists.
     if !may_see(c.conn(), actor, id).await? {
         return Err(AppError::NotFound);
     }
-    let subject = repo::subject(c.conn(), enrollment.subject_id).await?;
-    let team = repo::team(c.conn(), id).await?;
+    let subject = enrollment_rows::subject(c.conn(), enrollment.subject_id).await?;
+    let team = enrollment_rows::team(c.conn(), id).await?;
     let history = audit::for_target(c.conn(), "enrollment", id).await?;
     drop(c);
     super::reads::record(store, actor, "enrollment", ("enrollment", id)).await?;
@@ -253,12 +259,16 @@ pub async fn transition(
     cmd: Command,
 ) -> AppResult<EnrollmentRow> {
     let mut tx = app.store.begin().await?;
-    let row = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let row = enrollment_rows::get(tx.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !may_see(tx.conn(), actor, id).await? {
         return Err(AppError::NotFound);
     }
     apply_command(tx.conn(), actor, &row, cmd.clone()).await?;
-    let updated = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let updated = enrollment_rows::get(tx.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut mails = Vec::new();
     for m in outbox::notify::after(tx.conn(), app, &updated, &cmd).await? {
         mails.extend(outbox::enqueue(tx.conn(), app, &m).await?);
@@ -297,7 +307,7 @@ pub(crate) async fn record(
     d: &enrollment::Decision,
     details: serde_json::Value,
 ) -> AppResult<()> {
-    if !repo::apply(c.reborrow(), id, revision, d).await? {
+    if !enrollment_rows::apply(c.reborrow(), id, revision, d).await? {
         return Err(AppError::Conflict(
             "他の操作と重なりました。画面を更新してやり直してください。".into(),
         ));

@@ -11,10 +11,10 @@ use crate::context::Context;
 use crate::domain::enrollment::{self, Command, Facts, State};
 use crate::domain::person::Sex;
 use crate::domain::{Actor, FieldError};
-use crate::error::{AppError, AppResult};
+use crate::error::{internal, missing, AppError, AppResult, OnUnique};
 use crate::service::enrollments::may_see;
-use crate::store::forms::{self as repo, IssuedForm, NewIssued};
-use crate::store::{blobs, enrollments, is_unique_violation, offices, users, Conn};
+use crate::store::forms::{self as form_rows, IssuedForm, NewIssued};
+use crate::store::{blobs, enrollments, offices, users, Conn};
 
 /// The message a care manager sees when a field cannot be printed.
 fn form_error(e: FormError) -> AppError {
@@ -35,7 +35,7 @@ fn form_error(e: FormError) -> AppError {
         FormError::TeamTooLarge(n) => {
             FieldError::new("team", format!("チームメンバーが多すぎます（{n}人）。")).into()
         }
-        FormError::Template(t) => AppError::Internal(t.into()),
+        FormError::Template(t) => internal(t),
     }
 }
 
@@ -45,7 +45,7 @@ async fn form_data(
     row: &enrollments::EnrollmentRow,
     blank: bool,
 ) -> AppResult<FormData> {
-    let code = EnrollmentCode::parse(&row.code).map_err(|e| AppError::Internal(e.into()))?;
+    let code = EnrollmentCode::parse(&row.code).map_err(internal)?;
     let place = Place {
         city: state.config.city.clone(),
         centre_name: state.config.centre.name.clone(),
@@ -109,7 +109,7 @@ async fn office_name(c: Conn<'_>, id: i64) -> AppResult<String> {
 async fn stored(c: Conn<'_>, f: IssuedForm) -> AppResult<(IssuedForm, Vec<u8>)> {
     let (_, pdf) = blobs::get(c, &f.blob_sha256)
         .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("blob missing")))?;
+        .ok_or_else(|| missing("blob"))?;
     Ok((f, pdf))
 }
 
@@ -147,7 +147,7 @@ pub async fn issue_or_fetch(
     }
     let st = row.state;
     let latest = state.forms.latest();
-    let newest = repo::newest(c.conn(), id, blank).await?;
+    let newest = form_rows::newest(c.conn(), id, blank).await?;
     let issuable = matches!(st, State::Draft | State::FormIssued);
     match newest {
         Some(f) if f.form_version == i64::from(latest) || !issuable => {
@@ -178,22 +178,21 @@ pub async fn issue_or_fetch(
     let entry = state
         .forms
         .get(latest)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("form v{latest} missing")))?
+        .ok_or_else(|| missing(format!("form v{latest}")))?
         .clone();
     let key = SigningKey {
-        id: state.keys.qr_key_id.chars().next().unwrap_or('A'),
+        id: state.keys.qr_key_id.0,
         key: state.keys.qr_key.expose().as_bytes().to_vec(),
     };
     let template = entry.template.clone();
     let rendered = tokio::task::spawn_blocking(move || form::render(&template, &data, &key))
         .await
-        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(internal)?
         .map_err(form_error)?;
 
     let mut tx = state.store.begin().await?;
     let sha = blobs::put(tx.conn(), "application/pdf", &rendered.pdf).await?;
-    let payloads =
-        serde_json::to_string(&rendered.payloads).map_err(|e| AppError::Internal(e.into()))?;
+    let payloads = serde_json::to_string(&rendered.payloads).map_err(internal)?;
     let new = NewIssued {
         enrollment_id: id,
         version: i64::from(latest),
@@ -204,16 +203,10 @@ pub async fn issue_or_fetch(
         payloads: &payloads,
         issued_by: actor.user_id(),
     };
-    let issued = match repo::insert(tx.conn(), &new).await {
-        Ok(f) => f,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::Conflict(
-                "同時に印刷されました。もう一度お試しください。".into(),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    repo::supersede_older(tx.conn(), id, i64::from(latest)).await?;
+    let issued = form_rows::insert(tx.conn(), &new).await.on_unique(|| {
+        AppError::Conflict("同時に印刷されました。もう一度お試しください。".into())
+    })?;
+    form_rows::supersede_older(tx.conn(), id, i64::from(latest)).await?;
     let details = json!({ "version": latest, "blank": blank, "pages": issued.pages });
     crate::service::enrollments::record(tx.conn(), actor, id, row.revision, &decision, details)
         .await?;
@@ -237,7 +230,7 @@ pub async fn stored_pdf(
     if !may_see(c.conn(), actor, id).await? {
         return Err(AppError::NotFound);
     }
-    let form = repo::newest(c.conn(), id, blank)
+    let form = form_rows::newest(c.conn(), id, blank)
         .await?
         .ok_or(AppError::NotFound)?;
     let (form, pdf) = stored(c.conn(), form).await?;

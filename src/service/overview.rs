@@ -8,7 +8,7 @@ use crate::domain::enrollment::State;
 use crate::domain::search::SearchTerm;
 use crate::domain::{Actor, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::enrollment_list::{self as repo, ListFilter, ListItem};
+use crate::store::enrollment_list::{self as list_rows, ListFilter, ListItem};
 use crate::store::{fax_list, Store};
 
 /// Rows per page of the list.
@@ -84,7 +84,7 @@ pub async fn list(
         limit: PAGE_SIZE + 1,
         offset: (page - 1) * PAGE_SIZE,
     };
-    let mut items = repo::list(c.conn(), &filter).await?;
+    let mut items = list_rows::list(c.conn(), &filter).await?;
     let has_more = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
     for i in &mut items {
@@ -127,9 +127,9 @@ pub async fn dashboard(
         ));
     }
     let mut c = store.acquire().await?;
-    let counts = repo::by_state(c.conn()).await?;
+    let counts = list_rows::by_state(c.conn()).await?;
     let cutoffs = deadlines.cutoffs(c.conn().now);
-    let overdue = repo::overdue_by_state(c.conn(), &cutoffs).await?;
+    let overdue = list_rows::overdue_by_state(c.conn(), &cutoffs).await?;
     let pages_waiting = fax_list::waiting(c.conn()).await?;
     let get =
         |v: &[(String, i64)], s: &str| v.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);

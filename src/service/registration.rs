@@ -9,11 +9,10 @@ use super::devices::{self, VoucherFor};
 use crate::context::Context;
 use crate::domain::office::{self, NewApplication};
 use crate::domain::{Actor, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OnUnique};
 use crate::outbox;
 use crate::store::applications::{self, Application};
 use crate::store::audit::{self, Event};
-use crate::store::is_unique_violation;
 use crate::store::offices::{self, Office};
 use crate::store::users::{self, NewUser};
 
@@ -133,15 +132,13 @@ pub async fn approve(app: &Context, actor: &Actor, id: i64) -> AppResult<Office>
         &a.address,
         &a.admin_email,
     )?;
-    let office = match offices::insert(tx.conn(), &new, &a.admin_name).await {
-        Ok(o) => o,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::Conflict(
+    let office = offices::insert(tx.conn(), &new, &a.admin_name)
+        .await
+        .on_unique(|| {
+            AppError::Conflict(
                 "同じ名称と電話番号の事業所が既に登録されています。申請を却下してください。".into(),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
+            )
+        })?;
     if !applications::decide(
         tx.conn(),
         id,
@@ -164,15 +161,11 @@ pub async fn approve(app: &Context, actor: &Actor, id: i64) -> AppResult<Office>
         password_hash: None,
         must_change_password: false,
     };
-    let admin = match users::insert(tx.conn(), &new_admin).await {
-        Ok(u) => u,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::Conflict(format!(
-                "ログインID「{login}」が既に使われています。先にその利用者のIDを変更してください。"
-            )))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let admin = users::insert(tx.conn(), &new_admin).await.on_unique(|| {
+        AppError::Conflict(format!(
+            "ログインID「{login}」が既に使われています。先にその利用者のIDを変更してください。"
+        ))
+    })?;
     for (action, target) in [
         ("office_application.approved", ("office_application", id)),
         ("office.created", ("office", office.id)),

@@ -17,12 +17,13 @@ fn key(kind: &str, value: &str) -> String {
     hex::encode(Sha256::digest(format!("{kind}:{value}").as_bytes()))
 }
 
-pub struct Keys {
+/// Where a sign-in attempt is counted: under its login and under its address (hashed).
+pub struct Counters {
     login: String,
     address: String,
 }
 
-impl Keys {
+impl Counters {
     /// The first characters of the login's hash, for a log line: enough to follow one login's
     /// failures, nothing to read a name from.
     pub fn login_hint(&self) -> &str {
@@ -30,8 +31,8 @@ impl Keys {
     }
 }
 
-pub fn keys(login: &str, client: &str) -> Keys {
-    Keys {
+pub fn counters(login: &str, client: &str) -> Counters {
+    Counters {
         login: key("login", &login.trim().to_lowercase()),
         address: key("address", client),
     }
@@ -45,7 +46,7 @@ pub struct Attempt {
 }
 
 /// Counts an attempt, or `None` when sign-in is refused for now (a limit reached).
-pub async fn begin(store: &Store, k: &Keys) -> AppResult<Option<Attempt>> {
+pub async fn begin(store: &Store, k: &Counters) -> AppResult<Option<Attempt>> {
     let (mark, _) = crate::store::auth::new_token();
     let limits = [
         Limit {
@@ -69,7 +70,7 @@ pub async fn begin(store: &Store, k: &Keys) -> AppResult<Option<Attempt>> {
 }
 
 /// The right password: the attempt is not a failure, and the login's failures are forgotten.
-pub async fn succeeded(store: &Store, k: &Keys, a: Attempt) -> AppResult<()> {
+pub async fn succeeded(store: &Store, k: &Counters, a: Attempt) -> AppResult<()> {
     let mut tx = store.begin().await?;
     security::drop_attempt(tx.conn(), &a.mark).await?;
     security::clear(tx.conn(), &k.login).await?;

@@ -147,7 +147,7 @@ async fn forms_printed_under_a_retired_key_still_match() {
     // A new key B; first without A listed.
     app.restart_with(|cfg| {
         cfg.qr_key = Some(consentflow::secret::Secret::new("a-brand-new-key"));
-        cfg.qr_key_id = "B".into();
+        cfg.qr_key_id = consentflow::config::QrKeyId('B');
     })
     .await;
     let fax1 = super::mail::fax_of(&pdf1, "tiffg4", "204x196", None);
@@ -165,7 +165,8 @@ async fn forms_printed_under_a_retired_key_still_match() {
     );
     // With A retired but listed, its forms match.
     app.restart_with(|cfg| {
-        cfg.qr_retired_keys.insert("A".into(), old);
+        cfg.qr_retired_keys
+            .insert(consentflow::config::QrKeyId('A'), old);
     })
     .await;
     let fax2 = super::mail::fax_of(&pdf2, "tiffg4", "204x196", None);
