@@ -172,6 +172,32 @@ mod tests {
         );
     }
 
+    /// One clock: the machine's time is read in `clock.rs` only; everything else asks the
+    /// context's clock (or the `now` of its transaction).
+    #[test]
+    fn only_the_clock_reads_the_machines_time() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut all = Vec::new();
+        files(&src, &mut all);
+        let reads: Vec<String> = all
+            .iter()
+            .filter(|p| !p.ends_with("clock.rs") && !p.ends_with("layers.rs"))
+            .flat_map(|p| {
+                let text = std::fs::read_to_string(p).expect("source is readable");
+                text.lines()
+                    .enumerate()
+                    .filter(|(_, l)| l.contains("Utc::now()") || l.contains("Local::now()"))
+                    .map(|(i, _)| format!("{}:{}", p.display(), i + 1))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(
+            reads.is_empty(),
+            "the time read past the clock:\n{}",
+            reads.join("\n")
+        );
+    }
+
     #[test]
     fn an_upward_import_is_named_by_file_and_line() {
         let text = "use crate::store::Conn;\n\nfn f() { crate::web::local_time(); }\n";

@@ -222,9 +222,9 @@ mod tests {
             target_id: None,
             status: crate::domain::status::MailStatus::Pending,
             attempts: 0,
-            next_attempt_at: chrono::Utc::now(),
+            next_attempt_at: chrono::DateTime::UNIX_EPOCH,
             last_error: None,
-            created_at: chrono::Utc::now(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
             sent_at: None,
             sealed: None,
         }

@@ -83,7 +83,9 @@ mod tests {
     #[test]
     fn overdue_after_the_allowed_days() {
         let d = Deadlines::default();
-        let now = Utc::now();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-02T09:00:00+09:00")
+            .unwrap()
+            .to_utc();
         let days = |n| now - chrono::Duration::days(n);
         assert_eq!(d.overdue_days(State::FormIssued, days(14), now), None);
         assert_eq!(d.overdue_days(State::FormIssued, days(15), now), Some(1));
