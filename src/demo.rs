@@ -1,7 +1,9 @@
 //! A small demo city so a newcomer sees a living system at once: offices of each kind, users of
 //! each role, and enrollments in every state. Loaded by `serve --demo` on a database without it.
 
-use chrono::Duration;
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
 
 use crate::context::Context;
 use crate::domain::enrollment::{Command, CopyChannel, Signer, State};
@@ -60,13 +62,23 @@ const PEOPLE: [(&str, &str); 10] = [
 
 /// Loads the demo city. Returns false if it is there already.
 pub async fn load(app: &Context) -> AppResult<bool> {
-    let store = &app.store;
-    let mut c = store.acquire().await?;
+    let mut c = app.store.acquire().await?;
     if users::by_login(c.conn(), "caremgr").await?.is_some() {
         return Ok(false);
     }
     drop(c);
-    let sys = Actor::System;
+    let office_ids = offices(app).await?;
+    let (home_care, nursing) = (office_ids[3], office_ids[4]);
+    let people = people(app, home_care, nursing).await?;
+    for (i, target) in State::ALL.iter().enumerate() {
+        enrollment_in(app, &people, nursing, i, *target).await?;
+    }
+    pending_work(app, &people["office-admin"], home_care).await?;
+    Ok(true)
+}
+
+/// The demo's offices, in `OFFICES` order.
+async fn offices(app: &Context) -> AppResult<Vec<i64>> {
     let mut office_ids = Vec::new();
     for (kind, name, phone) in OFFICES {
         let input = OfficeInput {
@@ -77,10 +89,22 @@ pub async fn load(app: &Context) -> AppResult<bool> {
             address: "茨城県ひたちなか市石川町20-32".into(),
             admin_email: "office@example.jp".into(),
         };
-        office_ids.push(accounts::create_office(store, &sys, &input).await?.id);
+        office_ids.push(
+            accounts::create_office(&app.store, &Actor::System, &input)
+                .await?
+                .id,
+        );
     }
-    let (home_care, nursing) = (office_ids[3], office_ids[4]);
-    let mut ids = std::collections::HashMap::new();
+    Ok(office_ids)
+}
+
+/// One person per role, by login.
+async fn people(
+    app: &Context,
+    home_care: i64,
+    nursing: i64,
+) -> AppResult<HashMap<&'static str, Actor>> {
+    let mut ids = HashMap::new();
     for (login, role, office, name) in [
         ("city", Role::CityAdmin, None, "市 担当"),
         ("centre", Role::Centre, None, "連携 センター"),
@@ -101,18 +125,66 @@ pub async fn load(app: &Context) -> AppResult<bool> {
             office_id: office,
             password: Some(PASSWORD.into()),
         };
-        let u = accounts::create_user(store, &sys, &input).await?;
-        ids.insert(
-            login,
-            Actor::User {
-                id: u.id,
-                role,
-                office_id: office,
-            },
-        );
+        let u = accounts::create_user(&app.store, &Actor::System, &input).await?;
+        let actor = Actor::User {
+            id: u.id,
+            role,
+            office_id: office,
+        };
+        ids.insert(login, actor);
     }
-    let (cm, centre) = (ids["caremgr"].clone(), ids["centre"].clone());
-    let day = app.clock.today() - Duration::days(3);
+    Ok(ids)
+}
+
+/// The i-th demo person's enrollment, walked by the care manager and the centre to `target`.
+async fn enrollment_in(
+    app: &Context,
+    people: &HashMap<&'static str, Actor>,
+    nursing: i64,
+    i: usize,
+    target: State,
+) -> AppResult<()> {
+    let (cm, centre) = (&people["caremgr"], &people["centre"]);
+    let (name, kana) = PEOPLE[i];
+    let input = EnrollmentInput {
+        subject: SubjectInput {
+            name: name.into(),
+            kana: kana.into(),
+            birth_date: format!("19{}-0{}-1{}", 30 + i, 1 + i % 9, i % 9),
+            sex: if i % 2 == 0 { "female" } else { "male" }.into(),
+            address: format!("茨城県ひたちなか市東石川{}-{}", i + 1, 10 + i),
+            phone: format!("029-270-10{i:02}"),
+            insurance_number: Some(format!("00000012{i:02}")),
+        },
+        team: vec![MemberInput {
+            office_id: nursing,
+            user_id: None,
+            profession: "訪問看護師".into(),
+            name: "港 看護".into(),
+            phone: "029-270-0002".into(),
+        }],
+        obtainer_user_id: None,
+    };
+    let e = enrollments::create(app, cm, &input).await?;
+    for cmd in walk_to(target, app.clock.today() - Duration::days(3)) {
+        let who = match cmd {
+            Command::ReceiveCopy { .. }
+            | Command::Verify
+            | Command::Activate
+            | Command::ReturnCopy { .. } => centre,
+            _ => cm,
+        };
+        if let Command::IssueForm { .. } = cmd {
+            forms::issue_or_fetch(app, who, e.id, false).await?;
+        } else {
+            enrollments::transition(app, who, e.id, cmd).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The steps from a new enrollment to `target`, consent given on `day`.
+fn walk_to(target: State, day: NaiveDate) -> Vec<Command> {
     let walk = [
         Command::IssueForm { version: 0 },
         Command::RecordConsent {
@@ -126,70 +198,39 @@ pub async fn load(app: &Context) -> AppResult<bool> {
         Command::RegisterTeam,
         Command::Activate,
     ];
-    for (i, target) in State::ALL.iter().enumerate() {
-        let (name, kana) = PEOPLE[i];
-        let input = EnrollmentInput {
-            subject: SubjectInput {
-                name: name.into(),
-                kana: kana.into(),
-                birth_date: format!("19{}-0{}-1{}", 30 + i, 1 + i % 9, i % 9),
-                sex: if i % 2 == 0 { "female" } else { "male" }.into(),
-                address: format!("茨城県ひたちなか市東石川{}-{}", i + 1, 10 + i),
-                phone: format!("029-270-10{i:02}"),
-                insurance_number: Some(format!("00000012{i:02}")),
+    let with = |n: usize, last: Command| {
+        let mut s = walk[..n].to_vec();
+        s.push(last);
+        s
+    };
+    match target {
+        State::Draft => vec![],
+        State::FormIssued => walk[..1].to_vec(),
+        State::ConsentSigned => walk[..2].to_vec(),
+        State::CopyReceived => walk[..3].to_vec(),
+        State::Returned => with(
+            3,
+            Command::ReturnCopy {
+                reason: "署名欄が読み取れません".into(),
             },
-            team: vec![MemberInput {
-                office_id: nursing,
-                user_id: None,
-                profession: "訪問看護師".into(),
-                name: "港 看護".into(),
-                phone: "029-270-0002".into(),
-            }],
-            obtainer_user_id: None,
-        };
-        let e = enrollments::create(app, &cm, &input).await?;
-        let steps: Vec<Command> = match target {
-            State::Draft => vec![],
-            State::FormIssued => walk[..1].to_vec(),
-            State::ConsentSigned => walk[..2].to_vec(),
-            State::CopyReceived => walk[..3].to_vec(),
-            State::Returned => {
-                let mut s = walk[..3].to_vec();
-                s.push(Command::ReturnCopy {
-                    reason: "署名欄が読み取れません".into(),
-                });
-                s
-            }
-            State::Verified => walk[..4].to_vec(),
-            State::TeamRegistered => walk[..5].to_vec(),
-            State::Active => walk.to_vec(),
-            State::Withdrawn => {
-                let mut s = walk[..2].to_vec();
-                s.push(Command::Withdraw {
-                    reason: "本人の申し出".into(),
-                });
-                s
-            }
-            State::Closed => vec![Command::Close {
-                reason: "転居".into(),
-            }],
-        };
-        for cmd in steps {
-            let who = match cmd {
-                Command::ReceiveCopy { .. }
-                | Command::Verify
-                | Command::Activate
-                | Command::ReturnCopy { .. } => &centre,
-                _ => &cm,
-            };
-            if let Command::IssueForm { .. } = cmd {
-                forms::issue_or_fetch(app, who, e.id, false).await?;
-            } else {
-                enrollments::transition(app, who, e.id, cmd).await?;
-            }
-        }
+        ),
+        State::Verified => walk[..4].to_vec(),
+        State::TeamRegistered => walk[..5].to_vec(),
+        State::Active => walk.to_vec(),
+        State::Withdrawn => with(
+            2,
+            Command::Withdraw {
+                reason: "本人の申し出".into(),
+            },
+        ),
+        State::Closed => vec![Command::Close {
+            reason: "転居".into(),
+        }],
     }
-    // Something for the city to decide and a training on record (#7, #8).
+}
+
+/// Something for the city to decide and a training on record (#7, #8).
+async fn pending_work(app: &Context, office_admin: &Actor, home_care: i64) -> AppResult<()> {
     let application = crate::service::registration::ApplicationInput {
         kind: "pharmacy".into(),
         name: "ひたちなか駅前薬局".into(),
@@ -206,6 +247,6 @@ pub async fn load(app: &Context) -> AppResult<bool> {
         attendees: "9".into(),
         attachment: None,
     };
-    crate::service::training::record(app, &ids["office-admin"], home_care, &training).await?;
-    Ok(true)
+    crate::service::training::record(app, office_admin, home_care, &training).await?;
+    Ok(())
 }

@@ -12,11 +12,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_imap::{Client, Session};
-use futures::TryStreamExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use super::{failpoint, Arrival, Source};
+use super::{failpoint, mailbox, Arrival, Source};
 use crate::config::intake::{After, ImapConfig};
 use crate::context::Context;
 use crate::store::leases;
@@ -125,8 +124,46 @@ async fn poll_leased(
     let mut out = Polled::default();
     let mailbox = session.select(&cfg.mailbox).await?;
     let validity = i64::from(mailbox.uid_validity.unwrap_or(0));
+    let (mut last, pending) = resume(app, cfg, validity).await?;
+    finish_pending(app, cfg, session, &pending).await?;
+    while let Some(uids) = mailbox::next_uids(session, cfg, last).await? {
+        let t = std::time::Instant::now();
+        let batch = mailbox::fetch(session, cfg, &uids).await?;
+        out.fetched += batch.messages.len();
+        failpoint("imap-after-fetch");
+        let fetch_time = t.elapsed();
+        last = *uids.last().expect("a batch is never empty");
+        let stored = store_batch(app, cfg, validity, last, &batch, &mut out).await?;
+        tracing::debug!(
+            messages = batch.messages.len(),
+            fetch_ms = fetch_time.as_millis() as u64,
+            store_ms = (t.elapsed() - fetch_time).as_millis() as u64,
+            "batch stored"
+        );
+        super::enqueue_all(app, &stored.new_ids).await;
+        failpoint("imap-before-flag");
+        mailbox::after(session, cfg, &stored.flag_now).await?;
+        let mut c = app.store.acquire().await?;
+        leases::imap_done(c.conn(), &stored.done_ids).await?;
+        drop(c);
+        if !lease(app, cfg).await? {
+            tracing::warn!("lost the mailbox lease mid-poll; stopping");
+            break;
+        }
+    }
+    metrics::counter!("imap_fetched_total").increment(out.fetched as u64);
+    Ok(out)
+}
+
+/// Where the last poll stopped (the UID it reached, if the mailbox was not rebuilt since), and
+/// the messages stored but not yet flagged or moved.
+async fn resume(
+    app: &Context,
+    cfg: &ImapConfig,
+    validity: i64,
+) -> anyhow::Result<(i64, Vec<(i64, i64)>)> {
     let mut c = app.store.acquire().await?;
-    let mut last = match leases::imap_position(c.conn(), &cfg.mailbox).await? {
+    let last = match leases::imap_position(c.conn(), &cfg.mailbox).await? {
         Some((v, uid)) if v == validity => uid,
         Some(_) => {
             // The mailbox was rebuilt: UIDs mean nothing now. Fetch everything again; what is
@@ -138,147 +175,104 @@ async fn poll_leased(
         None => 0,
     };
     let pending = leases::imap_pending(c.conn(), &cfg.mailbox, validity).await?;
-    drop(c);
-    if !pending.is_empty() {
-        // Stored, but the process stopped before the flag or move. Only those still in the
-        // mailbox can be flagged (a move may have happened before the crash).
-        let set = pending
-            .iter()
-            .map(|(_, uid)| uid.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        let present = session.uid_search(format!("UID {set}")).await?;
-        let uids: Vec<i64> = pending
-            .iter()
-            .map(|(_, uid)| *uid)
-            .filter(|u| u32::try_from(*u).is_ok_and(|u| present.contains(&u)))
-            .collect();
-        super::mailbox::after(session, cfg, &uids).await?;
-        let ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
-        let mut c = app.store.acquire().await?;
-        leases::imap_done(c.conn(), &ids).await?;
+    Ok((last, pending))
+}
+
+/// Flags or moves what was stored before the process stopped. Only messages still in the
+/// mailbox can be (a move may have happened before the crash).
+async fn finish_pending(
+    app: &Context,
+    cfg: &ImapConfig,
+    session: &mut ImapSession,
+    pending: &[(i64, i64)],
+) -> anyhow::Result<()> {
+    if pending.is_empty() {
+        return Ok(());
     }
-    loop {
-        let mut uids: Vec<i64> = session
-            .uid_search(format!("UID {}:*", last + 1))
-            .await?
-            .into_iter()
-            .map(i64::from)
-            // `n:*` always matches the newest message, even when its UID is below n.
-            .filter(|&u| u > last)
-            .collect();
-        uids.sort_unstable();
-        uids.truncate(cfg.batch.max(1) as usize);
-        let Some(&newest) = uids.last() else { break };
-        let set = uids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let t = std::time::Instant::now();
-        // Sizes first: a message too big to take is not fetched into memory (only its header).
-        let sizes: Vec<(i64, u64)> = session
-            .uid_fetch(&set, "(UID RFC822.SIZE)")
-            .await?
-            .try_filter_map(|f| async move { Ok(f.uid.zip(f.size)) })
-            .map_ok(|(uid, size)| (i64::from(uid), u64::from(size)))
-            .try_collect()
-            .await?;
-        let too_big: Vec<(i64, u64)> = sizes
-            .into_iter()
-            .filter(|(_, size)| *size > cfg.max_message_bytes)
-            .collect();
-        let take: Vec<String> = uids
-            .iter()
-            .filter(|u| !too_big.iter().any(|(b, _)| b == *u))
-            .map(i64::to_string)
-            .collect();
-        let mut fetched: Vec<(i64, Vec<u8>)> = if take.is_empty() {
-            Vec::new()
-        } else {
-            session
-                .uid_fetch(take.join(","), "(UID BODY.PEEK[])")
-                .await?
-                .try_filter_map(|f| async move { Ok(f.uid.zip(f.body().map(<[u8]>::to_vec))) })
-                .map_ok(|(uid, body)| (i64::from(uid), body))
-                .try_collect()
-                .await?
+    let set = pending
+        .iter()
+        .map(|(_, uid)| uid.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let present = session.uid_search(format!("UID {set}")).await?;
+    let uids: Vec<i64> = pending
+        .iter()
+        .map(|(_, uid)| *uid)
+        .filter(|u| u32::try_from(*u).is_ok_and(|u| present.contains(&u)))
+        .collect();
+    mailbox::after(session, cfg, &uids).await?;
+    let ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
+    let mut c = app.store.acquire().await?;
+    leases::imap_done(c.conn(), &ids).await?;
+    Ok(())
+}
+
+/// What storing a batch came to: new messages to read, stored ones to mark done, UIDs to flag.
+struct StoredBatch {
+    new_ids: Vec<i64>,
+    done_ids: Vec<i64>,
+    flag_now: Vec<i64>,
+}
+
+/// Stores a batch in one transaction (one commit, one disk flush, per batch), with the
+/// mailbox position it reached.
+async fn store_batch(
+    app: &Context,
+    cfg: &ImapConfig,
+    validity: i64,
+    newest: i64,
+    batch: &mailbox::Batch,
+    out: &mut Polled,
+) -> anyhow::Result<StoredBatch> {
+    let pending_flag = cfg.after != After::Leave;
+    let mut done = StoredBatch {
+        new_ids: Vec::new(),
+        done_ids: Vec::new(),
+        flag_now: Vec::new(),
+    };
+    let mut tx = app.store.begin().await?;
+    for (uid, raw) in &batch.messages {
+        let arrival = Arrival {
+            source: Source::Imap,
+            raw,
+            file_name: None,
+            uploaded_by: None,
+            imap: Some((&cfg.mailbox, validity, *uid, pending_flag)),
         };
-        fetched.sort_by_key(|(uid, _)| *uid);
-        let oversized = super::mailbox::headers_of(session, &too_big).await?;
-        out.fetched += fetched.len();
-        failpoint("imap-after-fetch");
-        let pending_flag = cfg.after != After::Leave;
-        let mut new_ids = Vec::new();
-        let mut done_ids = Vec::new();
-        let mut flag_now = Vec::new();
-        let fetch_time = t.elapsed();
-        // The batch is stored in one transaction: one commit (one disk flush) per batch.
-        let mut tx = app.store.begin().await?;
-        for (uid, raw) in &fetched {
-            let stored = super::store_in(
-                tx.conn(),
-                &Arrival {
-                    source: Source::Imap,
-                    raw,
-                    file_name: None,
-                    uploaded_by: None,
-                    imap: Some((&cfg.mailbox, validity, *uid, pending_flag)),
-                },
-            )
-            .await?;
-            if stored.duplicate {
-                out.duplicates += 1;
-            } else {
-                out.stored += 1;
-                new_ids.push(stored.id);
-            }
-            done_ids.push(stored.id);
-            flag_now.push(*uid);
+        let stored = super::store_in(tx.conn(), &arrival).await?;
+        if stored.duplicate {
+            out.duplicates += 1;
+        } else {
+            out.stored += 1;
+            done.new_ids.push(stored.id);
         }
-        for (uid, header, size) in &oversized {
-            let why = format!(
-                "メールが大きすぎるため取り込みませんでした（{} MB、上限 {} MB）。メールボックスに未読のまま残しています。",
-                size / (1024 * 1024),
-                cfg.max_message_bytes / (1024 * 1024)
-            );
-            let arrival = Arrival {
-                source: Source::Imap,
-                raw: header,
-                file_name: None,
-                uploaded_by: None,
-                imap: Some((&cfg.mailbox, validity, *uid, false)),
-            };
-            let stored = super::store_in(tx.conn(), &arrival).await?;
-            if !stored.duplicate {
-                let ctx = crate::store::fax::Context::default();
-                crate::store::fax::finish_message(tx.conn(), stored.id, &ctx, Some(&why)).await?;
-                out.stored += 1;
-                tracing::warn!(uid, size, "message too big; left in the mailbox");
-            }
-        }
-        last = newest;
-        leases::set_imap_position(tx.conn(), &cfg.mailbox, validity, last).await?;
-        tx.commit().await?;
-        tracing::debug!(
-            messages = fetched.len(),
-            fetch_ms = fetch_time.as_millis() as u64,
-            store_ms = (t.elapsed() - fetch_time).as_millis() as u64,
-            "batch stored"
+        done.done_ids.push(stored.id);
+        done.flag_now.push(*uid);
+    }
+    for (uid, header, size) in &batch.oversized {
+        let why = format!(
+            "メールが大きすぎるため取り込みませんでした（{} MB、上限 {} MB）。メールボックスに未読のまま残しています。",
+            size / (1024 * 1024),
+            cfg.max_message_bytes / (1024 * 1024)
         );
-        super::enqueue_all(app, &new_ids).await;
-        failpoint("imap-before-flag");
-        super::mailbox::after(session, cfg, &flag_now).await?;
-        let mut c = app.store.acquire().await?;
-        leases::imap_done(c.conn(), &done_ids).await?;
-        drop(c);
-        if !lease(app, cfg).await? {
-            tracing::warn!("lost the mailbox lease mid-poll; stopping");
-            break;
+        let arrival = Arrival {
+            source: Source::Imap,
+            raw: header,
+            file_name: None,
+            uploaded_by: None,
+            imap: Some((&cfg.mailbox, validity, *uid, false)),
+        };
+        let stored = super::store_in(tx.conn(), &arrival).await?;
+        if !stored.duplicate {
+            let ctx = crate::store::fax::Context::default();
+            crate::store::fax::finish_message(tx.conn(), stored.id, &ctx, Some(&why)).await?;
+            out.stored += 1;
+            tracing::warn!(uid, size, "message too big; left in the mailbox");
         }
     }
-    metrics::counter!("imap_fetched_total").increment(out.fetched as u64);
-    Ok(out)
+    leases::set_imap_position(tx.conn(), &cfg.mailbox, validity, newest).await?;
+    tx.commit().await?;
+    Ok(done)
 }
 
 /// Connects, polls once, and logs out (the `fetch` command, and tests).
