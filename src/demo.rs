@@ -151,7 +151,12 @@ async fn enrollment_in(
             name: name.into(),
             kana: kana.into(),
             birth_date: format!("19{}-0{}-1{}", 30 + i, 1 + i % 9, i % 9),
-            sex: if i % 2 == 0 { "female" } else { "male" }.into(),
+            sex: if i.is_multiple_of(2) {
+                "female"
+            } else {
+                "male"
+            }
+            .into(),
             address: format!("茨城県ひたちなか市東石川{}-{}", i + 1, 10 + i),
             phone: format!("029-270-10{i:02}"),
             insurance_number: Some(format!("00000012{i:02}")),

@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::domain::enrollment::State;
 use crate::domain::Actor;
 use crate::service::accounts::{self, OfficeInput, UserInput};
-use crate::store::{users, Db};
+use crate::store::{users, Conn, Db};
 
 /// Rows per INSERT: well under both engines' limits on bound values.
 const BATCH: usize = 1000;
@@ -107,13 +107,41 @@ pub async fn run(app: &Context, plan: Plan) -> anyhow::Result<Report> {
         .expect("demo loaded");
     drop(c);
     let home = cm.office_id.expect("care manager has an office");
-    let sys = Actor::System;
 
-    // Offices of ~500 enrollments each, one obtainer each; the demo care manager's office
-    // gets its share too, so its list is as long as a busy office's.
-    let n_offices = (plan.enrollments / 500).max(4);
-    let mut obtainers = vec![(home, cm.id)];
     let mut report = Report::default();
+    let obtainers = obtainers(app, &plan, (home, cm.id), &mut report).await?;
+
+    let now = app.clock.now();
+    let run = now.timestamp_micros();
+    let mut used = std::collections::HashSet::new();
+    let mut enrollment_ids = Vec::with_capacity(plan.enrollments);
+    for start in (0..plan.enrollments).step_by(BATCH) {
+        let end = (start + BATCH).min(plan.enrollments);
+        let batch = Batch {
+            range: start..end,
+            total: plan.enrollments,
+            run,
+            now,
+        };
+        let rows = enrollments(app, &batch, &obtainers, &mut used).await?;
+        enrollment_ids.extend(rows.into_iter().map(|(id, _)| id));
+    }
+    report.enrollments = enrollment_ids.len();
+    report.pages = fax(app, &plan, &enrollment_ids, run).await?;
+    Ok(report)
+}
+
+/// Offices of ~500 enrollments each, one obtainer each: (office, user) pairs. The demo care
+/// manager's office gets its share too, so its list is as long as a busy office's.
+async fn obtainers(
+    app: &Context,
+    plan: &Plan,
+    demo: (i64, i64),
+    report: &mut Report,
+) -> anyhow::Result<Vec<(i64, i64)>> {
+    let sys = Actor::System;
+    let n_offices = (plan.enrollments / 500).max(4);
+    let mut obtainers = vec![demo];
     for k in 1..n_offices {
         let o = accounts::create_office(
             &app.store,
@@ -144,85 +172,98 @@ pub async fn run(app: &Context, plan: Plan) -> anyhow::Result<Report> {
         obtainers.push((o.id, u.id));
         report.offices += 1;
     }
+    Ok(obtainers)
+}
 
-    let now = app.clock.now();
-    let run = now.timestamp_micros();
-    let mut used = std::collections::HashSet::new();
-    let mut enrollment_ids = Vec::with_capacity(plan.enrollments);
-    for start in (0..plan.enrollments).step_by(BATCH) {
-        let end = (start + BATCH).min(plan.enrollments);
-        let mut tx = app.store.begin().await?;
-        // Subjects, then their enrollments, matched up by the subjects' unique names.
-        let subjects: Vec<(i64, String)> = bulk!(
-            tx.conn(),
-            "INSERT INTO subjects (name, kana, birth_date, sex, address, phone, created_at) ",
-            |qb, c| {
-                qb.push_values(start..end, |mut b, i| {
-                    let (f, fk) = FAMILY[i % FAMILY.len()];
-                    b.push_bind(format!("{f} 試験{i:06}"))
-                        .push_bind(format!("{fk}　シケン"))
-                        .push_bind(chrono::NaiveDate::from_ymd_opt(
-                            1930 + (i % 30) as i32,
-                            1 + (i % 12) as u32,
-                            1 + (i % 28) as u32,
-                        ))
-                        .push_bind(if i % 2 == 0 { "female" } else { "male" })
-                        .push_bind("茨城県ひたちなか市東石川1-1")
-                        .push_bind("029-270-1000")
-                        .push_bind(now);
-                });
-                qb.push(" RETURNING id, name");
-                qb.build_query_as::<(i64, String)>()
-                    .fetch_all(&mut *c)
-                    .await?
-            }
-        );
-        let by_name: std::collections::HashMap<String, i64> =
-            subjects.into_iter().map(|(id, n)| (n, id)).collect();
-        let codes: Vec<String> = (start..end).map(|i| code_of(run, i, &mut used)).collect();
-        let rows: Vec<(i64, String)> = bulk!(tx.conn(),
-            "INSERT INTO enrollments (code, subject_id, obtainer_user_id, obtainer_office_id, state,
-             form_version, revision, created_at, updated_at) ",
-            |qb, c| {
-                qb.push_values(start..end, |mut b, i| {
-                    let (f, _) = FAMILY[i % FAMILY.len()];
-                    let (office, user) = obtainers[i % obtainers.len()];
-                    let state = state_of(i);
-                    // Spread over a year, the newest changes first in id order.
-                    let at = now - Duration::minutes(((plan.enrollments - i) * 525_600 / plan.enrollments.max(1)) as i64);
-                    b.push_bind(codes[i - start].clone())
-                        .push_bind(by_name[&format!("{f} 試験{i:06}")])
-                        .push_bind(user)
-                        .push_bind(office)
-                        .push_bind(state.as_str())
-                        .push_bind((state != State::Draft).then_some(1i64))
-                        .push_bind(1i64)
-                        .push_bind(at)
-                        .push_bind(at);
-                });
-                qb.push(" RETURNING id, state");
-                qb.build_query_as::<(i64, String)>().fetch_all(&mut *c).await?
+/// One batch of seeded enrollments: which, of how many, and when.
+struct Batch {
+    range: std::ops::Range<usize>,
+    total: usize,
+    run: i64,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Subjects, their enrollments (matched up by the subjects' unique names) and a team member
+/// each, in one transaction. Returns the enrollments' (id, state).
+async fn enrollments(
+    app: &Context,
+    batch: &Batch,
+    obtainers: &[(i64, i64)],
+    used: &mut std::collections::HashSet<String>,
+) -> anyhow::Result<Vec<(i64, String)>> {
+    let (start, end, now) = (batch.range.start, batch.range.end, batch.now);
+    let total = batch.total;
+    let mut tx = app.store.begin().await?;
+    // Subjects, then their enrollments, matched up by the subjects' unique names.
+    let subjects: Vec<(i64, String)> = bulk!(
+        tx.conn(),
+        "INSERT INTO subjects (name, kana, birth_date, sex, address, phone, created_at) ",
+        |qb, c| {
+            qb.push_values(start..end, |mut b, i| {
+                let (f, fk) = FAMILY[i % FAMILY.len()];
+                b.push_bind(format!("{f} 試験{i:06}"))
+                    .push_bind(format!("{fk}　シケン"))
+                    .push_bind(chrono::NaiveDate::from_ymd_opt(
+                        1930 + (i % 30) as i32,
+                        1 + (i % 12) as u32,
+                        1 + (i % 28) as u32,
+                    ))
+                    .push_bind(if i % 2 == 0 { "female" } else { "male" })
+                    .push_bind("茨城県ひたちなか市東石川1-1")
+                    .push_bind("029-270-1000")
+                    .push_bind(now);
             });
+            qb.push(" RETURNING id, name");
+            qb.build_query_as::<(i64, String)>()
+                .fetch_all(&mut *c)
+                .await?
+        }
+    );
+    let by_name: std::collections::HashMap<String, i64> =
+        subjects.into_iter().map(|(id, n)| (n, id)).collect();
+    let codes: Vec<String> = (start..end).map(|i| code_of(batch.run, i, used)).collect();
+    let rows: Vec<(i64, String)> =
         bulk!(tx.conn(),
-            "INSERT INTO team_members (enrollment_id, office_id, profession, name, phone, position) ",
-            |qb, c| {
-                qb.push_values(&rows, |mut b, (id, _)| {
-                    let (office, _) = obtainers[(*id as usize * 7) % obtainers.len()];
-                    b.push_bind(*id)
-                        .push_bind(office)
-                        .push_bind("訪問看護師")
-                        .push_bind("試験 看護")
-                        .push_bind("029-270-0002")
-                        .push_bind(0i64);
-                });
-                qb.build().execute(&mut *c).await.map(|_| ())?
+        "INSERT INTO enrollments (code, subject_id, obtainer_user_id, obtainer_office_id, state,
+         form_version, revision, created_at, updated_at) ",
+        |qb, c| {
+            qb.push_values(start..end, |mut b, i| {
+                let (f, _) = FAMILY[i % FAMILY.len()];
+                let (office, user) = obtainers[i % obtainers.len()];
+                let state = state_of(i);
+                // Spread over a year, the newest changes first in id order.
+                let at = now - Duration::minutes(((total - i) * 525_600 / total.max(1)) as i64);
+                b.push_bind(codes[i - start].clone())
+                    .push_bind(by_name[&format!("{f} 試験{i:06}")])
+                    .push_bind(user)
+                    .push_bind(office)
+                    .push_bind(state.as_str())
+                    .push_bind((state != State::Draft).then_some(1i64))
+                    .push_bind(1i64)
+                    .push_bind(at)
+                    .push_bind(at);
             });
-        tx.commit().await?;
-        enrollment_ids.extend(rows.into_iter().map(|(id, _)| id));
-    }
-    report.enrollments = enrollment_ids.len();
-    report.pages = fax(app, &plan, &enrollment_ids, run).await?;
-    Ok(report)
+            qb.push(" RETURNING id, state");
+            qb.build_query_as::<(i64, String)>().fetch_all(&mut *c).await?
+        });
+    bulk!(
+        tx.conn(),
+        "INSERT INTO team_members (enrollment_id, office_id, profession, name, phone, position) ",
+        |qb, c| {
+            qb.push_values(&rows, |mut b, (id, _)| {
+                let (office, _) = obtainers[(*id as usize * 7) % obtainers.len()];
+                b.push_bind(*id)
+                    .push_bind(office)
+                    .push_bind("訪問看護師")
+                    .push_bind("試験 看護")
+                    .push_bind("029-270-0002")
+                    .push_bind(0i64);
+            });
+            qb.build().execute(&mut *c).await.map(|_| ())?
+        }
+    );
+    tx.commit().await?;
+    Ok(rows)
 }
 
 /// FAX messages of three pages each: most matched, some unreadable, invalid or duplicate.
@@ -297,35 +338,60 @@ async fn fax(app: &Context, plan: &Plan, enrollments: &[i64], run: i64) -> anyho
             .flat_map(|(doc, msg)| (1..=3).map(move |n| (*doc, *msg as usize, n)))
             .filter(|(_, msg, n)| index[&(*msg as i64)] * 3 + n <= plan.pages)
             .collect();
-        bulk!(tx.conn(),
-            "INSERT INTO fax_pages (document_id, number, outcome, reason, enrollment_id, copy_round, form_page, form_pages, form_version, is_primary, thumb_sha256, image_sha256, width, height, created_at) ",
-            |qb, c| {
-                qb.push_values(&rows, |mut b, (doc, msg, n)| {
-                    let i = index[&(*msg as i64)];
-                    let k = i * 3 + n;
-                    // One page in ten needed a person; all but the last two days' were
-                    // settled by hand (assigned or set aside), as the centre works daily.
-                    let recent = at(i) > now - Duration::days(2);
-                    let (outcome, reason) = match k % 20 {
-                        0 if recent => ("unreadable", "QRコードが見つかりません"),
-                        1 if recent => ("invalid", "QRコードの署名が一致しません"),
-                        0 => ("matched", "手作業で照合しました"),
-                        1 => ("discarded", "同意書ではないため処理対象外"),
-                        2 => ("duplicate", "同じページを受信済みです"),
-                        _ => ("matched", "自動で照合しました"),
-                    };
-                    let e = matches!(outcome, "matched" | "duplicate")
-                        .then(|| enrollments[i % enrollments.len().max(1)]);
-                    b.push_bind(*doc).push_bind(*n as i64).push_bind(outcome).push_bind(reason)
-                        .push_bind(e).push_bind(e.map(|_| 0i64)).push_bind(e.map(|_| *n as i64 % 2 + 1))
-                        .push_bind(e.map(|_| 2i64)).push_bind(e.map(|_| 1i64)).push_bind(false)
-                        .push_bind(thumb.clone()).push_bind(thumb.clone()).push_bind(1728i64).push_bind(2292i64)
-                        .push_bind(at(i));
-                });
-                qb.build().execute(&mut *c).await.map(|_| ())?
-            });
+        let recent_from = now - Duration::days(2);
+        let page_rows = PageRows {
+            rows: &rows,
+            index: &index,
+            enrollments,
+            thumb: &thumb,
+            at: &at,
+            recent_from,
+        };
+        insert_pages(tx.conn(), &page_rows).await?;
         pages += rows.len();
         tx.commit().await?;
     }
     Ok(pages)
+}
+
+/// The pages of a batch of seeded messages: (document, message row id, page number) each.
+struct PageRows<'a> {
+    rows: &'a [(i64, usize, usize)],
+    /// Message row id → the message's index in the run.
+    index: &'a std::collections::HashMap<i64, usize>,
+    enrollments: &'a [i64],
+    thumb: &'a str,
+    at: &'a dyn Fn(usize) -> chrono::DateTime<chrono::Utc>,
+    recent_from: chrono::DateTime<chrono::Utc>,
+}
+
+/// One page in ten needed a person; all but the last two days' were settled by hand
+/// (assigned or set aside), as the centre works daily.
+async fn insert_pages(c: Conn<'_>, p: &PageRows<'_>) -> anyhow::Result<()> {
+    bulk!(c,
+        "INSERT INTO fax_pages (document_id, number, outcome, reason, enrollment_id, copy_round, form_page, form_pages, form_version, is_primary, thumb_sha256, image_sha256, width, height, created_at) ",
+        |qb, c| {
+            qb.push_values(p.rows, |mut b, (doc, msg, n)| {
+                let i = p.index[&(*msg as i64)];
+                let k = i * 3 + n;
+                let recent = (p.at)(i) > p.recent_from;
+                let (outcome, reason) = match k % 20 {
+                    0 if recent => ("unreadable", "QRコードが見つかりません"),
+                    1 if recent => ("invalid", "QRコードの署名が一致しません"),
+                    0 => ("matched", "手作業で照合しました"),
+                    1 => ("discarded", "同意書ではないため処理対象外"),
+                    2 => ("duplicate", "同じページを受信済みです"),
+                    _ => ("matched", "自動で照合しました"),
+                };
+                let e = matches!(outcome, "matched" | "duplicate")
+                    .then(|| p.enrollments[i % p.enrollments.len().max(1)]);
+                b.push_bind(*doc).push_bind(*n as i64).push_bind(outcome).push_bind(reason)
+                    .push_bind(e).push_bind(e.map(|_| 0i64)).push_bind(e.map(|_| *n as i64 % 2 + 1))
+                    .push_bind(e.map(|_| 2i64)).push_bind(e.map(|_| 1i64)).push_bind(false)
+                    .push_bind(p.thumb).push_bind(p.thumb).push_bind(1728i64).push_bind(2292i64)
+                    .push_bind((p.at)(i));
+            });
+            qb.build().execute(&mut *c).await.map(|_| ())?
+        });
+    Ok(())
 }
