@@ -4,9 +4,9 @@ use super::helpers::{spawn_app, Backend};
 
 async fn exists(name: &str) -> bool {
     use sqlx::Connection;
-    let admin = std::env::var("CONSENTFLOW_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+    let mut c = sqlx::PgConnection::connect(&super::db::pg_admin_url())
+        .await
+        .unwrap();
     sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
         .bind(name)
         .fetch_one(&mut c)

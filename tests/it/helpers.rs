@@ -14,54 +14,9 @@ use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::watch;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// The backend for a test that runs on one: SQLite, or PostgreSQL when
-    /// `CONSENTFLOW_TEST_BACKEND=postgres` (CI runs the suite both ways).
-    pub fn chosen() -> Backend {
-        match std::env::var("CONSENTFLOW_TEST_BACKEND").as_deref() {
-            Ok("postgres") => Backend::Postgres,
-            Ok("sqlite") | Err(_) => Backend::Sqlite,
-            Ok(other) => panic!("CONSENTFLOW_TEST_BACKEND={other}: use sqlite or postgres"),
-        }
-    }
-}
-
-/// A test's PostgreSQL database, dropped when the guard is: after a passing test and after a
-/// failing one alike, so no test leaves its database behind.
-struct PgDatabase(String);
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let name = std::mem::take(&mut self.0);
-        // Drop runs inside the test's runtime, which cannot block on itself: a thread of its own.
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                use sqlx::Connection;
-                let mut c = sqlx::PgConnection::connect(&pg_admin_url()).await.ok()?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut c)
-                .await
-                .ok()
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Some(_))) {
-            eprintln!("NOTICE: could not drop a test database");
-        }
-    }
-}
+pub use super::db::Backend;
+use super::db::{fresh_pg_database, PgDatabase};
+pub use super::rows::{outbox_rows, sent_outbox_rows, sql, sql_at, sql_count};
 
 pub struct TestApp {
     pub base: String,
@@ -78,46 +33,6 @@ pub struct TestApp {
 }
 
 pub const PASSWORD: &str = "correct-horse-battery";
-
-fn pg_admin_url() -> String {
-    std::env::var("CONSENTFLOW_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A fresh PostgreSQL database, or None (with a notice) when no server answers and the run does
-/// not require one. With `CONSENTFLOW_REQUIRE_POSTGRES=1` (CI) a missing server fails the test.
-async fn fresh_pg_database() -> Option<(String, String)> {
-    use sqlx::Connection;
-    let admin = pg_admin_url();
-    let required = std::env::var("CONSENTFLOW_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    let mut conn = match sqlx::PgConnection::connect(&admin).await {
-        Ok(c) => c,
-        Err(e) if !required => {
-            eprintln!("NOTICE: PostgreSQL not reachable at {admin} ({e}); skipping the PostgreSQL half of this test");
-            return None;
-        }
-        Err(e) => {
-            panic!("CONSENTFLOW_REQUIRE_POSTGRES=1 but PostgreSQL is not reachable at {admin}: {e}")
-        }
-    };
-    let name = format!("cf_test_{}", uuid_like());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .expect("create test database");
-    let base = admin
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_string())
-        .unwrap_or(admin);
-    Some((format!("{base}/{name}"), name))
-}
-
-fn uuid_like() -> String {
-    use rand::RngCore;
-    let mut b = [0u8; 8];
-    rand::rng().fill_bytes(&mut b);
-    hex::encode(b)
-}
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
@@ -377,26 +292,6 @@ pub async fn login(app: &TestApp, login: &str, password: &str) -> (u16, String, 
     .await
 }
 
-/// Runs SQL straight on the test's database, to set up a situation (time passing, a refusing
-/// address) the application would take too long to reach.
-pub async fn sql(a: &TestApp, q: &str) {
-    let mut c = a.store.acquire().await.unwrap();
-    match c.conn().db {
-        consentflow::store::Db::Sqlite(c) => {
-            sqlx::query(sqlx::AssertSqlSafe(q))
-                .execute(&mut *c)
-                .await
-                .unwrap();
-        }
-        consentflow::store::Db::Postgres(c) => {
-            sqlx::query(sqlx::AssertSqlSafe(q))
-                .execute(&mut *c)
-                .await
-                .unwrap();
-        }
-    }
-}
-
 /// Another node of the same application: its own port and data directory, the same database.
 pub struct Node {
     pub state: AppState,
@@ -421,65 +316,4 @@ impl Node {
         let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
         self.state.store.close().await;
     }
-}
-
-/// Runs SQL with one time bound as `$1` (a moment in a simulation).
-pub async fn sql_at(a: &TestApp, q: &str, at: chrono::DateTime<chrono::Utc>) {
-    let mut c = a.store.acquire().await.unwrap();
-    match c.conn().db {
-        consentflow::store::Db::Sqlite(c) => {
-            sqlx::query(sqlx::AssertSqlSafe(q))
-                .bind(at)
-                .execute(&mut *c)
-                .await
-                .unwrap();
-        }
-        consentflow::store::Db::Postgres(c) => {
-            sqlx::query(sqlx::AssertSqlSafe(q))
-                .bind(at)
-                .execute(&mut *c)
-                .await
-                .unwrap();
-        }
-    }
-}
-
-/// A `SELECT COUNT(*) …` on the test's database, to check what the application reports.
-pub async fn sql_count(a: &TestApp, q: &str) -> i64 {
-    let mut c = a.store.acquire().await.unwrap();
-    match c.conn().db {
-        consentflow::store::Db::Sqlite(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
-            .fetch_one(&mut *c)
-            .await
-            .unwrap(),
-        consentflow::store::Db::Postgres(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
-            .fetch_one(&mut *c)
-            .await
-            .unwrap(),
-    }
-}
-
-/// The outbox's e-mails once every one is marked sent. The SMTP server has a message before
-/// the dispatcher records it as sent, so reading the rows as soon as a message arrives races.
-pub async fn sent_outbox_rows(a: &TestApp) -> Vec<Value> {
-    let sent = eventually(30, || async {
-        let rows = outbox_rows(a).await;
-        rows.iter().all(|r| r["status"] == "sent").then_some(rows)
-    })
-    .await;
-    match sent {
-        Some(rows) => rows,
-        None => panic!("every outbox e-mail sent: {:#?}", outbox_rows(a).await),
-    }
-}
-
-/// The outbox's e-mails, newest first, as the API would show them.
-pub async fn outbox_rows(a: &TestApp) -> Vec<Value> {
-    let mut c = a.store.acquire().await.unwrap();
-    consentflow::store::outbox::list(c.conn(), None, None, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| serde_json::to_value(r).unwrap())
-        .collect()
 }

@@ -7,8 +7,10 @@ use serde_json::{json, Value};
 use consentflow::domain::Role;
 
 use super::helpers::{spawn_app, Backend, TestApp};
-
-const INITIAL: &str = "initial-pass-2026";
+use super::story_cast::{
+    an_office_admin_creates_staff_of_their_own_office, the_city_registers_offices,
+    the_city_registers_people,
+};
 
 #[tokio::test]
 async fn story_on_sqlite() {
@@ -28,166 +30,65 @@ async fn story_on_postgres() {
     story(app).await;
 }
 
-fn office(kind: &str, name: &str, phone: &str) -> Value {
-    json!({ "kind": kind, "name": name, "phone": phone, "fax": phone,
-            "address": "茨城県ひたちなか市石川町20-32", "admin_email": "office@example.jp" })
-}
-
 fn subject(kana: &str) -> Value {
     json!({ "name": "山田 花子", "kana": kana, "birth_date": "1940-04-01", "sex": "female",
             "address": "茨城県ひたちなか市東石川1-1", "phone": "029-270-1000",
             "insurance_number": "0123456789" })
 }
 
+/// Who acts in the story: a token per person, and the offices.
+struct Cast<'a> {
+    a: &'a TestApp,
+    city: String,
+    cm: String,
+    centre: String,
+    nurse: String,
+    pharma: String,
+    nursing: i64,
+}
+
+impl Cast<'_> {
+    /// A step of the enrollment at `path`, taken as `token`.
+    async fn step(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let tr = format!("{path}/transitions");
+        self.a.api(Method::POST, &tr, token, Some(body)).await
+    }
+}
+
 async fn story(app: TestApp) {
     let a = &app;
     a.user("city", Role::CityAdmin, None).await;
     let city = a.token("city").await;
-
-    // The city registers offices and people.
-    let (s, care) = a
-        .api(
-            Method::POST,
-            "/api/v1/offices",
-            &city,
-            Some(office(
-                "home_care_support",
-                "柴田介護保険事務所",
-                "029-265-8332",
-            )),
-        )
-        .await;
-    assert_eq!(s, 201, "{care}");
-    let (s, nursing) = a
-        .api(
-            Method::POST,
-            "/api/v1/offices",
-            &city,
-            Some(office("visiting_nursing", "みなと訪問看護", "029-270-0002")),
-        )
-        .await;
-    assert_eq!(s, 201);
-    let (s, other) = a
-        .api(
-            Method::POST,
-            "/api/v1/offices",
-            &city,
-            Some(office("pharmacy", "コヤマ薬局", "029-219-7882")),
-        )
-        .await;
-    assert_eq!(s, 201);
-    let (s, dup) = a
-        .api(
-            Method::POST,
-            "/api/v1/offices",
-            &city,
-            Some(office("pharmacy", "コヤマ薬局", "029-219-7882")),
-        )
-        .await;
-    assert_eq!(
-        (s, dup["error"]["code"].as_str()),
-        (409, Some("conflict")),
-        "duplicate office: {dup}"
-    );
-    let (care, nursing, other) = (
-        care["id"].as_i64().unwrap(),
-        nursing["id"].as_i64().unwrap(),
-        other["id"].as_i64().unwrap(),
-    );
-
-    let mk = |login: &str, role: &str, office: Option<i64>| {
-        json!({ "login": login, "name": format!("{login} さん"), "role": role, "office_id": office,
-                "password": INITIAL })
+    let offices = the_city_registers_offices(a, &city).await;
+    the_city_registers_people(a, &city, offices).await;
+    let (care, nursing, other) = offices;
+    an_office_admin_creates_staff_of_their_own_office(a, &city, care, other).await;
+    let c = Cast {
+        a,
+        city,
+        cm: a.token("caremgr").await,
+        centre: a.token("centre").await,
+        nurse: a.token("nurse").await,
+        pharma: a.token("pharma").await,
+        nursing,
     };
-    // A password chosen by someone else is replaced before the first token.
-    let first_token = |login: &'static str| async move {
-        let ask = |body: serde_json::Value| {
-            reqwest::Client::new()
-                .post(a.url("/api/v1/auth/token"))
-                .json(&body)
-                .send()
-        };
-        let r = ask(json!({ "login": login, "password": INITIAL }))
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 403, "{login}");
-        let v: serde_json::Value = r.json().await.unwrap();
-        assert_eq!(v["error"]["code"], "password_change_required");
-        let r = ask(json!({ "login": login, "password": INITIAL,
-                            "new_password": super::helpers::PASSWORD }))
-        .await
-        .unwrap();
-        assert_eq!(r.status(), 201, "{login}");
-    };
-    for (login, role, o) in [
-        ("admin-care", "office_admin", Some(care)),
-        ("centre", "centre", None),
-        ("nurse", "staff", Some(nursing)),
-        ("pharma", "staff", Some(other)),
-    ] {
-        let (s, u) = a
-            .api(
-                Method::POST,
-                "/api/v1/users",
-                &city,
-                Some(mk(login, role, o)),
-            )
-            .await;
-        assert_eq!(s, 201, "{login}: {u}");
-        assert!(
-            u.get("password_hash").is_none(),
-            "hash never leaves the server"
-        );
-    }
-    for login in ["admin-care", "centre", "nurse", "pharma"] {
-        first_token(login).await;
-    }
-    // An office administrator creates staff of their own office, and only of it.
-    let admin_care = a.token("admin-care").await;
-    let (s, _) = a
-        .api(
-            Method::POST,
-            "/api/v1/users",
-            &admin_care,
-            Some(mk("caremgr", "staff", Some(care))),
-        )
-        .await;
-    assert_eq!(s, 201);
-    first_token("caremgr").await;
-    let (s, e) = a
-        .api(
-            Method::POST,
-            "/api/v1/users",
-            &admin_care,
-            Some(mk("intruder", "staff", Some(other))),
-        )
-        .await;
-    assert_eq!((s, e["error"]["code"].as_str()), (403, Some("forbidden")));
-    let (s, e) = a
-        .api(
-            Method::POST,
-            "/api/v1/users",
-            &city,
-            Some(mk("caremgr", "staff", Some(care))),
-        )
-        .await;
-    assert_eq!(
-        (s, e["error"]["field"].as_str()),
-        (422, Some("login")),
-        "duplicate login: {e}"
-    );
+    bad_input_is_refused_and_nothing_is_written(&c).await;
+    let path = the_care_manager_creates_the_enrollment(&c).await;
+    the_team_the_centre_and_the_city_see_it(&c, &path).await;
+    wrong_party_state_or_details_are_refused(&c, &path).await;
+    the_form_is_issued_and_walked_to_active(&c, &path).await;
+    the_history_says_who_did_what_in_order(&c, &path).await;
+    filters_and_the_end_of_the_road(&c, &path).await;
+    app.finish().await;
+}
 
-    let (cm, centre, nurse, pharma) = (
-        a.token("caremgr").await,
-        a.token("centre").await,
-        a.token("nurse").await,
-        a.token("pharma").await,
-    );
-
-    // Bad input is refused with a field and a Japanese message, and nothing is written.
+/// Bad input is refused with a field and a Japanese message, and nothing is written.
+async fn bad_input_is_refused_and_nothing_is_written(c: &Cast<'_>) {
+    let a = c.a;
+    let cm = &c.cm;
     let bad = json!({ "subject": subject("山田"), "team": [] });
     let (s, e) = a
-        .api(Method::POST, "/api/v1/enrollments", &cm, Some(bad))
+        .api(Method::POST, "/api/v1/enrollments", cm, Some(bad))
         .await;
     assert_eq!(
         (s, e["error"]["code"].as_str(), e["error"]["field"].as_str()),
@@ -199,7 +100,7 @@ async fn story(app: TestApp) {
         .api(
             Method::POST,
             "/api/v1/enrollments",
-            &cm,
+            cm,
             Some(json!({ "subject": 5 })),
         )
         .await;
@@ -208,7 +109,7 @@ async fn story(app: TestApp) {
         (422, Some("invalid_input")),
         "{e}"
     );
-    let (_, list) = a.api(Method::GET, "/api/v1/enrollments", &cm, None).await;
+    let (_, list) = a.api(Method::GET, "/api/v1/enrollments", cm, None).await;
     assert_eq!(
         list.as_array().unwrap().len(),
         0,
@@ -218,14 +119,19 @@ async fn story(app: TestApp) {
         .api(Method::GET, "/api/v1/enrollments", "not-a-token", None)
         .await;
     assert_eq!(s, 401);
+}
 
-    // The care manager creates the enrollment (hiragana kana is converted).
+/// The care manager creates the enrollment (hiragana kana is converted); its API path.
+async fn the_care_manager_creates_the_enrollment(c: &Cast<'_>) -> String {
+    let a = c.a;
+    let cm = &c.cm;
+    let nursing = c.nursing;
     let team = json!([{ "office_id": nursing, "profession": "訪問看護師", "name": "港 看護", "phone": "029-270-0002" }]);
     let (s, en) = a
         .api(
             Method::POST,
             "/api/v1/enrollments",
-            &cm,
+            cm,
             Some(json!({ "subject": subject("やまだ はなこ"), "team": team })),
         )
         .await;
@@ -237,56 +143,73 @@ async fn story(app: TestApp) {
         "code carries a valid check character"
     );
     let path = format!("/api/v1/enrollments/{code}");
-    let tr = format!("{path}/transitions");
+    path
+}
 
-    // Who sees it: the obtainer's office, the team's office, the centre; not another office.
+/// Who sees it: the obtainer's office, the team's office, the centre and the city; not
+/// another office.
+async fn the_team_the_centre_and_the_city_see_it(c: &Cast<'_>, path: &str) {
+    let a = c.a;
+    let city = &c.city;
+    let cm = &c.cm;
+    let centre = &c.centre;
+    let nurse = &c.nurse;
+    let pharma = &c.pharma;
     for t in [&cm, &nurse, &centre, &city] {
-        let (s, v) = a.api(Method::GET, &path, t, None).await;
+        let (s, v) = a.api(Method::GET, path, t, None).await;
         assert_eq!(s, 200);
         assert_eq!(v["subject"]["kana"], "ヤマダ　ハナコ");
     }
-    let (s, _) = a.api(Method::GET, &path, &pharma, None).await;
+    let (s, _) = a.api(Method::GET, path, pharma, None).await;
     assert_eq!(s, 404, "another office learns nothing");
-    let (_, l) = a
-        .api(Method::GET, "/api/v1/enrollments", &nurse, None)
-        .await;
+    let (_, l) = a.api(Method::GET, "/api/v1/enrollments", nurse, None).await;
     assert_eq!(l.as_array().unwrap().len(), 1);
     let (_, l) = a
-        .api(Method::GET, "/api/v1/enrollments", &pharma, None)
+        .api(Method::GET, "/api/v1/enrollments", pharma, None)
         .await;
     assert_eq!(l.as_array().unwrap().len(), 0);
+}
 
-    // Refusals: wrong party, wrong state, bad details.
-    let step = |t: &str, body: Value| {
-        let (tr, t, a) = (tr.clone(), t.to_string(), a);
-        async move { a.api(Method::POST, &tr, &t, Some(body)).await }
-    };
-    let (s, e) = step(&nurse, json!({ "action": "issue_form" })).await;
+/// Refusals: wrong party, wrong state, bad details.
+async fn wrong_party_state_or_details_are_refused(c: &Cast<'_>, path: &str) {
+    let cm = &c.cm;
+    let nurse = &c.nurse;
+    let (s, e) = c.step(path, nurse, json!({ "action": "issue_form" })).await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
         (403, Some("forbidden")),
         "team member is not the obtainer"
     );
-    let (s, e) = step(&cm, json!({ "action": "record_consent", "date": "2026-01-01", "signer": { "kind": "subject" } })).await;
+    let (s, e) = c.step(path, cm, json!({ "action": "record_consent", "date": "2026-01-01", "signer": { "kind": "subject" } })).await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
         (409, Some("invalid_state")),
         "no consent before the form"
     );
-    let (s, e) = step(&cm, json!({ "action": "fly" })).await;
+    let (s, e) = c.step(path, cm, json!({ "action": "fly" })).await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
         (422, Some("invalid_input"))
     );
+}
 
-    // Issue the form: rendered and stored with the transition.
-    let (s, e) = step(&cm, json!({ "action": "issue_form", "version": 7 })).await;
+/// Issue the form (rendered and stored with the transition), then every step to active.
+async fn the_form_is_issued_and_walked_to_active(c: &Cast<'_>, path: &str) {
+    let a = c.a;
+    let cm = &c.cm;
+    let centre = &c.centre;
+    let pharma = &c.pharma;
+    let (s, e) = c
+        .step(path, cm, json!({ "action": "issue_form", "version": 7 }))
+        .await;
     assert_eq!(
         (s, e["error"]["field"].as_str()),
         (422, Some("version")),
         "no such version"
     );
-    let (s, r) = step(&cm, json!({ "action": "issue_form", "version": 1 })).await;
+    let (s, r) = c
+        .step(path, cm, json!({ "action": "issue_form", "version": 1 }))
+        .await;
     assert_eq!(
         (s, r["state"].as_str(), r["form_version"].as_i64()),
         (200, Some("form_issued"), Some(1)),
@@ -294,7 +217,7 @@ async fn story(app: TestApp) {
     );
     let pdf = reqwest::Client::new()
         .get(a.url(&format!("{path}/consent-form.pdf")))
-        .bearer_auth(&cm)
+        .bearer_auth(cm)
         .send()
         .await
         .unwrap();
@@ -304,48 +227,52 @@ async fn story(app: TestApp) {
         .api(
             Method::GET,
             &format!("{path}/consent-form.pdf"),
-            &pharma,
+            pharma,
             None,
         )
         .await;
     assert_eq!(s, 404);
 
-    let (s, e) = step(&cm, json!({ "action": "record_consent", "date": "2999-01-01", "signer": { "kind": "subject" } })).await;
+    let (s, e) = c.step(path, cm, json!({ "action": "record_consent", "date": "2999-01-01", "signer": { "kind": "subject" } })).await;
     assert_eq!((s, e["error"]["field"].as_str()), (422, Some("date")));
     let walk: [(&str, Value, &str); 7] = [
         (
-            &cm,
+            cm,
             json!({ "action": "record_consent", "date": "2026-11-20", "signer": { "kind": "proxy", "relationship": "長女" } }),
             "consent_signed",
         ),
         (
-            &centre,
+            centre,
             json!({ "action": "receive_copy", "channel": "fax" }),
             "copy_received",
         ),
         (
-            &centre,
+            centre,
             json!({ "action": "return_copy", "reason": "署名欄が読み取れません" }),
             "returned",
         ),
         (
-            &centre,
+            centre,
             json!({ "action": "receive_copy", "channel": "in_person" }),
             "copy_received",
         ),
-        (&centre, json!({ "action": "verify" }), "verified"),
-        (&cm, json!({ "action": "register_team" }), "team_registered"),
-        (&centre, json!({ "action": "activate" }), "active"),
+        (centre, json!({ "action": "verify" }), "verified"),
+        (cm, json!({ "action": "register_team" }), "team_registered"),
+        (centre, json!({ "action": "activate" }), "active"),
     ];
     for (t, body, want) in walk {
-        let (s, r) = step(t, body.clone()).await;
+        let (s, r) = c.step(path, t, body.clone()).await;
         assert_eq!((s, r["state"].as_str()), (200, Some(want)), "{body}: {r}");
     }
-    let (s, _) = step(&centre, json!({ "action": "verify" })).await;
+    let (s, _) = c.step(path, centre, json!({ "action": "verify" })).await;
     assert_eq!(s, 409);
+}
 
-    // The history, in order, with who did what.
-    let (_, v) = a.api(Method::GET, &path, &city, None).await;
+/// The history, in order, with who did what.
+async fn the_history_says_who_did_what_in_order(c: &Cast<'_>, path: &str) {
+    let a = c.a;
+    let city = &c.city;
+    let (_, v) = a.api(Method::GET, path, city, None).await;
     assert_eq!(v["enrollment"]["signer"], "proxy");
     assert_eq!(v["enrollment"]["proxy_relationship"], "長女");
     assert_eq!(v["enrollment"]["consent_date"], "2026-11-20");
@@ -379,36 +306,41 @@ async fn story(app: TestApp) {
         .as_str()
         .unwrap()
         .contains("署名欄"));
+}
 
-    // Filtering, then the end of the road.
+/// Filtering, then the end of the road: withdrawn is final, and the city only looks.
+async fn filters_and_the_end_of_the_road(c: &Cast<'_>, path: &str) {
+    let a = c.a;
+    let city = &c.city;
+    let cm = &c.cm;
+    let centre = &c.centre;
     let (_, l) = a
         .api(
             Method::GET,
             "/api/v1/enrollments?state=active",
-            &centre,
+            centre,
             None,
         )
         .await;
     assert_eq!(l.as_array().unwrap().len(), 1);
     let (s, _) = a
-        .api(
-            Method::GET,
-            "/api/v1/enrollments?state=bogus",
-            &centre,
-            None,
-        )
+        .api(Method::GET, "/api/v1/enrollments?state=bogus", centre, None)
         .await;
     assert_eq!(s, 422);
-    let (s, r) = step(
-        &cm,
-        json!({ "action": "withdraw", "reason": "本人の申し出" }),
-    )
-    .await;
+    let (s, r) = c
+        .step(
+            path,
+            cm,
+            json!({ "action": "withdraw", "reason": "本人の申し出" }),
+        )
+        .await;
     assert_eq!((s, r["state"].as_str()), (200, Some("withdrawn")));
-    let (s, _) = step(&city, json!({ "action": "close", "reason": "x" })).await;
+    let (s, _) = c
+        .step(path, city, json!({ "action": "close", "reason": "x" }))
+        .await;
     assert_eq!(s, 403, "the city looks, it does not act on enrollments");
-    let (s, _) = step(&centre, json!({ "action": "close", "reason": "x" })).await;
+    let (s, _) = c
+        .step(path, centre, json!({ "action": "close", "reason": "x" }))
+        .await;
     assert_eq!(s, 409, "withdrawn is final");
-
-    app.finish().await;
 }
