@@ -5,20 +5,16 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Months, NaiveDate, TimeZone, Utc};
-use reqwest::Method;
-use serde_json::{json, Value};
+use chrono::{Duration, Months, NaiveDate, Utc};
+use serde_json::json;
 
 use consentflow::clock::ManualClock;
 use consentflow::domain::{Actor, Role};
 use consentflow::schedule::{self, Run};
-use consentflow::service::training::{self, TrainingInput};
 
-use super::forms::{city, City};
-use super::helpers::{
-    csrf_of, spawn_app_clocked, sql, sql_at, sql_count, Backend, TestApp, PASSWORD,
-};
-use super::intake::{all_read, blank_page, printed, upload};
+use super::forms::city;
+use super::helpers::{csrf_of, spawn_app_clocked, sql, sql_at, sql_count, Backend, PASSWORD};
+use super::intake::{all_read, blank_page, upload};
 use super::mail::gateway_mail;
 use super::pc::Pc;
 
@@ -34,72 +30,7 @@ const REMINDERS: &[&str] = &[
     "copy_incomplete",
 ];
 
-/// 09:00 in Japan on `d`.
-fn morning(d: NaiveDate) -> DateTime<Utc> {
-    chrono_tz::Asia::Tokyo
-        .from_local_datetime(&d.and_hms_opt(9, 0, 0).unwrap())
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-struct Sim<'a> {
-    a: &'a TestApp,
-    c: City,
-    clock: ManualClock,
-    today: NaiveDate,
-    city_actor: Actor,
-}
-
-impl Sim<'_> {
-    /// An enrollment step through the API, as happening this morning.
-    async fn step(&self, token: &str, id: i64, body: Value) {
-        let path = format!("/api/v1/enrollments/{}/transitions", self.a.code(id).await);
-        let (s, v) = self
-            .a
-            .api(Method::POST, &path, token, Some(body.clone()))
-            .await;
-        let path = format!("{path} {body}");
-        assert_eq!(s, 200, "{} {body_text}: {v}", self.today, body_text = path);
-        self.entered(id).await;
-    }
-
-    /// The change is dated by the application's clock (this morning), not by the machine's.
-    async fn entered(&self, id: i64) {
-        let mut c = self.a.store.acquire().await.unwrap();
-        let e = consentflow::store::enrollments::get(c.conn(), id)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(e.updated_at, morning(self.today), "enrollment {id}");
-    }
-
-    /// A printed form for `token`'s office (care manager or nurse), issued this morning.
-    async fn issued(&self, nurse: bool) -> i64 {
-        let mut c = self.c.clone();
-        if nurse {
-            c.cm = self.c.nurse.clone();
-        }
-        let (id, _) = printed(self.a, &c, "山田 花子", 1).await;
-        self.entered(id).await;
-        id
-    }
-
-    async fn trained(&self, office: i64) {
-        let input = TrainingInput {
-            held_on: self.today.to_string(),
-            topic: "個人情報の取扱い".into(),
-            attendees: "8".into(),
-            attachment: None,
-        };
-        training::record(&self.a.state, &self.city_actor, office, &input)
-            .await
-            .unwrap();
-    }
-}
-
-fn rx(channel: &str) -> Value {
-    json!({ "action": "receive_copy", "channel": channel })
-}
+use super::sim::{morning, rx, Sim};
 
 #[tokio::test]
 async fn a_simulated_year_of_reminders() {
