@@ -2,6 +2,7 @@
 //! that reaches storage is already valid.
 
 pub mod csv;
+pub mod date;
 pub mod deadline;
 pub mod enrollment;
 pub mod office;

@@ -92,46 +92,13 @@ impl Sex {
     }
 }
 
-/// A date in the Japanese calendar: 昭和15年4月1日, 昭和15/4/1, S15.4.1, 平成元年… (明治 to 令和).
-/// The date must fall within the era.
-pub fn parse_wareki(input: &str) -> Option<NaiveDate> {
-    const ERAS: [(&str, char, (i32, u32, u32)); 5] = [
-        ("明治", 'm', (1868, 1, 25)),
-        ("大正", 't', (1912, 7, 30)),
-        ("昭和", 's', (1926, 12, 25)),
-        ("平成", 'h', (1989, 1, 8)),
-        ("令和", 'r', (2019, 5, 1)),
-    ];
-    let s = input.trim().to_lowercase();
-    let (i, rest) = ERAS.iter().enumerate().find_map(|(i, (name, letter, _))| {
-        s.strip_prefix(name)
-            .or_else(|| s.strip_prefix(*letter))
-            .map(|rest| (i, rest.replace('元', "1")))
-    })?;
-    let n: Vec<u32> = rest
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|p| !p.is_empty())
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let [year, month, day] = n[..] else {
-        return None;
-    };
-    let (y0, m0, d0) = ERAS[i].2;
-    let date = NaiveDate::from_ymd_opt(y0 + year as i32 - 1, month, day)?;
-    let starts = NaiveDate::from_ymd_opt(y0, m0, d0)?;
-    let ends = ERAS
-        .get(i + 1)
-        .and_then(|(_, _, (y, m, d))| NaiveDate::from_ymd_opt(*y, *m, *d));
-    (year >= 1 && date >= starts && ends.is_none_or(|e| date < e)).then_some(date)
-}
-
 /// A date as people type it: 2026-11-26, 2026/11/26, or 和暦 (令和8年11月26日, R8.11.26).
 pub fn parse_date(field: &'static str, input: &str, label: &str) -> Result<NaiveDate, FieldError> {
     let s = ascii_digits(input);
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s.trim(), "%Y/%m/%d"))
         .ok()
-        .or_else(|| parse_wareki(&s))
+        .or_else(|| super::date::parse_wareki(&s))
         .ok_or_else(|| {
             FieldError::new(
                 field,
@@ -150,7 +117,7 @@ pub fn parse_birth_date(
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s.trim(), "%Y/%m/%d"))
         .ok()
-        .or_else(|| parse_wareki(&s))
+        .or_else(|| super::date::parse_wareki(&s))
         .ok_or_else(|| {
             FieldError::new(
                 field,
@@ -314,7 +281,11 @@ mod tests {
             ("昭和15年", None),
             ("X15.4.1", None),
         ] {
-            assert_eq!(parse_wareki(&ascii_digits(input)), want, "{input}");
+            assert_eq!(
+                crate::domain::date::parse_wareki(&ascii_digits(input)),
+                want,
+                "{input}"
+            );
         }
         assert_eq!(
             parse_birth_date("b", "昭和15年4月1日", today).ok(),

@@ -15,10 +15,6 @@ use crate::store::offices::Office;
 use crate::store::trainings::OfficeTraining;
 use crate::store::{users, Conn};
 
-fn ja_date(d: NaiveDate) -> String {
-    d.format("%Y年%-m月%-d日").to_string()
-}
-
 /// A training reminder of `step` for the cycle due on `due`: the office's administrator, or
 /// for `Step::City` the city.
 pub async fn training(
@@ -31,7 +27,7 @@ pub async fn training(
     let vars = |extra: Vec<(&'static str, String)>| {
         let mut v = vec![
             ("office", o.name.clone()),
-            ("due", ja_date(due)),
+            ("due", crate::domain::date::western_ja(due)),
             (
                 "link",
                 url(app, &format!("/offices/{}/trainings", o.office_id)),

@@ -72,7 +72,7 @@ async fn show(
         can_record: office_admin::manages(&user.actor(), id).is_ok(),
         office,
         trainings: list,
-        due: due.format("%Y年%-m月%-d日").to_string(),
+        due: crate::domain::date::western_ja(due),
         f,
         error: msg.1,
         notice: msg.0,
