@@ -14,13 +14,8 @@ use tokio::sync::watch;
 
 use apalis::prelude::*;
 
-use consentflow_workers::pdf;
-
 use crate::context::Context;
-use crate::domain::Actor;
 use crate::queue::{PrintBatchJob, ProcessMessageJob, Queue, RunScheduleJob, SendMailJob};
-use crate::service::forms;
-use crate::store::{blobs, forms as form_rows, users};
 use supervise::{endless, supervise, WorkerHealth};
 
 /// Sends one e-mail. Failures are recorded on the outbox row and retried by the dispatcher,
@@ -53,65 +48,12 @@ pub async fn process_message(
     }
 }
 
-/// Prints each enrollment as the user who asked (so the same rules apply as for one form),
-/// records progress, and stores the joined PDF. One enrollment that cannot be printed is listed
-/// with its reason; the rest still print.
+/// Prints a batch (see `service::batches::print`).
 #[tracing::instrument(skip(app), fields(batch_id = job.batch_id))]
 pub async fn print_batch(job: PrintBatchJob, app: Data<Context>) -> Result<(), BoxDynError> {
-    let mut c = app.store.acquire().await?;
-    let batch = form_rows::batch(c.conn(), job.batch_id)
-        .await?
-        .ok_or("batch not found")?;
-    if batch.status.finished() {
-        return Ok(()); // a retry after the work was finished
-    }
-    let user = users::get(c.conn(), batch.requested_by)
-        .await?
-        .ok_or("user not found")?;
-    drop(c);
-    let actor = Actor::User {
-        id: user.id,
-        role: user.role(),
-        office_id: user.office_id,
-    };
-    let ids: Vec<i64> = serde_json::from_str(&batch.enrollment_ids)?;
-    let mut pdfs = Vec::new();
-    let mut problems = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
-        match forms::issue_or_fetch(&app, &actor, *id, batch.blank).await {
-            Ok((_, pdf)) => pdfs.push(pdf),
-            Err(e) => {
-                let mut c = app.store.acquire().await?;
-                let code = crate::store::enrollments::get(c.conn(), *id)
-                    .await?
-                    .map(|e| e.code)
-                    .unwrap_or_else(|| id.to_string());
-                problems.push(format!("登録コード {code}: {}", e.message_ja()));
-            }
-        }
-        let mut tx = app.store.begin().await?;
-        form_rows::batch_progress(tx.conn(), batch.id, i as i64 + 1).await?;
-        tx.commit().await?;
-    }
-    let merged = if pdfs.is_empty() {
-        None
-    } else {
-        Some(tokio::task::spawn_blocking(move || pdf::merge(&pdfs)).await??)
-    };
-    let error = (!problems.is_empty()).then(|| problems.join("\n"));
-    let mut tx = app.store.begin().await?;
-    let sha = match &merged {
-        Some(bytes) => Some(blobs::put(tx.conn(), "application/pdf", bytes).await?),
-        None => None,
-    };
-    form_rows::batch_finish(tx.conn(), batch.id, sha.as_deref(), error.as_deref()).await?;
-    tx.commit().await?;
-    tracing::info!(
-        printed = ids.len() - problems.len(),
-        refused = problems.len(),
-        "print batch finished"
-    );
-    Ok(())
+    crate::service::batches::print(&app, job.batch_id)
+        .await
+        .map_err(|e| e.to_string().into())
 }
 
 /// Runs every worker until `shutdown` completes. Idle workers look for new tasks every `poll`:

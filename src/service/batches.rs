@@ -2,11 +2,15 @@
 
 use crate::context::Context;
 use crate::domain::{Actor, FieldError, Role};
-use crate::error::{AppError, AppResult};
+use consentflow_workers::pdf;
+
+use crate::error::{internal, AppError, AppResult};
 use crate::queue::PrintBatchJob;
 use crate::service::enrollments::may_see;
+use crate::service::forms;
 use crate::store::enrollments;
 use crate::store::forms::{self as form_rows, PrintBatch};
+use crate::store::{blobs, users};
 
 pub const MAX_BATCH: usize = 200;
 
@@ -91,4 +95,67 @@ pub async fn pdf(app: &Context, actor: &Actor, id: i64) -> AppResult<(PrintBatch
         }
     }
     Ok((b, data))
+}
+
+/// Prints each enrollment as the user who asked (so the same rules apply as for one form),
+/// records progress, and stores the joined PDF. One enrollment that cannot be printed is listed
+/// with its reason; the rest still print.
+pub async fn print(app: &Context, batch_id: i64) -> AppResult<()> {
+    let mut c = app.store.acquire().await?;
+    let batch = form_rows::batch(c.conn(), batch_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if batch.status.finished() {
+        return Ok(()); // a retry after the work was finished
+    }
+    let user = users::get(c.conn(), batch.requested_by)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    let actor = Actor::User {
+        id: user.id,
+        role: user.role(),
+        office_id: user.office_id,
+    };
+    let ids: Vec<i64> = serde_json::from_str(&batch.enrollment_ids).map_err(internal)?;
+    let mut pdfs = Vec::new();
+    let mut problems = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        match forms::issue_or_fetch(app, &actor, *id, batch.blank).await {
+            Ok((_, pdf)) => pdfs.push(pdf),
+            Err(e) => {
+                let mut c = app.store.acquire().await?;
+                let code = enrollments::get(c.conn(), *id)
+                    .await?
+                    .map(|e| e.code)
+                    .unwrap_or_else(|| id.to_string());
+                problems.push(format!("登録コード {code}: {}", e.message_ja()));
+            }
+        }
+        let mut tx = app.store.begin().await?;
+        form_rows::batch_progress(tx.conn(), batch.id, i as i64 + 1).await?;
+        tx.commit().await?;
+    }
+    let merged = if pdfs.is_empty() {
+        None
+    } else {
+        let merged = tokio::task::spawn_blocking(move || pdf::merge(&pdfs))
+            .await
+            .map_err(internal)?;
+        Some(merged.map_err(internal)?)
+    };
+    let error = (!problems.is_empty()).then(|| problems.join("\n"));
+    let mut tx = app.store.begin().await?;
+    let sha = match &merged {
+        Some(bytes) => Some(blobs::put(tx.conn(), "application/pdf", bytes).await?),
+        None => None,
+    };
+    form_rows::batch_finish(tx.conn(), batch.id, sha.as_deref(), error.as_deref()).await?;
+    tx.commit().await?;
+    tracing::info!(
+        printed = ids.len() - problems.len(),
+        refused = problems.len(),
+        "print batch finished"
+    );
+    Ok(())
 }
