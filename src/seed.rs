@@ -288,21 +288,7 @@ async fn fax(app: &Context, plan: &Plan, enrollments: &[i64], run: i64) -> anyho
             })
             .collect();
         let mut tx = app.store.begin().await?;
-        bulk!(
-            tx.conn(),
-            "INSERT INTO blobs (sha256, size, media_type, data, created_at) ",
-            |qb, c| {
-                qb.push_values(&raws, |mut b, (_, sha, raw)| {
-                    b.push_bind(sha.clone())
-                        .push_bind(raw.len() as i64)
-                        .push_bind("message/rfc822")
-                        .push_bind(raw.clone())
-                        .push_bind(now);
-                });
-                qb.push(" ON CONFLICT (sha256) DO NOTHING");
-                qb.build().execute(&mut *c).await.map(|_| ())?
-            }
-        );
+        insert_raws(tx.conn(), &raws, now).await?;
         let msgs: Vec<(i64, String)> = bulk!(tx.conn(),
             "INSERT INTO fax_messages (source, kind, raw_sha256, body_sha256, sender, subject, fax_number, status, received_at, processed_at) ",
             |qb, c| {
@@ -393,5 +379,29 @@ async fn insert_pages(c: Conn<'_>, p: &PageRows<'_>) -> anyhow::Result<()> {
             });
             qb.build().execute(&mut *c).await.map(|_| ())?
         });
+    Ok(())
+}
+
+/// The seeded messages' raw bytes, as blobs (one already there is kept).
+async fn insert_raws(
+    c: Conn<'_>,
+    raws: &[(usize, String, Vec<u8>)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    bulk!(
+        c,
+        "INSERT INTO blobs (sha256, size, media_type, data, created_at) ",
+        |qb, c| {
+            qb.push_values(raws, |mut b, (_, sha, raw)| {
+                b.push_bind(sha.clone())
+                    .push_bind(raw.len() as i64)
+                    .push_bind("message/rfc822")
+                    .push_bind(raw.clone())
+                    .push_bind(now);
+            });
+            qb.push(" ON CONFLICT (sha256) DO NOTHING");
+            qb.build().execute(&mut *c).await.map(|_| ())?
+        }
+    );
     Ok(())
 }
