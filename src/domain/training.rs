@@ -48,11 +48,14 @@ fn fiscal_year_end(day: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, 3, 31).expect("31 March exists")
 }
 
-/// A compliance colour on the city's page.
+/// An office's one standing on the city's compliance page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
-    /// Not due within the warning period.
+    /// Trained, and the next one not due within the warning period.
     Green,
+    /// Never trained since registration, and not yet due within the warning period: nothing
+    /// wrong yet, but nothing done either (never 実施済).
+    Untrained,
     /// Due within the warning period.
     Amber,
     /// Past its due date.
@@ -60,16 +63,21 @@ pub enum Status {
 }
 
 impl Status {
+    /// Reddest first, as the page and the CSV list them.
+    pub const ALL: [Status; 4] = [Status::Red, Status::Amber, Status::Untrained, Status::Green];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Green => "green",
+            Status::Untrained => "untrained",
             Status::Amber => "amber",
             Status::Red => "red",
         }
     }
     pub fn label_ja(self) -> &'static str {
         match self {
-            Status::Green => "実施済",
+            Status::Green => "実施済（期限内）",
+            Status::Untrained => "未実施（期限内）",
             Status::Amber => "期限間近",
             Status::Red => "期限超過",
         }
@@ -113,14 +121,18 @@ impl TrainingRules {
         }
     }
 
-    pub fn status(&self, due: NaiveDate, today: NaiveDate) -> Status {
+    /// The office's standing `today` for a cycle due on `due`; `trained` when it has ever
+    /// recorded a training.
+    pub fn status(&self, due: NaiveDate, today: NaiveDate, trained: bool) -> Status {
         let days = (today - due).num_days();
         if days > 0 {
             Status::Red
         } else if days >= -self.warn_days {
             Status::Amber
-        } else {
+        } else if trained {
             Status::Green
+        } else {
+            Status::Untrained
         }
     }
 
@@ -192,10 +204,27 @@ mod tests {
         assert_eq!(on(29), vec![Step::Overdue(4)]);
         assert_eq!(on(30), vec![Step::Overdue(4), Step::City]);
         assert_eq!(on(35), vec![Step::Overdue(5), Step::City]);
-        let colour = |offset: i64| r.status(due, due + chrono::Duration::days(offset));
+        let colour = |offset: i64| r.status(due, due + chrono::Duration::days(offset), true);
         assert_eq!(
             (colour(-31), colour(-30), colour(0), colour(1)),
             (Status::Green, Status::Amber, Status::Amber, Status::Red)
         );
+    }
+
+    /// #19: an office that never trained is never 実施済; each case has exactly one status.
+    #[test]
+    fn each_office_has_one_status_and_never_trained_is_not_done() {
+        let r = TrainingRules::default();
+        let due = d(2027, 6, 30);
+        let at = |offset: i64, trained: bool| {
+            r.status(due, due + chrono::Duration::days(offset), trained)
+                .label_ja()
+        };
+        assert_eq!(at(-100, true), "実施済（期限内）");
+        assert_eq!(at(-100, false), "未実施（期限内）");
+        assert_eq!(at(-10, true), "期限間近");
+        assert_eq!(at(-10, false), "期限間近");
+        assert_eq!(at(5, true), "期限超過");
+        assert_eq!(at(5, false), "期限超過");
     }
 }

@@ -121,7 +121,7 @@ pub struct Standing {
     pub kind: String,
     pub last: Option<NaiveDate>,
     pub due: NaiveDate,
-    /// green, amber or red
+    /// green, untrained, amber or red
     pub status: String,
     #[serde(skip)]
     pub label: &'static str,
@@ -137,7 +137,7 @@ pub async fn compliance(app: &Context) -> AppResult<Vec<Standing>> {
         .into_iter()
         .map(|o| {
             let due = rules.due(o.last, japan_date(o.created_at));
-            let status = rules.status(due, today);
+            let status = rules.status(due, today, o.last.is_some());
             let kind = crate::domain::office::OfficeKind::label_of(&o.kind);
             let s = Standing {
                 office_id: o.office_id,
@@ -151,11 +151,7 @@ pub async fn compliance(app: &Context) -> AppResult<Vec<Standing>> {
             (status, s)
         })
         .collect();
-    let rank = |s: Status| match s {
-        Status::Red => 0,
-        Status::Amber => 1,
-        Status::Green => 2,
-    };
+    let rank = |s: Status| Status::ALL.iter().position(|x| *x == s);
     rows.sort_by_key(|(s, o)| (rank(*s), o.due, o.office_id));
     Ok(rows.into_iter().map(|(_, o)| o).collect())
 }

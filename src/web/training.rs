@@ -10,6 +10,7 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::{id_of, render, PageError};
+use crate::domain::training::Status;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::session::CurrentUser;
@@ -214,7 +215,7 @@ struct CompliancePage<'a> {
     user: Option<&'a CurrentUser>,
     rows: Vec<Standing>,
     status: String,
-    counts: [usize; 3],
+    counts: Vec<(&'static str, &'static str, usize)>,
 }
 
 #[derive(Deserialize)]
@@ -231,8 +232,13 @@ async fn compliance(
 ) -> Result<Response, PageError> {
     user.city_only()?;
     let all = training::compliance(&state).await?;
-    let count = |s: &str| all.iter().filter(|r| r.status == s).count();
-    let counts = [count("red"), count("amber"), count("green")];
+    let counts = Status::ALL
+        .iter()
+        .map(|s| {
+            let n = all.iter().filter(|r| r.status == s.as_str()).count();
+            (s.as_str(), s.label_ja(), n)
+        })
+        .collect();
     let rows = all
         .into_iter()
         .filter(|r| q.status.is_empty() || r.status == q.status)

@@ -157,6 +157,22 @@ async fn trainings_are_recorded_and_the_city_sees_who_is_due() {
         .await;
         assert_eq!(s, 303);
     }
+    // #19: an office registered today that never trained is not 実施済: 未実施（期限内）.
+    let clinic = consentflow::service::accounts::OfficeInput {
+        kind: "clinic".into(),
+        name: "ひたちなか中央クリニック".into(),
+        phone: "029-271-0004".into(),
+        fax: "029-271-0004".into(),
+        address: "茨城県ひたちなか市".into(),
+        admin_email: "chuo@example.jp".into(),
+    };
+    consentflow::service::accounts::create_office(
+        &a.store,
+        &consentflow::domain::Actor::System,
+        &clinic,
+    )
+    .await
+    .unwrap();
     let (_, html, _, _) = c.get("/training").await;
     let row = |name: &str| {
         let at = html.find(name).unwrap_or_else(|| panic!("{name} listed"));
@@ -170,6 +186,12 @@ async fn trainings_are_recorded_and_the_city_sees_who_is_due() {
             row("柴田介護保険事務所")
         ),
         ("red".into(), "amber".into(), "green".into())
+    );
+    assert_eq!(row("ひたちなか中央クリニック"), "untrained");
+    assert!(html.contains("未実施（期限内）") && html.contains("実施済（期限内）"));
+    assert!(
+        html.contains("id=\"count-untrained\""),
+        "a filter per status"
     );
     assert!(
         html.find("みなと訪問看護").unwrap() < html.find("柴田介護保険事務所").unwrap(),
@@ -194,7 +216,12 @@ async fn trainings_are_recorded_and_the_city_sees_who_is_due() {
             .any(|l| l.starts_with("みなと訪問看護") && l.ends_with("期限超過")),
         "{text}"
     );
-    assert_eq!(text.lines().count(), 4);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("ひたちなか中央クリニック") && l.ends_with("未実施（期限内）")),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 5);
     // Only the city.
     assert_eq!(admin.get("/training").await.0, 403);
     assert_eq!(admin.get("/training.csv").await.0, 403);
