@@ -11,6 +11,7 @@ use super::outcome;
 use super::read::{read_message, ReadDocument};
 use crate::context::Context;
 use crate::domain::status::{MessageStatus, PageOutcome};
+use crate::domain::Actor;
 use crate::error::{internal, missing, AppError, AppResult};
 use crate::service::copies::{complete_copy, received_mail};
 use crate::store::fax::{self, NewDocument, NewPage};
@@ -76,7 +77,7 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     }
     let mut mails = Vec::new();
     for enrollment_id in touched {
-        if complete_copy(tx.conn(), enrollment_id).await? {
+        if complete_copy(tx.conn(), enrollment_id, &Actor::System).await? {
             summary.completed.push(enrollment_id);
             mails.extend(received_mail(tx.conn(), app, enrollment_id).await?);
         }

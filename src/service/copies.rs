@@ -143,8 +143,13 @@ pub(crate) async fn received_mail(
     }
 }
 
-/// Moves the enrollment to `copy_received` when every page of its current copy is in.
-pub(crate) async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppResult<bool> {
+/// Moves the enrollment to `copy_received` when every page of its current copy is in: as the
+/// system when the intake matched the last page, as the clerk who assigned it by hand.
+pub(crate) async fn complete_copy(
+    mut c: Conn<'_>,
+    enrollment_id: i64,
+    actor: &Actor,
+) -> AppResult<bool> {
     let e = enrollments::get(c.reborrow(), enrollment_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -159,6 +164,6 @@ pub(crate) async fn complete_copy(mut c: Conn<'_>, enrollment_id: i64) -> AppRes
     let cmd = Command::ReceiveCopy {
         channel: CopyChannel::Fax,
     };
-    apply_command(c, &Actor::System, &e, cmd).await?;
+    apply_command(c, actor, &e, cmd).await?;
     Ok(true)
 }

@@ -196,7 +196,7 @@ async fn assign_in(
         },
     )
     .await?;
-    let completed = !duplicate && complete_copy(c, e.id).await?;
+    let completed = !duplicate && complete_copy(c, e.id, actor).await?;
     Ok(Assigned { outcome, completed })
 }
 

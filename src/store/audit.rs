@@ -12,6 +12,8 @@ pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub actor_user_id: Option<i64>,
+    /// The person who acted, by name (none for the system).
+    pub actor_name: Option<String>,
     pub actor_role: String,
     pub action: String,
     pub target_kind: String,
@@ -74,9 +76,10 @@ pub async fn append(c: Conn<'_>, e: Event<'_>) -> Result<i64, sqlx::Error> {
 }
 
 pub async fn for_target(c: Conn<'_>, kind: &str, id: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    let sql = "SELECT id, at, actor_user_id, actor_role, action, target_kind, target_id,
-               from_state, to_state, details
-               FROM audit_log WHERE target_kind = $1 AND target_id = $2 ORDER BY id";
+    let sql = "SELECT a.id, a.at, a.actor_user_id, u.name AS actor_name, a.actor_role, a.action,
+               a.target_kind, a.target_id, a.from_state, a.to_state, a.details
+               FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
+               WHERE a.target_kind = $1 AND a.target_id = $2 ORDER BY a.id";
     db!(c, |c| sqlx::query_as::<_, AuditEntry>(sql)
         .bind(kind)
         .bind(id)

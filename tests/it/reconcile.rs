@@ -135,6 +135,17 @@ async fn an_unreadable_page_is_assigned_by_hand() {
         (303, Some(format!("/fax/pages/{page}").as_str()))
     );
     assert_eq!(state(a, &c, id).await, "copy_received");
+    // #19: the timeline names the clerk who assigned the page, not 「システム」.
+    let (_, page_html, _) = get(a, &format!("/enrollments/{}", a.code(id).await)).await;
+    let received = page_html
+        .split("<tr")
+        .filter(|row| row.contains("写し受領"))
+        .last()
+        .expect("a timeline row for the copy");
+    assert!(
+        received.contains("centre さん") && !received.contains("システム"),
+        "{received}"
+    );
     let (_, p) = a
         .api(
             Method::GET,
