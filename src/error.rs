@@ -75,11 +75,19 @@ pub trait OnUnique<T> {
 
 impl<T> OnUnique<T> for Result<T, sqlx::Error> {
     fn on_unique(self, f: impl FnOnce() -> AppError) -> Result<T, AppError> {
-        self.map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => f(),
-            _ => e.into(),
+        self.map_err(|e| {
+            if is_unique_violation(&e) {
+                f()
+            } else {
+                e.into()
+            }
         })
     }
+}
+
+/// True when `e` is a unique-constraint violation (a retry with a new code, say).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

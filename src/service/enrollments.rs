@@ -15,13 +15,13 @@ use crate::domain::person::{
 };
 use crate::domain::text::bounded_text;
 use crate::domain::{Actor, FieldError, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{is_unique_violation, AppError, AppResult};
 use crate::outbox;
 use crate::store::audit::{self, AuditEntry, Event};
 use crate::store::enrollments::{
     self as enrollment_rows, EnrollmentRow, SubjectRow, TeamMemberRow,
 };
-use crate::store::{is_unique_violation, offices, users, Conn, Store};
+use crate::store::{offices, users, Conn, Store};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct SubjectInput {

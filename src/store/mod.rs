@@ -272,8 +272,3 @@ impl Store {
         }
     }
 }
-
-/// True when `e` is a unique-constraint violation, which callers turn into a clear user error.
-pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}

@@ -16,45 +16,22 @@ fn office(kind: &str, name: &str, phone: &str) -> Value {
 /// The city registers the offices: a care office, a nursing office, a pharmacy; a second
 /// pharmacy with the same name and phone is refused.
 pub(super) async fn the_city_registers_offices(a: &TestApp, city: &str) -> (i64, i64, i64) {
-    let (s, care) = a
-        .api(
+    let register = |kind: &'static str, name: &'static str, phone: &'static str| async move {
+        a.api(
             Method::POST,
             "/api/v1/offices",
             city,
-            Some(office(
-                "home_care_support",
-                "柴田介護保険事務所",
-                "029-265-8332",
-            )),
+            Some(office(kind, name, phone)),
         )
-        .await;
+        .await
+    };
+    let (s, care) = register("home_care_support", "柴田介護保険事務所", "029-265-8332").await;
     assert_eq!(s, 201, "{care}");
-    let (s, nursing) = a
-        .api(
-            Method::POST,
-            "/api/v1/offices",
-            city,
-            Some(office("visiting_nursing", "みなと訪問看護", "029-270-0002")),
-        )
-        .await;
+    let (s, nursing) = register("visiting_nursing", "みなと訪問看護", "029-270-0002").await;
     assert_eq!(s, 201);
-    let (s, other) = a
-        .api(
-            Method::POST,
-            "/api/v1/offices",
-            city,
-            Some(office("pharmacy", "コヤマ薬局", "029-219-7882")),
-        )
-        .await;
+    let (s, other) = register("pharmacy", "コヤマ薬局", "029-219-7882").await;
     assert_eq!(s, 201);
-    let (s, dup) = a
-        .api(
-            Method::POST,
-            "/api/v1/offices",
-            city,
-            Some(office("pharmacy", "コヤマ薬局", "029-219-7882")),
-        )
-        .await;
+    let (s, dup) = register("pharmacy", "コヤマ薬局", "029-219-7882").await;
     assert_eq!(
         (s, dup["error"]["code"].as_str()),
         (409, Some("conflict")),
