@@ -28,6 +28,9 @@ pub fn router(state: AppState) -> axum::Router {
     crate::web::router()
         .nest("/api/v1", crate::api::router())
         .layer(axum::middleware::from_fn(crate::web::health::track))
+        .layer(axum::middleware::from_fn(
+            crate::http::flash::clear_after_showing,
+        ))
         .layer(axum::middleware::from_fn(crate::http::security_headers))
         .with_state(state)
 }

@@ -7,12 +7,13 @@ use axum::Json;
 use serde::Serialize;
 
 use crate::domain::enrollment::TransitionError;
-use crate::domain::FieldError;
+use crate::domain::{FieldError, FieldErrors};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// Every refused field of the form (at least one).
     #[error("invalid input: {0}")]
-    Invalid(#[from] FieldError),
+    Invalid(#[from] FieldErrors),
     #[error("authentication required")]
     Unauthorized,
     #[error("forbidden: {0}")]
@@ -45,14 +46,33 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Invalid(e.into())
+    }
+}
+
+impl AppError {
+    /// A single refused field.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
+        FieldError::new(field, message).into()
+    }
+
+    /// The refused fields, for a form to show beside each one (empty for other errors).
+    pub fn field_errors(&self) -> FieldErrors {
+        match self {
+            AppError::Invalid(f) => f.clone(),
+            _ => FieldErrors::default(),
+        }
+    }
+}
+
 impl From<TransitionError> for AppError {
     fn from(e: TransitionError) -> Self {
         match e {
             TransitionError::Forbidden { .. } => AppError::Forbidden(e.to_string()),
             TransitionError::InvalidState { .. } => AppError::InvalidState(e.to_string()),
-            TransitionError::Invalid { field, message } => {
-                AppError::Invalid(FieldError { field, message })
-            }
+            TransitionError::Invalid { field, message } => FieldError { field, message }.into(),
         }
     }
 }
@@ -103,9 +123,18 @@ pub struct ErrorDetail {
     pub code: &'static str,
     /// Human-readable message (Japanese for input errors).
     pub message: String,
-    /// The offending field, for invalid_input.
+    /// The offending field, for invalid_input (the first, when several were refused).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<&'static str>,
+    /// Every refused field with its message, for invalid_input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldMessage>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldMessage {
+    pub field: &'static str,
+    pub message: String,
 }
 
 impl AppError {
@@ -143,7 +172,11 @@ impl AppError {
     /// The message a person sees: Japanese, and free of internal detail.
     pub fn message_ja(&self) -> String {
         match self {
-            AppError::Invalid(f) => f.message.clone(),
+            AppError::Invalid(f) => f
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
             AppError::Unauthorized => "ログインが必要です。".into(),
             AppError::Forbidden(_) => "この操作を行う権限がありません。".into(),
             AppError::NotFound => "見つかりません。".into(),
@@ -169,15 +202,19 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        let field = match &self {
-            AppError::Invalid(f) => Some(f.field),
-            _ => None,
-        };
+        let errors = self.field_errors();
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.message_ja(),
-                field,
+                field: errors.first().map(|e| e.field),
+                fields: errors
+                    .iter()
+                    .map(|e| FieldMessage {
+                        field: e.field,
+                        message: e.message.clone(),
+                    })
+                    .collect(),
             },
         };
         (self.status(), Json(body)).into_response()

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::parse_id;
-use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::http::session::ApiUser;
 use crate::http::AppState;
@@ -45,10 +44,10 @@ fn query(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> AppResult<Filter> {
     q.map(|Query(q)| q.into()).map_err(|e| {
-        AppError::Invalid(FieldError::new(
+        AppError::invalid(
             "query",
             format!("検索条件が正しくありません: {}", e.body_text()),
-        ))
+        )
     })
 }
 

@@ -13,7 +13,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
 
-use crate::domain::FieldError;
 use crate::error::AppError;
 use crate::http::AppState;
 
@@ -100,10 +99,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(AppError::Invalid(FieldError::new(
+            Err(e) => Err(AppError::invalid(
                 "body",
                 format!("リクエストの形式が正しくありません: {}", e.body_text()),
-            ))),
+            )),
         }
     }
 }

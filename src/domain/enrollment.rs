@@ -33,6 +33,11 @@ impl State {
         )
     }
 
+    /// Withdrawn or closed: nothing more happens to it (no printing, no steps but none).
+    pub fn is_terminal(self) -> bool {
+        matches!(self, State::Withdrawn | State::Closed)
+    }
+
     pub const ALL: [State; 10] = [
         State::Draft,
         State::FormIssued,

@@ -123,3 +123,66 @@ impl FieldError {
         }
     }
 }
+
+/// Every refused input of one form, so a screen shows them all at once, each beside its field.
+/// Never empty once it is an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// Keeps the value of a parse that succeeded; remembers the error of one that did not.
+    pub fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(e);
+                None
+            }
+        }
+    }
+
+    /// One error per field: the first found for a field is the one shown.
+    pub fn push(&mut self, e: FieldError) {
+        if self.get(e.field).is_none() {
+            self.0.push(e);
+        }
+    }
+
+    /// `Ok(v)` when nothing was refused (`v` built from the values taken), else every error.
+    pub fn finish<T>(self, v: impl FnOnce() -> Option<T>) -> Result<T, FieldErrors> {
+        if !self.0.is_empty() {
+            return Err(self);
+        }
+        // Every value was taken, so `v` has them all; a `None` here is a missed `take`, and
+        // still an answer rather than a panic.
+        v().ok_or_else(|| FieldError::new("form", "入力内容を確認してください。").into())
+    }
+
+    /// The message for `field`, for the template to show beside it.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &FieldError> {
+        self.0.iter()
+    }
+
+    /// The first error: the API's `field` and `message`.
+    pub fn first(&self) -> Option<&FieldError> {
+        self.0.first()
+    }
+}
+
+impl From<FieldError> for FieldErrors {
+    fn from(e: FieldError) -> Self {
+        FieldErrors(vec![e])
+    }
+}

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::person::{Email, Phone};
-use super::FieldError;
+use super::{FieldError, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -81,16 +81,38 @@ impl NewOffice {
         fax: &str,
         address: &str,
         admin_email: &str,
-    ) -> Result<NewOffice, FieldError> {
-        let kind = OfficeKind::parse(kind)
-            .ok_or_else(|| FieldError::new("kind", "施設属性を選んでください。"))?;
-        Ok(NewOffice {
-            kind,
-            name: super::text::bounded_text("name", name, 100, "事業所名")?,
-            phone: Phone::parse("phone", phone)?,
-            fax: Phone::parse("fax", fax)?,
-            address: super::text::bounded_text("address", address, 200, "所在地")?,
-            admin_email: Email::parse("admin_email", admin_email)?,
+    ) -> Result<NewOffice, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let o = Self::parse_into(&mut e, kind, name, phone, fax, address, admin_email);
+        e.finish(|| o)
+    }
+
+    /// Parses every field, adding each refusal to `e`: a form shows them all at once.
+    fn parse_into(
+        e: &mut FieldErrors,
+        kind: &str,
+        name: &str,
+        phone: &str,
+        fax: &str,
+        address: &str,
+        admin_email: &str,
+    ) -> Option<NewOffice> {
+        let kind = e.take(
+            OfficeKind::parse(kind)
+                .ok_or_else(|| FieldError::new("kind", "施設属性を選んでください。")),
+        );
+        let name = e.take(super::text::bounded_text("name", name, 100, "事業所名"));
+        let address = e.take(super::text::bounded_text("address", address, 200, "所在地"));
+        let phone = e.take(Phone::parse("phone", phone));
+        let fax = e.take(Phone::parse("fax", fax));
+        let admin_email = e.take(Email::parse("admin_email", admin_email));
+        Some(NewOffice {
+            kind: kind?,
+            name: name?,
+            phone: phone?,
+            fax: fax?,
+            address: address?,
+            admin_email: admin_email?,
         })
     }
 }
@@ -112,10 +134,21 @@ impl NewApplication {
         fax: &str,
         admin_name: &str,
         admin_email: &str,
-    ) -> Result<NewApplication, FieldError> {
-        let office = NewOffice::parse(kind, name, phone, fax, address, admin_email)?;
-        let admin_name = super::text::bounded_text("admin_name", admin_name, 40, "管理者名")?;
-        Ok(NewApplication { office, admin_name })
+    ) -> Result<NewApplication, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let office = NewOffice::parse_into(&mut e, kind, name, phone, fax, address, admin_email);
+        let admin_name = e.take(super::text::bounded_text(
+            "admin_name",
+            admin_name,
+            40,
+            "管理者名",
+        ));
+        e.finish(|| {
+            Some(NewApplication {
+                office: office?,
+                admin_name: admin_name?,
+            })
+        })
     }
 }
 

@@ -72,7 +72,8 @@ impl Sex {
         match s.trim() {
             "male" | "男" | "男性" => Ok(Sex::Male),
             "female" | "女" | "女性" => Ok(Sex::Female),
-            "unspecified" | "" => Ok(Sex::Unspecified),
+            "unspecified" | "回答しない" => Ok(Sex::Unspecified),
+            // No default: a form left on its first option is a choice nobody made.
             _ => Err(FieldError::new(field, "性別を選んでください。")),
         }
     }
@@ -137,7 +138,20 @@ pub struct Phone(String);
 
 impl Phone {
     pub fn parse(field: &'static str, input: &str) -> Result<Self, FieldError> {
-        let s = ascii_digits(input).replace(['ー', '−', '‐'], "-");
+        // Hyphens of every width and look, and brackets around the area code or the local
+        // exchange (０２９（１１１）２２２２), are separators: written as ASCII hyphens.
+        let dashed: String = ascii_digits(input)
+            .chars()
+            .map(|c| match c {
+                'ー' | '−' | '‐' | '‑' | '–' | '—' | '―' | '(' | ')' => '-',
+                other => other,
+            })
+            .collect();
+        let s = dashed
+            .split('-')
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
         let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
         let shape_ok = s.chars().all(|c| c.is_ascii_digit() || c == '-');
         if !shape_ok || !(10..=11).contains(&digits) || !s.starts_with('0') {
@@ -243,6 +257,18 @@ mod tests {
                 .as_str(),
             "029-273-0111"
         );
+        for typed in [
+            "０２９（１１１）２２２２",
+            "029(111)2222",
+            "(029)111-2222",
+            "029ー111ー2222",
+        ] {
+            assert_eq!(
+                Phone::parse("p", typed).unwrap().as_str(),
+                "029-111-2222",
+                "{typed}"
+            );
+        }
         assert!(Phone::parse("p", "12345").is_err());
         assert!(Phone::parse("p", "029-273-011a").is_err());
     }

@@ -2,7 +2,52 @@
 //! characters (line breaks only in multi-line text, as LF) and of invisible format characters.
 //! Every free-text field of the service goes through here.
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::FieldError;
+
+/// Half-width katakana (ﾋﾀﾁﾅｶ, ｶﾞ) become full width (ヒタチナカ, ガ), as every list and search
+/// shows them; nothing else in the text is touched (full-width letters in a name stay).
+pub fn widen_kana(input: &str) -> String {
+    let half = |c: char| ('\u{FF61}'..='\u{FF9F}').contains(&c);
+    if !input.chars().any(half) {
+        return input.to_string();
+    }
+    let mut out = String::with_capacity(input.len());
+    let mut run = String::new();
+    for c in input.chars() {
+        if half(c) {
+            run.push(c);
+            continue;
+        }
+        out.extend(run.nfkc());
+        run.clear();
+        out.push(c);
+    }
+    out.extend(run.nfkc());
+    out
+}
+
+/// A whole number as people type it: full-width digits (「９」) and surrounding spaces are
+/// fine; refused outside `min..=max`, with the range in the message.
+pub fn whole_number(
+    field: &'static str,
+    input: &str,
+    min: i64,
+    max: i64,
+    label: &str,
+) -> Result<i64, FieldError> {
+    let s: String = input.nfkc().filter(|c| !c.is_whitespace()).collect();
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!("{label}は{min}〜{max}の数字で入力してください。"),
+            )
+        })
+}
 
 /// Trims, refuses empty, and bounds the length in characters (not bytes).
 pub fn bounded_text(
@@ -11,7 +56,7 @@ pub fn bounded_text(
     max: usize,
     label: &str,
 ) -> Result<String, FieldError> {
-    let s = present_and_bounded(field, input.trim(), max, label)?;
+    let s = present_and_bounded(field, &widen_kana(input.trim()), max, label)?;
     check_chars(field, &s, label, false)?;
     Ok(s)
 }
@@ -24,7 +69,9 @@ pub fn bounded_multiline(
     max: usize,
     label: &str,
 ) -> Result<String, FieldError> {
-    let s = input.trim().replace("\r\n", "\n").replace('\r', "\n");
+    let s = widen_kana(input.trim())
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
     let s = present_and_bounded(field, &s, max, label)?;
     check_chars(field, &s, label, true)?;
     Ok(s)
@@ -94,6 +141,20 @@ pub fn check_chars(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn half_width_kana_and_full_width_digits_are_read_as_meant() {
+        assert_eq!(
+            bounded_text("address", "茨城県ﾋﾀﾁﾅｶ市ｶﾞｰﾃﾞﾝ１", 200, "所在地").unwrap(),
+            "茨城県ヒタチナカ市ガーデン１"
+        );
+        assert_eq!(widen_kana("ＡＢＣ山田"), "ＡＢＣ山田");
+        assert_eq!(whole_number("n", "９", 1, 1000, "参加人数"), Ok(9));
+        assert_eq!(whole_number("n", " １２ ", 1, 1000, "参加人数"), Ok(12));
+        let e = whole_number("n", "0", 1, 1000, "参加人数").unwrap_err();
+        assert_eq!(e.message, "参加人数は1〜1000の数字で入力してください。");
+        assert!(whole_number("n", "九", 1, 1000, "参加人数").is_err());
+    }
 
     #[test]
     fn control_and_invisible_characters_are_refused() {

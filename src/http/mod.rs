@@ -2,6 +2,8 @@
 //! tokens, the device cookie), where a request comes from, uploads, and PDF and image answers.
 
 pub mod client;
+pub mod confirm;
+pub mod flash;
 pub mod page;
 pub mod session;
 pub mod upload;

@@ -26,6 +26,8 @@ pub struct CurrentUser {
     pub office_id: Option<i64>,
     pub csrf: String,
     pub session_hash: String,
+    /// The notice a previous action left for this page (「同意を記録しました」).
+    pub notice: Option<String>,
 }
 
 impl CurrentUser {
@@ -108,6 +110,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             office_id: s.office_id,
             csrf: s.csrf_token,
             session_hash: hash,
+            notice: super::flash::read(&jar),
         })
     }
 }

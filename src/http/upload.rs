@@ -2,7 +2,6 @@
 
 use axum::extract::Multipart;
 
-use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
 
 /// Largest upload request: several FAX files at once.
@@ -23,12 +22,8 @@ pub async fn read_upload(
     max_file: u64,
     csrf: Option<&(dyn Fn(&str) -> bool + Sync)>,
 ) -> AppResult<Upload> {
-    let bad = |e: String| {
-        AppError::Invalid(FieldError::new(
-            "files",
-            format!("ファイルを受け取れませんでした: {e}"),
-        ))
-    };
+    let bad =
+        |e: String| AppError::invalid("files", format!("ファイルを受け取れませんでした: {e}"));
     let mut multipart = multipart.map_err(|e| bad(e.body_text()))?;
     let mut out = Upload::default();
     while let Some(mut field) = multipart

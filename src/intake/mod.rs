@@ -17,7 +17,7 @@ pub use consentflow_workers::mail::{self as mime, read};
 use sha2::{Digest, Sha256};
 
 use crate::context::Context;
-use crate::domain::{Actor, FieldError};
+use crate::domain::Actor;
 use crate::error::{AppError, AppResult};
 use crate::queue::ProcessMessageJob;
 use crate::store::fax::{self, NewMessage};
@@ -204,10 +204,10 @@ pub async fn upload(
 ) -> AppResult<Vec<Stored>> {
     let user = crate::service::fax::may_upload(actor)?;
     if files.is_empty() || files.iter().any(|(_, b)| b.is_empty()) {
-        return Err(AppError::Invalid(FieldError::new(
+        return Err(AppError::invalid(
             "files",
             "ファイルを選んでください（空のファイルは取り込めません）。",
-        )));
+        ));
     }
     let mut out = Vec::new();
     for (name, bytes) in files {

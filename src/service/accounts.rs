@@ -315,7 +315,7 @@ pub async fn bootstrap(store: &Store) -> AppResult<Option<String>> {
     let admin = match create_user(store, &Actor::System, &input).await {
         Ok(u) => u,
         // Another node created it in the meantime.
-        Err(AppError::Invalid(f)) if f.field == "login" => return Ok(None),
+        Err(AppError::Invalid(f)) if f.get("login").is_some() => return Ok(None),
         Err(e) => return Err(e),
     };
     create_login_link(store, admin.id).await.map(Some)

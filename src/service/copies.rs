@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::context::Context;
 use crate::domain::enrollment::{Command, CopyChannel};
-use crate::domain::{Actor, FieldError};
+use crate::domain::Actor;
 use crate::error::{AppError, AppResult};
 use crate::outbox;
 use crate::service::enrollments::apply_command;
@@ -70,10 +70,10 @@ pub async fn request_resend(
     }
     let Some(mail) = outbox::notify::resend_requested(tx.conn(), app, &e, event, reason).await?
     else {
-        return Err(AppError::Invalid(FieldError::new(
+        return Err(AppError::invalid(
             "reason",
             "同意取得者と事業所のメールアドレスが登録されていないため、依頼を送れません。",
-        )));
+        ));
     };
     let id = outbox::enqueue(tx.conn(), app, &mail)
         .await?

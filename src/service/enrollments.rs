@@ -14,7 +14,7 @@ use crate::domain::person::{
     parse_birth_date, InsuranceNumber, Kana, NewSubject, PersonName, Phone, Sex,
 };
 use crate::domain::text::bounded_text;
-use crate::domain::{Actor, FieldError, Role};
+use crate::domain::{Actor, FieldError, FieldErrors, Role};
 use crate::error::{is_unique_violation, AppError, AppResult};
 use crate::outbox;
 use crate::store::audit::{self, AuditEntry, Event};
@@ -38,18 +38,26 @@ pub struct SubjectInput {
 
 impl SubjectInput {
     /// The subject as typed, checked; `today` (in Japan) bounds the birth date.
-    pub fn parse(&self, today: NaiveDate) -> Result<NewSubject, FieldError> {
-        Ok(NewSubject {
-            name: PersonName::parse("name", &self.name)?,
-            kana: Kana::parse("kana", &self.kana)?,
-            birth_date: parse_birth_date("birth_date", &self.birth_date, today)?,
-            sex: Sex::parse("sex", &self.sex)?,
-            address: bounded_text("address", &self.address, 200, "住所")?,
-            phone: Phone::parse("phone", &self.phone)?,
-            insurance_number: InsuranceNumber::parse(
-                "insurance_number",
-                self.insurance_number.as_deref().unwrap_or(""),
-            )?,
+    /// Every refusal is added to `e`, so the form shows them all at once.
+    pub fn parse(&self, e: &mut FieldErrors, today: NaiveDate) -> Option<NewSubject> {
+        let name = e.take(PersonName::parse("name", &self.name));
+        let kana = e.take(Kana::parse("kana", &self.kana));
+        let birth_date = e.take(parse_birth_date("birth_date", &self.birth_date, today));
+        let sex = e.take(Sex::parse("sex", &self.sex));
+        let address = e.take(bounded_text("address", &self.address, 200, "住所"));
+        let phone = e.take(Phone::parse("phone", &self.phone));
+        let insurance_number = e.take(InsuranceNumber::parse(
+            "insurance_number",
+            self.insurance_number.as_deref().unwrap_or(""),
+        ));
+        Some(NewSubject {
+            name: name?,
+            kana: kana?,
+            birth_date: birth_date?,
+            sex: sex?,
+            address: address?,
+            phone: phone?,
+            insurance_number: insurance_number?,
         })
     }
 }
@@ -82,21 +90,46 @@ pub struct EnrollmentView {
     pub history: Vec<AuditEntry>,
 }
 
-fn parse_members(team: &[MemberInput]) -> Result<Vec<TeamMemberRow>, FieldError> {
-    if team.len() > 20 {
-        return Err(FieldError::new("team", "チームメンバーは20人までです。"));
+/// Field names of each team row, as the form names its inputs' errors: `team.2.phone`.
+macro_rules! team_fields {
+    ($($i:literal),*) => {
+        [$([
+            concat!("team.", $i, ".profession"),
+            concat!("team.", $i, ".name"),
+            concat!("team.", $i, ".phone"),
+            concat!("team.", $i, ".office"),
+            concat!("team.", $i, ".user"),
+        ]),*]
+    };
+}
+
+/// Per row: profession, name, phone, office, user.
+pub const TEAM_FIELDS: [[&str; 5]; 20] =
+    team_fields!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
+
+/// Each member's fields, refusals added to `e` by row (`team.2.phone`).
+fn parse_members(e: &mut FieldErrors, team: &[MemberInput]) -> Option<Vec<TeamMemberRow>> {
+    if team.len() > TEAM_FIELDS.len() {
+        e.push(FieldError::new("team", "チームメンバーは20人までです。"));
+        return None;
     }
-    team.iter()
-        .map(|m| {
-            Ok(TeamMemberRow {
+    let rows: Vec<Option<TeamMemberRow>> = team
+        .iter()
+        .zip(TEAM_FIELDS)
+        .map(|(m, [profession, name, phone, _, _])| {
+            let p = e.take(bounded_text(profession, &m.profession, 30, "職種"));
+            let n = e.take(bounded_text(name, &m.name, 40, "氏名"));
+            let ph = e.take(Phone::parse(phone, &m.phone));
+            Some(TeamMemberRow {
                 office_id: m.office_id,
                 user_id: m.user_id,
-                profession: bounded_text("team.profession", &m.profession, 30, "職種")?,
-                name: bounded_text("team.name", &m.name, 40, "氏名")?,
-                phone: Phone::parse("team.phone", &m.phone)?.as_str().to_string(),
+                profession: p?,
+                name: n?,
+                phone: ph?.as_str().to_string(),
             })
         })
-        .collect()
+        .collect();
+    rows.into_iter().collect()
 }
 
 fn new_code() -> EnrollmentCode {
@@ -121,8 +154,10 @@ pub async fn create(
             "only office users create enrollments".into(),
         ));
     }
-    let subject = input.subject.parse(app.clock.today())?;
-    let members = parse_members(&input.team)?;
+    let mut e = FieldErrors::default();
+    let subject = input.subject.parse(&mut e, app.clock.today());
+    let members = parse_members(&mut e, &input.team);
+    let (subject, members) = e.finish(|| subject.zip(members))?;
     let obtainer = input
         .obtainer_user_id
         .or(actor.user_id())
@@ -137,23 +172,24 @@ pub async fn create(
         )
         .into());
     }
-    for m in &members {
+    let mut e = FieldErrors::default();
+    for (m, [.., office_field, user_field]) in members.iter().zip(TEAM_FIELDS) {
         if offices::get(tx.conn(), m.office_id).await?.is_none() {
-            return Err(FieldError::new("team.office_id", "指定された事業所がありません。").into());
+            e.push(FieldError::new(office_field, "事業所を選んでください。"));
         }
         if let Some(u) = m.user_id {
             let ok = users::get(tx.conn(), u)
                 .await?
                 .is_some_and(|u| u.office_id == Some(m.office_id) && !u.suspended);
             if !ok {
-                return Err(FieldError::new(
-                    "team.user_id",
+                e.push(FieldError::new(
+                    user_field,
                     "チームの利用者は、その事業所の利用者から選んでください。",
-                )
-                .into());
+                ));
             }
         }
     }
+    e.finish(|| Some(()))?;
     let subject_id = enrollment_rows::insert_subject(tx.conn(), &subject).await?;
     // A code collision is astronomically rare, but a retry costs nothing.
     let mut attempt = 0;

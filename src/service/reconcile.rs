@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::context::Context;
 use crate::domain::status::PageOutcome;
-use crate::domain::{Actor, FieldError};
+use crate::domain::Actor;
 use crate::error::{AppError, AppResult};
 use crate::service::copies::{complete_copy, received_mail};
 use crate::service::fax::centre_only;
@@ -87,7 +87,14 @@ pub async fn split(
             return Err(AppError::NotFound);
         };
         let at = |e: AppError| match e {
-            AppError::Invalid(f) => invalid(f.field, &format!("{}枚目: {}", n + 1, f.message)),
+            AppError::Invalid(f) => {
+                let mut each = crate::domain::FieldErrors::default();
+                for e in f.iter() {
+                    let message = format!("{}枚目: {}", n + 1, e.message);
+                    each.push(crate::domain::FieldError::new(e.field, message));
+                }
+                AppError::Invalid(each)
+            }
             AppError::Conflict(m) => AppError::Conflict(format!("{}枚目: {m}", n + 1)),
             other => other,
         };
@@ -229,5 +236,5 @@ pub async fn discard(app: &Context, actor: &Actor, page_id: i64, reason: &str) -
 }
 
 fn invalid(field: &'static str, message: &str) -> AppError {
-    AppError::Invalid(FieldError::new(field, message))
+    AppError::invalid(field, message)
 }

@@ -8,9 +8,9 @@ use serde_json::json;
 use super::office_admin::manages;
 use crate::clock::japan_date;
 use crate::context::Context;
-use crate::domain::text::bounded_text;
+use crate::domain::text::{bounded_text, whole_number};
 use crate::domain::training::Status;
-use crate::domain::{Actor, FieldError};
+use crate::domain::{Actor, FieldError, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Event};
 use crate::store::blobs;
@@ -41,6 +41,61 @@ fn media_type(data: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// A checked attachment: (file name, media type, bytes).
+type Attachment<'a> = (String, &'static str, &'a Vec<u8>);
+
+/// Every field of the form, all refusals at once.
+fn parse<'a>(
+    app: &Context,
+    input: &'a TrainingInput,
+) -> Result<(NaiveDate, String, i64, Option<Attachment<'a>>), FieldErrors> {
+    let mut e = FieldErrors::default();
+    let today = app.clock.today();
+    let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).expect("date");
+    let held_on = e.take(
+        crate::domain::person::parse_date("held_on", &input.held_on, "実施日").and_then(|d| {
+            if d > today || d < earliest {
+                Err(FieldError::new(
+                    "held_on",
+                    "実施日は今日までの日付で入力してください。",
+                ))
+            } else {
+                Ok(d)
+            }
+        }),
+    );
+    let topic = e.take(bounded_text("topic", &input.topic, 100, "研修の内容"));
+    let attendees = e.take(whole_number(
+        "attendees",
+        &input.attendees,
+        1,
+        1000,
+        "参加人数",
+    ));
+    let attachment = match &input.attachment {
+        Some((name, data)) => e.take(check_attachment(name, data)).map(Some),
+        None => Some(None),
+    };
+    e.finish(|| Some((held_on?, topic?, attendees?, attachment?)))
+}
+
+fn check_attachment<'a>(name: &str, data: &'a Vec<u8>) -> Result<Attachment<'a>, FieldError> {
+    if data.len() > ATTACHMENT_LIMIT {
+        return Err(FieldError::new(
+            "attachment",
+            "添付ファイルは10MBまでです。",
+        ));
+    }
+    let kind = media_type(data).ok_or_else(|| {
+        FieldError::new(
+            "attachment",
+            "添付ファイルはPDFか画像（PNG・JPEG）にしてください。",
+        )
+    })?;
+    let name = bounded_text("attachment", name, 100, "ファイル名")?;
+    Ok((name, kind, data))
+}
+
 /// Records a training of `office` (its administrator, or the city).
 #[tracing::instrument(skip(app, actor, input))]
 pub async fn record(
@@ -50,38 +105,7 @@ pub async fn record(
     input: &TrainingInput,
 ) -> AppResult<i64> {
     manages(actor, office)?;
-    let held_on = crate::domain::person::parse_date("held_on", &input.held_on, "実施日")?;
-    if held_on > app.clock.today() || held_on < NaiveDate::from_ymd_opt(2000, 1, 1).expect("date") {
-        return Err(
-            FieldError::new("held_on", "実施日は今日までの日付で入力してください。").into(),
-        );
-    }
-    let topic = bounded_text("topic", &input.topic, 100, "研修の内容")?;
-    let attendees: i64 = input
-        .attendees
-        .trim()
-        .parse()
-        .ok()
-        .filter(|n| (1..=1000).contains(n))
-        .ok_or_else(|| {
-            FieldError::new("attendees", "参加人数は1〜1000の数字で入力してください。")
-        })?;
-    let attachment = match &input.attachment {
-        Some((name, data)) => {
-            if data.len() > ATTACHMENT_LIMIT {
-                return Err(FieldError::new("attachment", "添付ファイルは10MBまでです。").into());
-            }
-            let kind = media_type(data).ok_or_else(|| {
-                FieldError::new(
-                    "attachment",
-                    "添付ファイルはPDFか画像（PNG・JPEG）にしてください。",
-                )
-            })?;
-            let name = bounded_text("attachment", name, 100, "ファイル名")?;
-            Some((name, kind, data))
-        }
-        None => None,
-    };
+    let (held_on, topic, attendees, attachment) = parse(app, input)?;
     let mut tx = app.store.begin().await?;
     let sha = match &attachment {
         Some((_, kind, data)) => Some(blobs::put(tx.conn(), kind, data).await?),

@@ -193,6 +193,8 @@ pub struct Candidate {
     pub state: State,
     pub subject_name: String,
     pub subject_kana: String,
+    pub birth_date: chrono::NaiveDate,
+    /// The obtainer's office.
     pub office_name: String,
 }
 
@@ -206,7 +208,7 @@ pub async fn candidates(
     search: Option<&SearchTerm>,
 ) -> Result<Vec<Candidate>, sqlx::Error> {
     let sql = "SELECT e.id, e.code, e.state, s.name AS subject_name, s.kana AS subject_kana,
-            o.name AS office_name
+            s.birth_date, o.name AS office_name
         FROM enrollments e JOIN subjects s ON s.id = e.subject_id
         JOIN offices o ON o.id = e.obtainer_office_id
         WHERE e.state IN ('form_issued', 'consent_signed', 'returned') -- State::awaits_copy
@@ -224,6 +226,17 @@ pub async fn candidates(
         .bind(search.and_then(|s| s.code.as_deref()))
         .bind(codes.1)
         .fetch_all(&mut *c)
+        .await)
+}
+
+/// The oldest page still waiting for a person, other than `not`: the next one to reconcile.
+pub async fn next_waiting(c: Conn<'_>, not: i64) -> Result<Option<i64>, sqlx::Error> {
+    let sql = "SELECT p.id FROM fax_pages p
+        WHERE p.outcome IN ('unreadable', 'invalid') AND p.id <> $1
+        ORDER BY p.created_at, p.id LIMIT 1";
+    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
+        .bind(not)
+        .fetch_optional(&mut *c)
         .await)
 }
 

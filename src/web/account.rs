@@ -2,15 +2,17 @@
 //! button (someone who finds a sign-in they do not know ends it here).
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::{render, PageError};
 use crate::error::AppError;
+use crate::http::confirm::{self, Confirm};
+use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
 use crate::service::tokens;
@@ -29,33 +31,16 @@ struct AccountPage<'a> {
     sessions: Vec<SessionRow>,
     tokens: Vec<TokenRow>,
     current: &'a str,
-    notice: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-struct Done {
-    done: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
-async fn page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(q): Query<Done>,
-) -> Result<Response, PageError> {
+async fn page(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
     let access = tokens::own(&state.store, &user.actor()).await?;
-    let notice = match q.done.as_deref() {
-        Some("session") => Some("ログインを終了しました。"),
-        Some("token") => Some("APIトークンを無効にしました。"),
-        Some("gone") => Some("すでに終了しているか、見つかりませんでした。"),
-        _ => None,
-    };
     let p = AccountPage {
         user: Some(&user),
         sessions: access.sessions,
         tokens: access.tokens,
         current: &user.session_hash,
-        notice,
     };
     Ok(render(StatusCode::OK, &p))
 }
@@ -68,6 +53,7 @@ struct RevokeForm {
     what: String,
     #[serde(default)]
     id: String,
+    confirmed: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -78,6 +64,30 @@ async fn revoke(
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
     let actor = user.actor();
+    // A token cannot be given back once revoked (a program using it stops): asked first.
+    if f.what == "token" && !confirm::confirmed(&f.confirmed) {
+        let access = tokens::own(&state.store, &actor).await?;
+        let Some(t) = access
+            .tokens
+            .iter()
+            .find(|t| t.id.to_string() == f.id.trim())
+        else {
+            return Ok(flash::redirect(&state, "/account", GONE));
+        };
+        let c = Confirm {
+            user: Some(&user),
+            title: "APIトークンの無効化",
+            message: format!("APIトークン「{}」を無効にします。", t.label),
+            consequence:
+                "このトークンを使っている仕組み（連携システムなど）は、すぐに使えなくなります。",
+            action: "/account/revoke".into(),
+            fields: vec![("what", f.what.clone()), ("id", f.id.clone())],
+            shown: vec![],
+            button: "無効にする",
+            back: "/account".into(),
+        };
+        return Ok(confirm::ask(&c));
+    }
     let result = match f.what.as_str() {
         "session" => tokens::end_session(&state.store, &actor, f.id.trim()).await,
         "token" => match f.id.trim().parse() {
@@ -86,10 +96,13 @@ async fn revoke(
         },
         _ => Err(AppError::NotFound),
     };
-    let done = match result {
-        Ok(()) => f.what.as_str(),
-        Err(AppError::NotFound) => "gone",
+    let notice = match result {
+        Ok(()) if f.what == "session" => "ログインを終了しました。",
+        Ok(()) => "APIトークンを無効にしました。",
+        Err(AppError::NotFound) => GONE,
         Err(e) => return Err(e.into()),
     };
-    Ok(Redirect::to(&format!("/account?done={done}")).into_response())
+    Ok(flash::redirect(&state, "/account", notice))
 }
+
+const GONE: &str = "すでに終了しているか、見つかりませんでした。";

@@ -11,6 +11,7 @@ use axum_extra::extract::cookie::CookieJar;
 
 use super::{render, PageError};
 use crate::domain::office::OfficeKind;
+use crate::domain::{FieldError, FieldErrors};
 use crate::error::AppError;
 use crate::http::session::{self, CurrentUser};
 use crate::http::AppState;
@@ -27,7 +28,7 @@ struct ApplyPage<'a> {
     kinds: &'static [OfficeKind],
     f: ApplicationInput,
     csrf: String,
-    error: Option<(String, &'static str)>,
+    errors: FieldErrors,
     done: Option<i64>,
 }
 
@@ -42,7 +43,7 @@ fn blank(f: ApplicationInput) -> ApplyPage<'static> {
         kinds: &OfficeKind::ALL,
         f,
         csrf: String::new(),
-        error: None,
+        errors: FieldErrors::default(),
         done: None,
     }
 }
@@ -66,7 +67,7 @@ async fn submit(
     if !session::login_csrf_ok(&state, &jar, &f.csrf) {
         let msg = "画面の有効期限が切れたため送信できませんでした。もう一度送信してください。";
         let p = ApplyPage {
-            error: Some((msg.into(), "csrf")),
+            errors: FieldError::new("csrf", msg).into(),
             ..blank(f.input)
         };
         return Ok(form(&state, jar, StatusCode::FORBIDDEN, p));
@@ -80,12 +81,12 @@ async fn submit(
             Ok(render(StatusCode::CREATED, &p))
         }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::RateLimited(_))) => {
-            let field = match &e {
-                AppError::Invalid(fe) => fe.field,
-                _ => "form",
+            let errors = match &e {
+                AppError::Invalid(errors) => errors.clone(),
+                _ => FieldError::new("form", e.message_ja()).into(),
             };
             let p = ApplyPage {
-                error: Some((e.message_ja(), field)),
+                errors,
                 ..blank(f.input)
             };
             Ok(form(&state, jar, e.status(), p))

@@ -11,6 +11,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::{render, PageError};
+use crate::domain::{FieldError, FieldErrors};
 use crate::error::AppError;
 use crate::http::session::{self, CurrentUser};
 use crate::http::AppState;
@@ -27,7 +28,7 @@ struct CertificatePage<'a> {
     number: String,
     label: String,
     csrf: String,
-    error: Option<(String, &'static str)>,
+    errors: FieldErrors,
 }
 
 fn form(state: &AppState, jar: CookieJar, status: StatusCode, p: CertificatePage<'_>) -> Response {
@@ -41,7 +42,7 @@ async fn page(State(state): State<AppState>, jar: CookieJar) -> Response {
         number: String::new(),
         label: String::new(),
         csrf: String::new(),
-        error: None,
+        errors: FieldErrors::default(),
     };
     form(&state, jar, StatusCode::OK, p)
 }
@@ -60,31 +61,35 @@ async fn redeem(
     jar: CookieJar,
     Form(f): Form<RedeemForm>,
 ) -> Result<Response, PageError> {
-    let again = |jar, status, msg: String, field| {
+    let again = |jar, status, errors: FieldErrors| {
         let p = CertificatePage {
             user: None,
             number: f.r.number.clone(),
             label: f.r.label.clone(),
             csrf: String::new(),
-            error: Some((msg, field)),
+            errors,
         };
         Ok(form(&state, jar, status, p))
     };
     if !session::login_csrf_ok(&state, &jar, &f.csrf) {
         let msg = "画面の有効期限が切れたため送信できませんでした。もう一度入力してください。";
-        return again(jar, StatusCode::FORBIDDEN, msg.into(), "csrf");
+        return again(
+            jar,
+            StatusCode::FORBIDDEN,
+            FieldError::new("csrf", msg).into(),
+        );
     }
     match devices::redeem(&state, &f.r).await {
         Ok(enrolled) => {
             let jar = jar.add(crate::http::session::device_cookie(&state, enrolled.token));
             Ok((jar, Redirect::to("/login?reason=enrolled")).into_response())
         }
-        Err(AppError::Invalid(e)) => {
-            again(jar, StatusCode::UNPROCESSABLE_ENTITY, e.message, e.field)
-        }
-        Err(e @ AppError::Conflict(_)) => {
-            again(jar, StatusCode::CONFLICT, e.message_ja(), "number")
-        }
+        Err(AppError::Invalid(e)) => again(jar, StatusCode::UNPROCESSABLE_ENTITY, e),
+        Err(e @ AppError::Conflict(_)) => again(
+            jar,
+            StatusCode::CONFLICT,
+            FieldError::new("number", e.message_ja()).into(),
+        ),
         Err(e) => Err(e.into()),
     }
 }

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
@@ -124,7 +124,11 @@ async fn split(
         })
         .collect();
     match reconcile::split(&state, &user.actor(), id, &parts).await {
-        Ok(_) => Ok(Redirect::to(&format!("/fax/messages/{id}")).into_response()),
+        Ok(_) => Ok(crate::http::flash::redirect(
+            &state,
+            &format!("/fax/messages/{id}"),
+            "ページを割り当てました。",
+        )),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = e.status();
             let m = fax::message(&state.store, &user.actor(), id).await?;

@@ -4,13 +4,16 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
 use super::{id_of, render, PageError};
 use crate::domain::status::PageOutcome;
+use crate::domain::{FieldError, FieldErrors};
+use crate::error::AppError;
+use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
 use crate::service::fax;
@@ -41,15 +44,23 @@ pub fn origin(sender: &Option<String>, source: &str, file_name: &Option<String>)
     if let Some(s) = sender {
         return s.clone();
     }
-    let how = match source {
-        "upload" => "画面から取り込み",
-        "folder" => "フォルダから取り込み",
-        "cli" => "コマンドで取り込み",
-        _ => "送信元不明",
+    let how = match source_label(source) {
+        "FAXメール" => "送信元不明",
+        how => how,
     };
     match file_name {
         Some(f) => format!("{how}（{f}）"),
         None => how.to_string(),
+    }
+}
+
+/// How a FAX came in, in Japanese.
+pub fn source_label(source: &str) -> &'static str {
+    match source {
+        "upload" => "画面から取り込み",
+        "folder" => "フォルダから取り込み",
+        "cli" => "コマンドで取り込み",
+        _ => "FAXメール",
     }
 }
 
@@ -131,9 +142,40 @@ struct PageView<'a> {
     p: PageRow,
     q: String,
     candidates: Vec<Candidate>,
+    /// The next page waiting for a person, once this one is settled.
+    next: Option<i64>,
+    kept: PageKept,
+}
+
+/// A refused action on a page: which form, what was typed, why.
+#[derive(Default)]
+pub struct PageKept {
+    /// `assign`, `resend` or `discard`.
+    pub form: &'static str,
+    pub reason: String,
+    pub errors: FieldErrors,
 }
 
 impl PageView<'_> {
+    fn kept_reason(&self, form: &str) -> &str {
+        if self.kept.form == form {
+            &self.kept.reason
+        } else {
+            ""
+        }
+    }
+
+    fn kept_error(&self, form: &str) -> Option<&str> {
+        if self.kept.form != form {
+            return None;
+        }
+        self.kept.errors.iter().next().map(|e| e.message.as_str())
+    }
+
+    fn born(d: &chrono::NaiveDate) -> String {
+        crate::domain::date::shown(*d)
+    }
+
     fn unmatched(&self) -> bool {
         super::fax_message::open(&self.p)
     }
@@ -158,17 +200,65 @@ async fn page(
     Query(s): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
     let id = id_of(&id)?;
+    let q = s.q.unwrap_or_default();
+    show_page(&state, &user, id, q, PageKept::default()).await
+}
+
+/// The page `id` with its candidates, and a refused action's input when there is one.
+pub async fn show_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    q: String,
+    kept: PageKept,
+) -> Result<Response, PageError> {
     let actor = user.actor();
     let p = fax::page(&state.store, &actor, id).await?;
-    let q = s.q.unwrap_or_default();
     let candidates = fax::candidates(&state.store, &actor, id, Some(&q)).await?;
+    let next = if user.role == crate::domain::Role::Centre {
+        let mut c = state.store.acquire().await?;
+        crate::store::fax_list::next_waiting(c.conn(), id).await?
+    } else {
+        None
+    };
+    let status = if kept.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let view = PageView {
-        user: Some(&user),
+        user: Some(user),
         p,
         q,
         candidates,
+        next,
+        kept,
     };
-    Ok(render(StatusCode::OK, &view))
+    Ok(render(status, &view))
+}
+
+/// A refusal of `form` shown on the page; anything else is the error page.
+pub async fn refused(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    form: &'static str,
+    reason: String,
+    e: AppError,
+) -> Result<Response, PageError> {
+    let errors = match e {
+        AppError::Invalid(errors) => errors,
+        e @ (AppError::Conflict(_) | AppError::InvalidState(_)) => {
+            FieldError::new("form", e.message_ja()).into()
+        }
+        other => return Err(PageError(other)),
+    };
+    let kept = PageKept {
+        form,
+        reason,
+        errors,
+    };
+    show_page(state, user, id, String::new(), kept).await
 }
 
 #[derive(Deserialize)]
@@ -210,8 +300,14 @@ async fn assign(
         enrollment_id: f.enrollment_id,
         page: f.page,
     };
-    reconcile::assign(&state, &user.actor(), id, &a).await?;
-    Ok(Redirect::to(&format!("/fax/pages/{id}")).into_response())
+    match reconcile::assign(&state, &user.actor(), id, &a).await {
+        Ok(_) => Ok(flash::redirect(
+            &state,
+            &format!("/fax/pages/{id}"),
+            "ページを割り当てました。",
+        )),
+        Err(e) => refused(&state, &user, id, "assign", String::new(), e).await,
+    }
 }
 
 #[derive(Deserialize)]
@@ -231,6 +327,12 @@ async fn discard(
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
     let id = id_of(&id)?;
-    reconcile::discard(&state, &user.actor(), id, &f.reason).await?;
-    Ok(Redirect::to(&format!("/fax/pages/{id}")).into_response())
+    match reconcile::discard(&state, &user.actor(), id, &f.reason).await {
+        Ok(_) => Ok(flash::redirect(
+            &state,
+            &format!("/fax/pages/{id}"),
+            "処理対象外にしました。",
+        )),
+        Err(e) => refused(&state, &user, id, "discard", f.reason, e).await,
+    }
 }

@@ -2,14 +2,16 @@
 //! stored at once and read by a job. Below it, the latest messages and how they ended.
 
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use serde::Deserialize;
 
 use super::{render, PageError};
+use crate::domain::FieldErrors;
+use crate::error::AppError;
+use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::upload::read_upload;
 use crate::http::AppState;
@@ -18,35 +20,32 @@ use crate::store::fax::MessageRow;
 use crate::store::fax_list::Filter;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/fax/upload",
-            get(page)
-                .post(upload)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::http::upload::UPLOAD_LIMIT,
-                )),
-        )
-        .route("/static/upload.js", get(script))
+    Router::new().route(
+        "/fax/upload",
+        get(page)
+            .post(upload)
+            .layer(axum::extract::DefaultBodyLimit::max(
+                crate::http::upload::UPLOAD_LIMIT,
+            )),
+    )
 }
 
 #[derive(Template)]
 #[template(path = "upload.html")]
 struct UploadPage<'a> {
     user: Option<&'a CurrentUser>,
-    done: Option<usize>,
+    errors: FieldErrors,
     messages: Vec<MessageRow>,
 }
 
-#[derive(Deserialize)]
-struct Done {
-    done: Option<usize>,
+async fn page(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
+    show(&state, &user, FieldErrors::default()).await
 }
 
-async fn page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(q): Query<Done>,
+async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    errors: FieldErrors,
 ) -> Result<Response, PageError> {
     // The city looks and does not act: taking FAXes in is the centre's.
     if user.role != crate::domain::Role::Centre {
@@ -59,12 +58,17 @@ async fn page(
         ..Filter::default()
     };
     let messages = fax::messages(&state.store, &user.actor(), &filter).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = UploadPage {
-        user: Some(&user),
-        done: q.done,
+        user: Some(user),
+        errors,
         messages,
     };
-    Ok(render(StatusCode::OK, &page))
+    Ok(render(status, &page))
 }
 
 #[tracing::instrument(skip_all)]
@@ -77,18 +81,15 @@ async fn upload(
     fax::may_upload(&user.actor())?;
     let check = |token: &str| user.check_csrf(token).is_ok();
     let form = read_upload(multipart, state.config.intake.max_bytes, Some(&check)).await?;
-    let stored = crate::intake::upload(&state, &user.actor(), &form.files).await?;
-    Ok(Redirect::to(&format!("/fax/upload?done={}", stored.len())).into_response())
-}
-
-/// The drop zone's few lines of script, served from here: the pages allow no inline script.
-async fn script() -> Response {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/javascript; charset=utf-8",
-        )],
-        include_str!("upload.js"),
-    )
-        .into_response()
+    match crate::intake::upload(&state, &user.actor(), &form.files).await {
+        Ok(stored) => {
+            let notice = format!(
+                "{} 件のファイルを受け付けました。読み取りが終わると下の一覧に反映されます。",
+                stored.len()
+            );
+            Ok(flash::redirect(&state, "/fax/upload", &notice))
+        }
+        Err(AppError::Invalid(errors)) => show(&state, &user, errors).await,
+        Err(e) => Err(e.into()),
+    }
 }

@@ -3,10 +3,12 @@
 pub mod account;
 pub mod applications;
 pub mod apply;
+pub mod assets;
 pub mod auth;
 pub mod certificate;
 pub mod dashboard;
 pub mod device;
+pub mod enrollment;
 pub mod fax_message;
 pub mod health;
 pub mod inbox;
@@ -53,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(training::router())
         .merge(health::router())
+        .merge(assets::router())
 }
 
 /// A row id from a path: anything else is simply not found.

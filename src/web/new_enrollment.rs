@@ -6,21 +6,23 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
 use super::{render, PageError};
+use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
-use crate::service::enrollments::{self, EnrollmentInput, MemberInput, SubjectInput};
+use crate::service::enrollments::{self, EnrollmentInput, MemberInput, SubjectInput, TEAM_FIELDS};
 use crate::store::offices::{self, Office};
 use crate::store::users::{self, StaffRow};
 
-/// Team rows on the form; more members can be added on the API or later.
-const ROWS: usize = 5;
+/// Most team rows on the form (the service's own limit).
+const MAX_ROWS: usize = crate::service::enrollments::TEAM_FIELDS.len();
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/enrollments/new", get(form).post(create))
@@ -58,6 +60,43 @@ pub struct NewForm {
     /// Who obtains the consent (a user of the office; default the person filling in).
     #[serde(default)]
     obtainer: String,
+    /// 「メンバーの行を追加」: show the form again with one more row, nothing saved.
+    add_row: Option<String>,
+    /// 「利用者の一覧を更新」 (without script): the rows' people lists follow their offices.
+    refresh: Option<String>,
+}
+
+impl NewForm {
+    /// Whether team row `i` has anything in it.
+    fn row_used(&self, i: usize) -> bool {
+        [
+            &self.office,
+            &self.member_user,
+            &self.profession,
+            &self.member,
+            &self.member_phone,
+        ]
+        .iter()
+        .any(|v| v.get(i).is_some_and(|s| !s.trim().is_empty()))
+    }
+
+    /// Rows to show: the used ones, one more when asked, and at least one.
+    fn rows(&self) -> usize {
+        let longest = [
+            &self.office,
+            &self.member_user,
+            &self.profession,
+            &self.member,
+            &self.member_phone,
+        ]
+        .iter()
+        .map(|v| v.len())
+        .max()
+        .unwrap_or(0);
+        let used = (0..longest).rev().find(|&i| self.row_used(i));
+        let n = used.map_or(0, |i| i + 1) + usize::from(self.add_row.is_some());
+        n.clamp(1, MAX_ROWS)
+    }
 }
 
 #[derive(Template)]
@@ -71,12 +110,28 @@ struct NewPage<'a> {
     /// Who may obtain the consent: the office's own users.
     colleagues: Vec<StaffRow>,
     rows: Vec<usize>,
-    error: Option<String>,
+    errors: FieldErrors,
 }
 
 impl NewPage<'_> {
     fn at<'v>(v: &'v [String], i: &usize) -> &'v str {
         v.get(*i).map_or("", String::as_str)
+    }
+
+    /// The error of row `i`'s field `k` (0 profession, 1 name, 2 phone, 3 office, 4 user).
+    fn row_error(&self, i: &usize, k: usize) -> Option<&str> {
+        TEAM_FIELDS
+            .get(*i)
+            .and_then(|names| self.errors.get(names[k]))
+    }
+
+    /// The people of the office chosen on row `i`: chosen by office, then person.
+    fn staff_of(&self, i: &usize) -> Vec<&StaffRow> {
+        let office = Self::at(&self.f.office, i);
+        self.staff
+            .iter()
+            .filter(|s| !office.is_empty() && s.office_id.to_string() == office)
+            .collect()
     }
 }
 
@@ -84,7 +139,7 @@ async fn page(
     state: &AppState,
     user: &CurrentUser,
     f: NewForm,
-    error: Option<String>,
+    errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let mut c = state.store.acquire().await?;
@@ -97,12 +152,12 @@ async fn page(
         .collect();
     let p = NewPage {
         user: Some(user),
-        f,
         offices,
         staff,
         colleagues,
-        rows: (0..ROWS).collect(),
-        error,
+        rows: (0..f.rows()).collect(),
+        f,
+        errors,
     };
     Ok(render(status, &p))
 }
@@ -118,26 +173,28 @@ async fn form(State(state): State<AppState>, user: CurrentUser) -> Result<Respon
         obtainer: user.id.to_string(),
         ..NewForm::default()
     };
-    page(&state, &user, f, None, StatusCode::OK).await
+    page(&state, &user, f, FieldErrors::default(), StatusCode::OK).await
 }
 
-/// The form as the service's input. A row with a registered user takes that user's office,
-/// and their name when none was typed.
+/// The form as the service's input. Empty rows are left out; a row with a registered user and
+/// no office takes that user's office, and their name when none was typed.
 fn input(f: &NewForm, staff: &[StaffRow], offices: &[Office]) -> EnrollmentInput {
     let at = |v: &[String], i: usize| v.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
-    let team = (0..f.office.len())
-        .filter_map(|i| {
+    let team = (0..f.rows())
+        .filter(|&i| f.row_used(i))
+        .map(|i| {
             let chosen = at(&f.member_user, i)
                 .parse::<i64>()
                 .ok()
                 .and_then(|id| staff.iter().find(|s| s.id == id));
             let mut name = at(&f.member, i);
             if name.is_empty() {
-                name = chosen.map(|s| s.name.clone())?;
+                name = chosen.map(|s| s.name.clone()).unwrap_or_default();
             }
-            let office_id = chosen
-                .map(|s| s.office_id)
-                .or_else(|| at(&f.office, i).parse().ok())
+            let office_id = at(&f.office, i)
+                .parse()
+                .ok()
+                .or(chosen.map(|s| s.office_id))
                 .unwrap_or(0);
             // A member's phone defaults to their office's.
             let mut phone = at(&f.member_phone, i);
@@ -148,13 +205,13 @@ fn input(f: &NewForm, staff: &[StaffRow], offices: &[Office]) -> EnrollmentInput
                     .map(|o| o.phone.clone())
                     .unwrap_or_default();
             }
-            Some(MemberInput {
+            MemberInput {
                 office_id,
                 user_id: chosen.map(|s| s.id),
                 profession: at(&f.profession, i),
                 name,
                 phone,
-            })
+            }
         })
         .collect();
     EnrollmentInput {
@@ -179,21 +236,21 @@ async fn create(
     axum_extra::extract::Form(f): axum_extra::extract::Form<NewForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
+    if f.add_row.is_some() || f.refresh.is_some() {
+        return page(&state, &user, f, FieldErrors::default(), StatusCode::OK).await;
+    }
     let mut c = state.store.acquire().await?;
     let staff = users::staff(c.conn(), None).await?;
     let offices = offices::list(c.conn()).await?;
     drop(c);
     match enrollments::create(&state, &user.actor(), &input(&f, &staff, &offices)).await {
-        Ok(e) => Ok(Redirect::to(&format!("/enrollments/{}", e.code)).into_response()),
+        Ok(e) => Ok(flash::redirect(
+            &state,
+            &format!("/enrollments/{}", e.code),
+            "登録しました。次は同意書を印刷してください。",
+        )),
         Err(AppError::Invalid(e)) => {
-            page(
-                &state,
-                &user,
-                f,
-                Some(e.message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            page(&state, &user, f, e, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(PageError(e)),
     }

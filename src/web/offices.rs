@@ -11,8 +11,11 @@ use serde::Deserialize;
 
 use super::{id_of, render, PageError};
 use crate::domain::office_info::{ClosedDays, OfficeInfoInput};
+use crate::domain::FieldErrors;
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::http::confirm::{self, Confirm};
+use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
 use crate::service::{devices, office_admin};
@@ -47,8 +50,7 @@ struct OfficePage<'a> {
     devices: Vec<Device>,
     requests: Vec<DeviceRequest>,
     open_until: Option<String>,
-    notice: Option<&'static str>,
-    error: Option<(String, &'static str)>,
+    errors: FieldErrors,
 }
 
 fn input_of(o: &Office) -> OfficeInfoInput {
@@ -81,8 +83,7 @@ async fn show(
     id: i64,
     form: Option<OfficeInfoInput>,
     status: StatusCode,
-    notice: Option<&'static str>,
-    error: Option<(String, &'static str)>,
+    errors: FieldErrors,
 ) -> Result<Response, PageError> {
     may_see(user, id)?;
     let mut c = state.store.acquire().await?;
@@ -121,8 +122,7 @@ async fn show(
         devices,
         requests,
         open_until,
-        notice,
-        error,
+        errors,
     };
     Ok(render(status, &p))
 }
@@ -133,7 +133,16 @@ async fn page(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    show(&state, &user, id_of(&id)?, None, StatusCode::OK, None, None).await
+    let id = id_of(&id)?;
+    show(
+        &state,
+        &user,
+        id,
+        None,
+        StatusCode::OK,
+        FieldErrors::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -154,10 +163,10 @@ async fn save(
     let csrf: CsrfOnly = serde_html_form::from_bytes(&body).map_err(bad)?;
     user.check_csrf(&csrf.csrf)?;
     let info: OfficeInfoInput = serde_html_form::from_bytes(&body).map_err(|_| {
-        PageError(AppError::Invalid(crate::domain::FieldError::new(
+        PageError(AppError::invalid(
             "form",
             "入力内容を読み取れませんでした。",
-        )))
+        ))
     })?;
     let id = id_of(&id)?;
     may_see(&user, id)?;
@@ -168,20 +177,11 @@ async fn save(
             } else {
                 "保存しました。"
             };
-            show(&state, &user, id, None, StatusCode::OK, Some(notice), None).await
+            Ok(flash::redirect(&state, &format!("/offices/{id}"), notice))
         }
         Err(AppError::Invalid(e)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            show(
-                &state,
-                &user,
-                id,
-                Some(info),
-                status,
-                None,
-                Some((e.message, e.field)),
-            )
-            .await
+            show(&state, &user, id, Some(info), status, e).await
         }
         Err(e) => Err(e.into()),
     }
@@ -195,20 +195,51 @@ struct LabelForm {
     label: String,
 }
 
-fn back(id: i64) -> Response {
-    Redirect::to(&format!("/offices/{id}")).into_response()
+#[derive(Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    confirmed: Option<String>,
 }
 
+/// 無効にする (a PC): asked first, naming the PC and the office.
 #[tracing::instrument(skip_all)]
 async fn revoke(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, device)): Path<(String, String)>,
-    Form(f): Form<LabelForm>,
+    Form(f): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
-    devices::revoke(&state, &user.actor(), id_of(&device)?).await?;
-    Ok(back(id_of(&id)?))
+    let (id, device) = (id_of(&id)?, id_of(&device)?);
+    // The same rule as the revocation itself: the office's administrator, or the city.
+    office_admin::manages(&user.actor(), id).map_err(|_| PageError(AppError::NotFound))?;
+    let back = format!("/offices/{id}");
+    if !confirm::confirmed(&f.confirmed) {
+        let mut c = state.store.acquire().await?;
+        let office = offices::get(c.conn(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let pc = device_store::of_office(c.conn(), id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == device && d.revoked_at.is_none())
+            .ok_or(AppError::NotFound)?;
+        let c = Confirm {
+            user: Some(&user),
+            title: "パソコンの無効化",
+            message: format!("{}の「{}」を無効にします。", office.name, pc.label),
+            consequence: "このパソコンからはログインできなくなります。もう一度使うには、証明書の追加発行が必要です。",
+            action: format!("/offices/{id}/devices/{device}/revoke"),
+            fields: vec![],
+            shown: vec![],
+            button: "無効にする",
+            back,
+        };
+        return Ok(confirm::ask(&c));
+    }
+    devices::revoke(&state, &user.actor(), device).await?;
+    Ok(flash::redirect(&state, &back, "パソコンを無効にしました。"))
 }
 
 #[tracing::instrument(skip_all)]
@@ -222,8 +253,8 @@ async fn request(
     let id = id_of(&id)?;
     may_see(&user, id)?;
     match devices::request(&state, &user.actor(), &f.label).await {
-        Ok(_) => show(&state, &user, id, None, StatusCode::OK, Some("追加発行を申請しました。市が承認すると、管理者のメールアドレスに証明書取得用No/パスワードが届きます。"), None).await,
-        Err(AppError::Invalid(e)) => show(&state, &user, id, None, StatusCode::UNPROCESSABLE_ENTITY, None, Some((e.message, e.field))).await,
+        Ok(_) => Ok(flash::redirect(&state, &format!("/offices/{id}"), "追加発行を申請しました。市が承認すると、管理者のメールアドレスに証明書取得用No/パスワードが届きます。")),
+        Err(AppError::Invalid(e)) => show(&state, &user, id, None, StatusCode::UNPROCESSABLE_ENTITY, e).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -238,5 +269,6 @@ async fn reissue(
     user.check_csrf(&f.csrf)?;
     let id = id_of(&id)?;
     devices::reissue(&state, &user.actor(), id).await?;
-    Ok(back(id))
+    let notice = "証明書取得用Noを再発行しました。管理者のメールアドレスに番号とパスワードを別々のメールで送ります。";
+    Ok(flash::redirect(&state, &format!("/offices/{id}"), notice))
 }

@@ -1,7 +1,7 @@
 //! Enrollment pages: the list a user may see, and one enrollment with its history.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Redirect, Response};
 use axum::routing::get;
@@ -11,15 +11,13 @@ use super::{render, PageError};
 use crate::domain::enrollment::State as EState;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
-use crate::service::enrollments::{self, EnrollmentView};
 use crate::service::overview::{self, ListQuery};
-use crate::store::forms::IssuedForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/enrollments") }))
         .route("/enrollments", get(list))
-        .route("/enrollments/{code}", get(detail))
+        .route("/enrollments/{code}", get(super::enrollment::detail))
 }
 
 /// What happened, in Japanese, for an audit action on an enrollment's timeline.
@@ -124,91 +122,6 @@ async fn list(
         q: text,
         overdue: q.only_overdue(),
         query,
-    };
-    Ok(render(StatusCode::OK, &page))
-}
-
-#[derive(Template)]
-#[template(path = "enrollment.html")]
-struct DetailPage<'a> {
-    user: Option<&'a CurrentUser>,
-    v: EnrollmentView,
-    forms: Vec<IssuedForm>,
-    copy: crate::service::fax::CopyStatus,
-    steps: Vec<(&'static str, &'static str)>,
-    today: String,
-    may_request_resend: bool,
-    /// The centre and the city: page images and e-mails.
-    sees_all: bool,
-    resent: bool,
-    /// E-mails about this enrollment (the centre and the city).
-    mails: Vec<crate::store::outbox::OutboxRow>,
-    /// Who read it (the city).
-    reads: Vec<crate::store::security::ReadRow>,
-}
-
-impl DetailPage<'_> {
-    fn read_label(&self, what: &str) -> &'static str {
-        match what {
-            "enrollment" => "登録内容",
-            "consent_form" => "同意書（PDF）",
-            _ => "その他",
-        }
-    }
-
-    fn pages_text(pages: &[i64]) -> String {
-        pages
-            .iter()
-            .map(|p| format!("{p}枚目"))
-            .collect::<Vec<_>>()
-            .join("・")
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct DetailQuery {
-    /// Set after a resend request, to confirm it.
-    resend: Option<String>,
-}
-
-#[tracing::instrument(skip_all, fields(id))]
-async fn detail(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
-    Query(q): Query<DetailQuery>,
-) -> Result<Response, PageError> {
-    let id = enrollments::resolve(&state.store, &user.actor(), &id).await?;
-    let v = enrollments::view(&state.store, &user.actor(), id).await?;
-    let mut c = state.store.acquire().await?;
-    let forms = crate::store::forms::all_for(c.conn(), id).await?;
-    drop(c);
-    let copy = crate::service::fax::copy_status(&state.store, &user.actor(), id).await?;
-    let steps = super::steps::offered(&v.enrollment, &user.actor(), state.clock.today());
-    let waiting = v.enrollment.state.awaits_copy();
-    let mails = if user.sees_all() {
-        let mut c = state.store.acquire().await?;
-        crate::store::outbox::list(c.conn(), None, Some(("enrollment", id)), 50).await?
-    } else {
-        vec![]
-    };
-    let reads = if user.role == crate::domain::Role::CityAdmin {
-        crate::service::reads::of(&state.store, ("enrollment", id)).await?
-    } else {
-        vec![]
-    };
-    let page = DetailPage {
-        reads,
-        user: Some(&user),
-        may_request_resend: waiting && user.role == crate::domain::Role::Centre,
-        sees_all: user.sees_all(),
-        resent: q.resend.is_some(),
-        mails,
-        v,
-        forms,
-        copy,
-        steps,
-        today: state.clock.today().to_string(),
     };
     Ok(render(StatusCode::OK, &page))
 }

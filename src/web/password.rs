@@ -4,13 +4,15 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::{render, PageError};
+use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
 use crate::service::accounts;
@@ -25,7 +27,7 @@ pub fn router() -> Router<AppState> {
 struct PasswordPage<'a> {
     user: Option<&'a CurrentUser>,
     first: bool,
-    error: Option<String>,
+    errors: FieldErrors,
 }
 
 async fn first_time(state: &AppState, user: &CurrentUser) -> Result<bool, PageError> {
@@ -42,7 +44,7 @@ async fn page(State(state): State<AppState>, user: CurrentUser) -> Result<Respon
     let p = PasswordPage {
         user: Some(&user),
         first,
-        error: None,
+        errors: FieldErrors::default(),
     };
     Ok(render(StatusCode::OK, &p))
 }
@@ -72,10 +74,10 @@ async fn change(
         .ok_or(AppError::NotFound)?;
     drop(c);
     let result = if f.new_password != f.confirm {
-        Err(AppError::Invalid(crate::domain::FieldError::new(
+        Err(AppError::invalid(
             "confirm",
             "確認用のパスワードが一致しません。",
-        )))
+        ))
     } else {
         accounts::change_password(
             &state.store,
@@ -87,12 +89,16 @@ async fn change(
         .await
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/enrollments").into_response()),
+        Ok(()) => Ok(flash::redirect(
+            &state,
+            "/enrollments",
+            "パスワードを変更しました。",
+        )),
         Err(AppError::Invalid(e)) => {
             let p = PasswordPage {
                 user: Some(&user),
                 first: row.must_change_password,
-                error: Some(e.message),
+                errors: e,
             };
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
         }

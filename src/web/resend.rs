@@ -2,13 +2,17 @@
 //! (which the request then settles).
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
 
+use super::enrollment::{show, Kept};
+use super::inbox::refused;
 use super::PageError;
 use crate::error::AppError;
+use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
 use crate::service::copies::{self, ResendRequest};
@@ -41,11 +45,26 @@ async fn from_enrollment(
     user.check_csrf(&f.csrf)?;
     let id = enrollments::resolve(&state.store, &user.actor(), &code).await?;
     let r = ResendRequest {
-        reason: f.reason,
+        reason: f.reason.clone(),
         page_id: None,
     };
-    copies::request_resend(&state, &user.actor(), id, &r).await?;
-    Ok(Redirect::to(&format!("/enrollments/{code}?resend=1")).into_response())
+    match copies::request_resend(&state, &user.actor(), id, &r).await {
+        Ok(_) => Ok(flash::redirect(
+            &state,
+            &format!("/enrollments/{code}"),
+            "同意取得者に再送を依頼しました（メールを送信します）。",
+        )),
+        Err(AppError::Invalid(errors)) => {
+            let kept = Kept {
+                action: "resend".into(),
+                reason: f.reason,
+                errors,
+                ..Kept::default()
+            };
+            show(&state, &user, id, kept, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[tracing::instrument(skip_all)]
@@ -57,16 +76,25 @@ async fn from_page(
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
     let page = super::id_of(&id)?;
+    let refused = |e| refused(&state, &user, page, "resend", f.reason.clone(), e);
     if f.code.trim().is_empty() {
-        return Err(PageError(AppError::Invalid(
-            crate::domain::FieldError::new("code", "再送を依頼する登録を選んでください。"),
-        )));
+        return refused(AppError::invalid(
+            "code",
+            "再送を依頼する登録を選んでください。",
+        ))
+        .await;
     }
     let enrollment = enrollments::resolve(&state.store, &user.actor(), &f.code).await?;
     let r = ResendRequest {
-        reason: f.reason,
+        reason: f.reason.clone(),
         page_id: Some(page),
     };
-    copies::request_resend(&state, &user.actor(), enrollment, &r).await?;
-    Ok(Redirect::to(&format!("/fax/pages/{page}")).into_response())
+    match copies::request_resend(&state, &user.actor(), enrollment, &r).await {
+        Ok(_) => Ok(flash::redirect(
+            &state,
+            &format!("/fax/pages/{page}"),
+            "同意取得者に再送を依頼しました（メールを送信します）。",
+        )),
+        Err(e) => refused(e).await,
+    }
 }

@@ -4,13 +4,16 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::{id_of, render, PageError};
+use crate::domain::{FieldError, FieldErrors};
 use crate::error::AppError;
+use crate::http::confirm::{self, Confirm};
+use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
 use crate::service::office_admin::{self, StaffEdit, StaffInput};
@@ -33,8 +36,7 @@ struct StaffPage<'a> {
     office: Office,
     staff: Vec<UserRow>,
     f: StaffInput,
-    notice: Option<String>,
-    error: Option<(String, &'static str)>,
+    errors: FieldErrors,
 }
 
 /// The office, if the user manages it; anyone else: not found.
@@ -53,7 +55,7 @@ async fn show(
     office: Office,
     f: StaffInput,
     status: StatusCode,
-    (notice, error): (Option<String>, Option<(String, &'static str)>),
+    errors: FieldErrors,
 ) -> Result<Response, PageError> {
     let mut c = state.store.acquire().await?;
     let staff = users::of_office(c.conn(), office.id).await?;
@@ -62,8 +64,7 @@ async fn show(
         office,
         staff,
         f,
-        notice,
-        error,
+        errors,
     };
     Ok(render(status, &p))
 }
@@ -79,7 +80,15 @@ async fn list(
         role: "staff".into(),
         ..Default::default()
     };
-    show(&state, &user, office, f, StatusCode::OK, (None, None)).await
+    show(
+        &state,
+        &user,
+        office,
+        f,
+        StatusCode::OK,
+        FieldErrors::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -105,19 +114,7 @@ async fn create(
                 "{}さんのID「{}」を作成しました。初期パスワードを本人にお伝えください。初回ログイン時に変更を求められます。",
                 u.name, u.login
             );
-            let blank = StaffInput {
-                role: "staff".into(),
-                ..Default::default()
-            };
-            show(
-                &state,
-                &user,
-                office,
-                blank,
-                StatusCode::CREATED,
-                (Some(notice), None),
-            )
-            .await
+            Ok(flash::redirect(&state, &to_list(&office), &notice))
         }
         Err(AppError::Invalid(e)) => {
             let s = StaffInput {
@@ -125,15 +122,7 @@ async fn create(
                 ..f.s
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            show(
-                &state,
-                &user,
-                office,
-                s,
-                status,
-                (None, Some((e.message, e.field))),
-            )
-            .await
+            show(&state, &user, office, s, status, e).await
         }
         Err(e) => Err(e.into()),
     }
@@ -146,7 +135,7 @@ struct EditPage<'a> {
     office: Office,
     member: UserRow,
     f: StaffEdit,
-    error: Option<(String, &'static str)>,
+    errors: FieldErrors,
 }
 
 async fn member(state: &AppState, office: &Office, uid: &str) -> Result<UserRow, PageError> {
@@ -174,7 +163,7 @@ async fn edit_page(
         office,
         member: m,
         f,
-        error: None,
+        errors: FieldErrors::default(),
     };
     Ok(render(StatusCode::OK, &p))
 }
@@ -187,8 +176,8 @@ struct EditForm {
     e: StaffEdit,
 }
 
-fn back(office: &Office) -> Response {
-    Redirect::to(&format!("/offices/{}/staff", office.id)).into_response()
+fn to_list(office: &Office) -> String {
+    format!("/offices/{}/staff", office.id)
 }
 
 #[tracing::instrument(skip_all)]
@@ -202,19 +191,21 @@ async fn edit(
     let office = managed(&state, &user, &id).await?;
     let m = member(&state, &office, &uid).await?;
     match office_admin::edit_staff(&state.store, &user.actor(), m.id, &f.e).await {
-        Ok(_) => Ok(back(&office)),
+        Ok(_) => {
+            let notice = format!("{}さんの登録内容を保存しました。", m.name);
+            Ok(flash::redirect(&state, &to_list(&office), &notice))
+        }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let field = if let AppError::Invalid(fe) = &e {
-                fe.field
-            } else {
-                "role"
+            let errors = match &e {
+                AppError::Invalid(errors) => errors.clone(),
+                _ => FieldError::new("role", e.message_ja()).into(),
             };
             let p = EditPage {
                 user: Some(&user),
                 office,
                 member: m,
                 f: f.e,
-                error: Some((e.message_ja(), field)),
+                errors,
             };
             Ok(render(e.status(), &p))
         }
@@ -228,6 +219,7 @@ struct ActionForm {
     csrf: String,
     #[serde(default)]
     password: String,
+    confirmed: Option<String>,
 }
 
 async fn set_disabled(
@@ -240,8 +232,27 @@ async fn set_disabled(
     user.check_csrf(&f.csrf)?;
     let office = managed(&state, &user, &id).await?;
     let m = member(&state, &office, &uid).await?;
+    if disabled && !confirm::confirmed(&f.confirmed) {
+        let c = Confirm {
+            user: Some(&user),
+            title: "利用者の無効化",
+            message: format!("{}の{}さん（{}）を無効にします。", office.name, m.name, m.login),
+            consequence: "この方はログインできなくなり、ログイン中の画面からも締め出されます。退職・異動のときに行ってください。",
+            action: format!("/offices/{}/staff/{}/disable", office.id, m.id),
+            fields: vec![],
+            shown: vec![],
+            button: "無効にする",
+            back: to_list(&office),
+        };
+        return Ok(confirm::ask(&c));
+    }
     office_admin::set_disabled(&state.store, &user.actor(), m.id, disabled).await?;
-    Ok(back(&office))
+    let notice = if disabled {
+        format!("{}さんを無効にしました。", m.name)
+    } else {
+        format!("{}さんを有効に戻しました。", m.name)
+    };
+    Ok(flash::redirect(&state, &to_list(&office), &notice))
 }
 
 #[tracing::instrument(skip_all)]
@@ -274,6 +285,29 @@ async fn reset(
     user.check_csrf(&f.csrf)?;
     let office = managed(&state, &user, &id).await?;
     let m = member(&state, &office, &uid).await?;
-    office_admin::reset_password(&state.store, &user.actor(), m.id, &f.password).await?;
-    Ok(back(&office))
+    match office_admin::reset_password(&state.store, &user.actor(), m.id, &f.password).await {
+        Ok(_) => {
+            let notice = format!(
+                "{}さんの初期パスワードを設定しました。本人にお伝えください。次のログインで変更を求められます。",
+                m.name
+            );
+            Ok(flash::redirect(&state, &to_list(&office), &notice))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let f = StaffEdit {
+                name: m.name.clone(),
+                email: m.email.clone().unwrap_or_default(),
+                role: m.role.clone(),
+            };
+            let p = EditPage {
+                user: Some(&user),
+                office,
+                member: m,
+                f,
+                errors,
+            };
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

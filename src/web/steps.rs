@@ -1,18 +1,23 @@
-//! The steps on an enrollment's page (record consent, copy brought in person, return, verify,
-//! register the team, activate, withdraw, close). Which are offered is asked of the state
-//! machine itself, so a button is shown exactly when the step would be allowed.
+//! The steps on an enrollment's page (record consent, copy sent or brought in, verify, register
+//! the team, activate; and apart from them return, withdraw, close). Which are offered is asked
+//! of the state machine itself, so a button is shown exactly when the step would be allowed.
+//! A refused step shows the page again with the message beside its field and the input kept;
+//! an irreversible one asks first; a step taken leaves a notice on the page it leads back to.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
-use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::enrollment::{show, Kept};
 use super::PageError;
 use crate::domain::enrollment::{self, Command, CopyChannel, Facts, Signer, TransitionError};
 use crate::domain::{Actor, FieldError};
 use crate::error::AppError;
+use crate::http::confirm::{self, Confirm};
+use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
 use crate::service::enrollments::{self as service};
@@ -22,64 +27,79 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/enrollments/{code}/steps", post(step))
 }
 
-/// The steps `actor` may take now (`today`, in Japan): (action, label in Japanese).
-pub fn offered(
-    row: &EnrollmentRow,
-    actor: &Actor,
-    today: chrono::NaiveDate,
-) -> Vec<(&'static str, &'static str)> {
+/// A step offered on the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub action: &'static str,
+    pub label: &'static str,
+}
+
+impl Step {
+    /// 差し戻す, 撤回する, 終了する: they stand apart, ask for a reason and for confirmation.
+    pub fn irreversible(&self) -> bool {
+        matches!(self.action, "return_copy" | "withdraw" | "close")
+    }
+}
+
+/// The steps in the order of the process; `mark_sent` is not a state change.
+fn samples(today: chrono::NaiveDate) -> Vec<(Step, Option<Command>)> {
+    let reason = || "-".to_string();
+    let s = |action, label| Step { action, label };
+    vec![
+        (
+            s("record_consent", "同意を記録する"),
+            Some(Command::RecordConsent {
+                date: today,
+                signer: Signer::Subject,
+            }),
+        ),
+        (s("mark_sent", "写しを送付した"), None),
+        (
+            s("receive_copy", "写しを受領した（持参）"),
+            Some(Command::ReceiveCopy {
+                channel: CopyChannel::InPerson,
+            }),
+        ),
+        (s("verify", "写しを確認した"), Some(Command::Verify)),
+        (
+            s("register_team", "チームを登録する"),
+            Some(Command::RegisterTeam),
+        ),
+        (s("activate", "利用を開始する"), Some(Command::Activate)),
+        (
+            s("return_copy", "差し戻す"),
+            Some(Command::ReturnCopy { reason: reason() }),
+        ),
+        (
+            s("withdraw", "撤回する"),
+            Some(Command::Withdraw { reason: reason() }),
+        ),
+        (
+            s("close", "終了する"),
+            Some(Command::Close { reason: reason() }),
+        ),
+    ]
+}
+
+/// The steps `actor` may take now (`today`, in Japan), in the order of the process.
+pub fn offered(row: &EnrollmentRow, actor: &Actor, today: chrono::NaiveDate) -> Vec<Step> {
     let facts = Facts {
         state: row.state,
         obtainer_office_id: row.obtainer_office_id,
         issued_version: row.form_version,
     };
-    let reason = || "-".to_string();
-    let samples = [
-        (
-            "record_consent",
-            "同意を記録する",
-            Command::RecordConsent {
-                date: today,
-                signer: Signer::Subject,
-            },
-        ),
-        (
-            "receive_copy",
-            "写しを受領した（持参）",
-            Command::ReceiveCopy {
-                channel: CopyChannel::InPerson,
-            },
-        ),
-        ("verify", "写しを確認した", Command::Verify),
-        (
-            "return_copy",
-            "差し戻す",
-            Command::ReturnCopy { reason: reason() },
-        ),
-        ("register_team", "チームを登録する", Command::RegisterTeam),
-        ("activate", "利用を開始する", Command::Activate),
-        (
-            "withdraw",
-            "撤回する",
-            Command::Withdraw { reason: reason() },
-        ),
-        ("close", "終了する", Command::Close { reason: reason() }),
-    ];
-    let mut steps: Vec<_> = samples
+    samples(today)
         .into_iter()
-        .filter(|(_, _, cmd)| {
-            matches!(
+        .filter(|(_, cmd)| match cmd {
+            Some(cmd) => matches!(
                 enrollment::decide(&facts, actor, cmd.clone(), today),
                 Ok(_) | Err(TransitionError::Invalid { .. })
-            )
+            ),
+            // The obtainer's next step while the centre waits for the copy.
+            None => crate::service::copies::may_mark_sent(row, actor),
         })
-        .map(|(a, l, _)| (a, l))
-        .collect();
-    // Not a state change, but the obtainer's next step while the centre waits for the copy.
-    if crate::service::copies::may_mark_sent(row, actor) {
-        steps.insert(0, ("mark_sent", "写しを送付した"));
-    }
-    steps
+        .map(|(s, _)| s)
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -103,20 +123,35 @@ struct StepForm {
     signed: Option<String>,
     dated: Option<String>,
     version: Option<String>,
+    /// Set by the confirmation page of an irreversible step.
+    confirmed: Option<String>,
 }
 
-fn command(f: &StepForm) -> Result<Command, AppError> {
-    let invalid = |field, m: &str| AppError::Invalid(FieldError::new(field, m));
+impl StepForm {
+    fn kept(&self, errors: crate::domain::FieldErrors, problem: Option<String>) -> Kept {
+        Kept {
+            action: self.action.clone(),
+            date: self.date.clone(),
+            signer: self.signer.clone(),
+            relationship: self.relationship.clone(),
+            reason: self.reason.clone(),
+            channel: self.channel.clone(),
+            errors,
+            problem,
+        }
+    }
+}
+
+fn command(f: &StepForm) -> Result<Command, FieldError> {
     Ok(match f.action.as_str() {
         "record_consent" => Command::RecordConsent {
-            date: NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
-                .map_err(|_| invalid("date", "同意日を正しく入力してください。"))?,
-            signer: if f.signer == "proxy" {
-                Signer::Proxy {
+            date: crate::domain::person::parse_date("date", &f.date, "同意日")?,
+            signer: match f.signer.as_str() {
+                "proxy" => Signer::Proxy {
                     relationship: f.relationship.clone(),
-                }
-            } else {
-                Signer::Subject
+                },
+                "subject" => Signer::Subject,
+                _ => return Err(FieldError::new("signer", "署名した人を選んでください。")),
             },
         },
         "receive_copy" => Command::ReceiveCopy {
@@ -125,7 +160,7 @@ fn command(f: &StepForm) -> Result<Command, AppError> {
         "verify" => {
             // The form's checkboxes are required; a request without them was not checked.
             if f.signed.is_none() || f.dated.is_none() || f.version.is_none() {
-                return Err(invalid(
+                return Err(FieldError::new(
                     "verify",
                     "署名・同意日・版をすべて確認してから「写しを確認した」を押してください。",
                 ));
@@ -143,28 +178,132 @@ fn command(f: &StepForm) -> Result<Command, AppError> {
         "close" => Command::Close {
             reason: f.reason.clone(),
         },
-        _ => return Err(invalid("action", "操作が正しくありません。")),
+        _ => return Err(FieldError::new("action", "操作が正しくありません。")),
     })
 }
 
-#[tracing::instrument(skip_all, fields(id = %id))]
+/// The notice left on the page after step `action` on `name`'s enrollment.
+fn notice(action: &str, name: &str) -> String {
+    match action {
+        "record_consent" => "同意を記録しました。".into(),
+        "mark_sent" => "写しの送付を記録しました。".into(),
+        "receive_copy" => "写しの受領（持参）を記録しました。".into(),
+        "verify" => "写しを確認しました。同意取得者にチーム登録をメールで依頼します。".into(),
+        "register_team" => "チームを登録しました。センターに利用開始を依頼します。".into(),
+        "activate" => "利用を開始しました。チームにメールで知らせます。".into(),
+        "return_copy" => "写しを差し戻しました。同意取得者に理由をメールで知らせます。".into(),
+        "withdraw" => format!("{name}さんの登録を撤回しました。"),
+        "close" => format!("{name}さんの登録を終了しました。"),
+        _ => "記録しました。".into(),
+    }
+}
+
+/// The confirmation of an irreversible step: (title, message, consequence, button).
+fn asking(action: &str, name: &str) -> (&'static str, String, &'static str, &'static str) {
+    match action {
+        "withdraw" => (
+            "登録の撤回",
+            format!("{name}さんの登録を撤回します。"),
+            "チームでの共有は停止されます。撤回した登録は元に戻せません。",
+            "撤回する",
+        ),
+        "close" => (
+            "登録の終了",
+            format!("{name}さんの登録を終了します。"),
+            "チームでの共有は終了し、この登録にはこれ以上の操作ができなくなります。",
+            "終了する",
+        ),
+        _ => (
+            "写しの差し戻し",
+            format!("{name}さんの同意書の写しを差し戻します。"),
+            "受け付けた写しは無効になり、同意取得者に理由をメールで知らせて、写しの再送を求めます。",
+            "差し戻す",
+        ),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(code = %code))]
 async fn step(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    Path(code): Path<String>,
     axum::Form(f): axum::Form<StepForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
-    let code = id;
-    let id = service::resolve(&state.store, &user.actor(), &code).await?;
+    let actor = user.actor();
+    let id = service::resolve(&state.store, &actor, &code).await?;
+    let refused = |e: AppError| async {
+        let status = e.status();
+        let (errors, problem) = match e {
+            AppError::Invalid(errors) => (errors, None),
+            AppError::InvalidState(_) | AppError::Forbidden(_) | AppError::Conflict(_) => {
+                (Default::default(), Some(e.message_ja()))
+            }
+            other => return Err(PageError(other)),
+        };
+        show(&state, &user, id, f.kept(errors, problem), status).await
+    };
+    let back = format!("/enrollments/{code}");
     if f.action == "mark_sent" {
         let channel = match f.channel.as_str() {
             "in_person" => CopyChannel::InPerson,
             _ => CopyChannel::Fax,
         };
-        crate::service::copies::mark_sent(&state.store, &user.actor(), id, channel).await?;
-        return Ok(Redirect::to(&format!("/enrollments/{code}")).into_response());
+        return match crate::service::copies::mark_sent(&state.store, &actor, id, channel).await {
+            Ok(_) => Ok(flash::redirect(&state, &back, &notice("mark_sent", ""))),
+            Err(e) => refused(e).await,
+        };
     }
-    let row = service::transition(&state, &user.actor(), id, command(&f)?).await?;
-    Ok(Redirect::to(&format!("/enrollments/{}", row.code)).into_response())
+    let cmd = match command(&f) {
+        Ok(cmd) => cmd,
+        Err(e) => return refused(e.into()).await,
+    };
+    let irreversible = matches!(
+        cmd,
+        Command::ReturnCopy { .. } | Command::Withdraw { .. } | Command::Close { .. }
+    );
+    let name = || async {
+        service::view(&state.store, &actor, id)
+            .await
+            .map(|v| v.subject.name)
+    };
+    if irreversible && !confirm::confirmed(&f.confirmed) {
+        // Asked of the state machine before asking the person: a reason it refuses, or a step
+        // no longer allowed, shows on the page rather than behind a confirmation.
+        let v = service::view(&state.store, &actor, id).await?;
+        let facts = Facts {
+            state: v.enrollment.state,
+            obtainer_office_id: v.enrollment.obtainer_office_id,
+            issued_version: v.enrollment.form_version,
+        };
+        if let Err(e) = enrollment::decide(&facts, &actor, cmd, state.clock.today()) {
+            return refused(AppError::from(e)).await;
+        }
+        let name = v.subject.name;
+        let (title, message, consequence, button) = asking(&f.action, &name);
+        let c = Confirm {
+            user: Some(&user),
+            title,
+            message,
+            consequence,
+            action: format!("/enrollments/{code}/steps"),
+            fields: vec![("action", f.action.clone()), ("reason", f.reason.clone())],
+            shown: vec![("理由", f.reason.clone())],
+            button,
+            back,
+        };
+        return Ok(confirm::ask(&c));
+    }
+    match service::transition(&state, &actor, id, cmd).await {
+        Ok(row) => {
+            let to = format!("/enrollments/{}", row.code);
+            let name = if irreversible {
+                name().await?
+            } else {
+                String::new()
+            };
+            Ok(flash::redirect(&state, &to, &notice(&f.action, &name)))
+        }
+        Err(e) => refused(e).await,
+    }
 }

@@ -4,15 +4,16 @@
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
 use super::{id_of, render, PageError};
 use crate::domain::training::Status;
-use crate::domain::Role;
+use crate::domain::{FieldError, FieldErrors, Role};
 use crate::error::AppError;
+use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
 use crate::service::office_admin;
@@ -44,8 +45,7 @@ struct TrainingsPage<'a> {
     can_record: bool,
     due: String,
     f: TrainingInput,
-    error: Option<(String, &'static str)>,
-    notice: Option<&'static str>,
+    errors: FieldErrors,
 }
 
 async fn show(
@@ -54,7 +54,7 @@ async fn show(
     id: i64,
     status: StatusCode,
     f: TrainingInput,
-    msg: (Option<&'static str>, Option<(String, &'static str)>),
+    errors: FieldErrors,
 ) -> Result<Response, PageError> {
     if !(user.role == Role::CityAdmin || user.office_id == Some(id)) {
         return Err(PageError(AppError::NotFound));
@@ -73,10 +73,9 @@ async fn show(
         can_record: office_admin::manages(&user.actor(), id).is_ok(),
         office,
         trainings: list,
-        due: crate::domain::date::western_ja(due),
+        due: crate::domain::date::shown(due),
         f,
-        error: msg.1,
-        notice: msg.0,
+        errors,
     };
     Ok(render(status, &p))
 }
@@ -86,32 +85,27 @@ async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Query(q): Query<RecordedQuery>,
 ) -> Result<Response, PageError> {
-    let notice = q.recorded.is_some().then_some("研修を記録しました。");
+    let id = id_of(&id)?;
+    let blank = TrainingInput::default();
     show(
         &state,
         &user,
-        id_of(&id)?,
+        id,
         StatusCode::OK,
-        TrainingInput::default(),
-        (notice, None),
+        blank,
+        FieldErrors::default(),
     )
     .await
-}
-
-#[derive(Deserialize)]
-struct RecordedQuery {
-    recorded: Option<String>,
 }
 
 /// The form's fields and the optional file.
 async fn read_form(mut m: Multipart) -> Result<(String, TrainingInput), AppError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
-        AppError::Invalid(crate::domain::FieldError::new(
+        AppError::invalid(
             "attachment",
             format!("送信内容を受け取れませんでした（{}）。", e.body_text()),
-        ))
+        )
     };
     let (mut csrf, mut f) = (String::new(), TrainingInput::default());
     while let Some(field) = m.next_field().await.map_err(bad)? {
@@ -146,35 +140,30 @@ async fn record(
         Ok(v) => v,
         Err(AppError::Invalid(e)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return show(
-                &state,
-                &user,
-                id,
-                status,
-                TrainingInput::default(),
-                (None, Some((e.message, e.field))),
-            )
-            .await;
+            return show(&state, &user, id, status, TrainingInput::default(), e).await;
         }
         Err(e) => return Err(e.into()),
     };
     user.check_csrf(&csrf)?;
     match training::record(&state, &user.actor(), id, &f).await {
-        Ok(_) => Ok(Redirect::to(&format!("/offices/{id}/trainings?recorded=1")).into_response()),
-        Err(AppError::Invalid(e)) => {
+        Ok(_) => Ok(flash::redirect(
+            &state,
+            &format!("/offices/{id}/trainings"),
+            "研修を記録しました。",
+        )),
+        Err(AppError::Invalid(mut e)) => {
+            // A browser cannot be given a file back: it is said plainly, beside the field.
+            if let Some((name, _)) = &f.attachment {
+                e.push(FieldError::new(
+                    "attachment",
+                    format!("添付ファイル「{name}」は保存されていません。もう一度選んでください。"),
+                ));
+            }
             let kept = TrainingInput {
                 attachment: None,
                 ..f
             };
-            show(
-                &state,
-                &user,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                kept,
-                (None, Some((e.message, e.field))),
-            )
-            .await
+            show(&state, &user, id, StatusCode::UNPROCESSABLE_ENTITY, kept, e).await
         }
         Err(e) => Err(e.into()),
     }

@@ -147,6 +147,7 @@ async fn every_get_route_answers_only_its_audience() {
         ("/healthz", PUBLIC, p("/healthz")),
         ("/metrics", PUBLIC, p("/metrics")),
         ("/static/upload.js", PUBLIC, p("/static/upload.js")),
+        ("/static/team.js", PUBLIC, p("/static/team.js")),
         ("/password", SIGNED_IN, p("/password")),
         ("/account", SIGNED_IN, p("/account")),
         ("/enrollments", SIGNED_IN, p("/enrollments")),

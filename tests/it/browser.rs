@@ -189,7 +189,7 @@ async fn centre_uploads_a_fax_and_assigns_an_unreadable_page_by_hand() {
 }
 
 /// Selects `value` in the `<select>` at `css`.
-async fn choose(b: &Browser, css: &str, value: &str) {
+pub async fn choose(b: &Browser, css: &str, value: &str) {
     b.element(css)
         .await
         .select_by_value(value)
@@ -199,7 +199,7 @@ async fn choose(b: &Browser, css: &str, value: &str) {
 
 /// Submits the step form `#step-<action>` on the enrollment page and waits for the new page
 /// (the address is the same before and after, so a mark is left on the old document).
-async fn step(b: &Browser, action: &str) {
+pub async fn step(b: &Browser, action: &str) {
     b.client
         .execute("window.__before_step = true", vec![])
         .await

@@ -36,6 +36,7 @@ mod reconcile;
 mod rows;
 mod schedule_nodes;
 mod schedules;
+mod screens;
 mod security;
 mod sim;
 mod smtp;

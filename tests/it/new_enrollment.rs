@@ -28,18 +28,29 @@ async fn a_care_manager_registers_a_subject_from_the_form() {
         ("profession", "訪問看護師"),
         ("member", "港 看護"),
         ("member_phone", "029-270-0002"),
-        ("office", nursing.as_str()),
+        ("office", ""),
         ("profession", ""),
         ("member", ""),
         ("member_phone", ""),
     ];
-    // A birth date that cannot be: the form again, with the message and what was typed.
+    // A birth date that cannot be, a phone number too short and no 性別: the form again,
+    // every message beside its field at once, and what was typed kept.
     fields[3].1 = "昭和99年1月1日";
+    fields[4].1 = "";
+    fields[6].1 = "029-27";
     let (s, html, _) = post(a, "/enrollments/new", &fields).await;
     assert_eq!(s, 422);
-    assert!(html.contains("生年月日は"), "{html}");
-    assert!(html.contains("やまだ はなこ"));
+    for field in ["birth_date", "sex", "phone"] {
+        assert!(
+            html.contains(&format!("class=\"field-error\" id=\"{field}-error\"")),
+            "{field}: {html}"
+        );
+    }
+    assert!(html.contains("入力内容を確認してください（3件）"), "{html}");
+    assert!(html.contains("やまだ はなこ") && html.contains("value=\"029-27\""));
     fields[3].1 = "昭和１５年４月１日";
+    fields[4].1 = "female";
+    fields[6].1 = "０２９（２７０）１０００";
     let (s, _, location) = post(a, "/enrollments/new", &fields).await;
     assert_eq!(s, 303);
     let location = location.unwrap();
@@ -48,8 +59,15 @@ async fn a_care_manager_registers_a_subject_from_the_form() {
         html.contains("ヤマダ　ハナコ"),
         "カナ normalised, full-width space"
     );
-    assert!(html.contains("1940-04-01"));
-    assert!(html.contains("029-270-1000"));
+    assert!(
+        html.contains("昭和15年4月1日（1940年）"),
+        "one date style: {html}"
+    );
+    assert!(html.contains("029-270-1000"), "brackets read as separators");
+    assert!(
+        html.contains("登録しました"),
+        "the notice after the redirect"
+    );
     assert!(
         html.contains("港 看護"),
         "one member; the empty row is ignored"
@@ -82,9 +100,11 @@ async fn team_members_and_the_obtainer_are_chosen_from_registered_staff() {
     };
     login(a, "caremgr", PASSWORD).await;
     let (_, html, _) = get(a, "/enrollments/new").await;
+    let people = &html[html.find("id=\"member-user-0\"").unwrap()..];
+    let people = &people[..people.find("</select>").unwrap()];
     assert!(
-        html.contains("nurse さん（みなと訪問看護）"),
-        "staff to choose from"
+        !people.contains("nurse さん"),
+        "people are chosen after their office, not from a list of the whole city: {people}"
     );
     let obtainers = &html[html.find("id=\"obtainer\"").unwrap()..];
     let obtainers = &obtainers[..obtainers.find("</select>").unwrap()];
@@ -95,11 +115,54 @@ async fn team_members_and_the_obtainer_are_chosen_from_registered_staff() {
         "only colleagues may obtain the consent: {obtainers}"
     );
     let csrf = csrf_of(&html);
-    let (nurse_s, colleague_s, pharmacy) = (
+    let (nurse_s, colleague_s, nursing_s, pharmacy) = (
         nurse.to_string(),
         colleague.to_string(),
+        c.nursing.to_string(),
         (c.nursing + 1).to_string(),
     );
+    // Without script, 「選んだ事業所の利用者を表示」 lists the chosen office's people.
+    let (s, html, _) = post(
+        a,
+        "/enrollments/new",
+        &[
+            ("csrf", csrf.as_str()),
+            ("office", nursing_s.as_str()),
+            ("member_user", ""),
+            ("profession", ""),
+            ("member", ""),
+            ("member_phone", ""),
+            ("refresh", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains(&format!("<option value=\"{nurse}\">nurse さん</option>")),
+        "{html}"
+    );
+    // The nurse with another office on her row: refused beside that row's person.
+    let (s, html, _) = post(
+        a,
+        "/enrollments/new",
+        &[
+            ("csrf", csrf.as_str()),
+            ("name", "佐藤 一郎"),
+            ("kana", "さとう"),
+            ("birth_date", "1938-02-03"),
+            ("sex", "male"),
+            ("address", "茨城県ひたちなか市東石川1-1"),
+            ("phone", "029-270-1000"),
+            ("office", pharmacy.as_str()),
+            ("member_user", nurse_s.as_str()),
+            ("profession", "訪問看護師"),
+            ("member", ""),
+            ("member_phone", ""),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("data-field=\"team.0.user\""), "{html}");
     let fields = [
         ("csrf", csrf.as_str()),
         ("name", "佐藤 一郎"),
@@ -109,9 +172,9 @@ async fn team_members_and_the_obtainer_are_chosen_from_registered_staff() {
         ("address", "茨城県ひたちなか市東石川1-1"),
         ("phone", "029-270-1000"),
         ("insurance_number", ""),
-        // The nurse chosen from the list; the office picked on the row is overridden by hers.
+        // The nurse chosen after her office.
         ("member_user", nurse_s.as_str()),
-        ("office", pharmacy.as_str()),
+        ("office", nursing_s.as_str()),
         ("profession", "訪問看護師"),
         ("member", ""),
         ("member_phone", ""),
@@ -154,7 +217,7 @@ async fn team_members_and_the_obtainer_are_chosen_from_registered_staff() {
         .await;
     assert_eq!(
         (s, e["error"]["field"].as_str()),
-        (422, Some("team.user_id"))
+        (422, Some("team.0.user"))
     );
     app.finish().await;
 }

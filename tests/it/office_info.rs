@@ -76,16 +76,22 @@ async fn the_administrator_keeps_the_office_information() {
         "なし with days"
     );
 
-    // Saved; the page shows the boxes ticked.
-    let (s, html, _, _) = admin
+    // Saved; the page it leads back to says so once, and shows the boxes ticked.
+    let saved = admin
         .submit(
             &page,
             &page,
             &info("石川町20-32", "36.3917", "140.5289", false),
         )
         .await;
+    assert_eq!(saved.0, 303, "{}", saved.1);
+    let (s, html, _, _) = admin.follow(saved).await;
     assert_eq!(s, 200, "{html}");
     assert!(html.contains("保存しました"));
+    assert!(
+        !admin.get(&page).await.1.contains("保存しました"),
+        "the notice is shown once"
+    );
     assert!(
         html.contains("id=\"closed-sat\" name=\"closed_days\" value=\"sat\" checked"),
         "{html}"
@@ -97,22 +103,24 @@ async fn the_administrator_keeps_the_office_information() {
     assert_eq!(sql_count(a, &saved).await, 1);
 
     // The address moves, the point does not follow (no lock): it is cleared, and the page says so.
-    let (_, html, _, _) = admin
+    let moved = admin
         .submit(
             &page,
             &page,
             &info("磯崎町4195", "36.3917", "140.5289", false),
         )
         .await;
+    let (_, html, _, _) = admin.follow(moved).await;
     assert!(html.contains("座標）を消しました"), "{html}");
     assert_eq!(coords(a, office).await, 0);
     // Put back by hand and locked: a later address change keeps it.
     admin
         .submit(&page, &page, &info("磯崎町4195", "36.4", "140.6", true))
         .await;
-    let (_, html, _, _) = admin
+    let kept = admin
         .submit(&page, &page, &info("磯崎町4196", "36.4", "140.6", true))
         .await;
+    let (_, html, _, _) = admin.follow(kept).await;
     assert!(!html.contains("消しました"), "{html}");
     assert_eq!(coords(a, office).await, 1);
 
@@ -185,9 +193,11 @@ async fn the_administrator_manages_staff_logins() {
         "{html}"
     );
     assert_eq!(admin.submit(&staff, &staff, &new("caremgr")).await.0, 422);
-    let (s, html, _, _) = admin.submit(&staff, &staff, &new("kango-ichiro")).await;
-    assert_eq!(s, 201, "{html}");
+    let made = admin.submit(&staff, &staff, &new("kango-ichiro")).await;
+    assert_eq!(made.0, 303, "{}", made.1);
+    let (_, html, _, _) = admin.follow(made).await;
     assert!(html.contains("kango-ichiro") && html.contains("初回ログイン前"));
+    assert!(html.contains("ID「kango-ichiro」を作成しました"), "{html}");
     let uid = sql_count(a, "SELECT id FROM users WHERE login = 'kango-ichiro'").await;
 
     // First sign-in: nothing but the password page until the first password is replaced.
@@ -251,10 +261,18 @@ async fn the_administrator_manages_staff_logins() {
     assert_eq!(s, 409);
     assert!(html.contains("ご自身の権限は変更できません"), "{html}");
 
-    // Leaving: disabled, the open session ends, signing in says why; enabled again, it works.
+    // Leaving: asked first (naming the person), then disabled; the open session ends,
+    // signing in says why; enabled again, it works.
+    let (s, html, _, _) = admin.submit(&staff, &format!("{edit}/disable"), &[]).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("看護 一郎（管理）さん（kango-ichiro）を無効にします"),
+        "{html}"
+    );
+    assert_eq!(pc.get("/enrollments").await.0, 200, "not yet");
     assert_eq!(
         admin
-            .submit(&staff, &format!("{edit}/disable"), &[])
+            .submit(&staff, &format!("{edit}/disable"), &[("confirmed", "1")])
             .await
             .0,
         303

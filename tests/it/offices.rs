@@ -72,7 +72,7 @@ pub async fn approved_office(a: &TestApp) -> (i64, Pc) {
         .submit(
             "/offices/applications",
             &format!("/offices/applications/{id}/approve"),
-            &[],
+            &[("confirmed", "1")],
         )
         .await;
     assert_eq!(s, 303);
@@ -231,8 +231,9 @@ async fn voucher_flow(a: &TestApp) {
             &[("label", "訪問用ノート")],
         )
         .await;
-    assert_eq!(s, 200, "{html}");
-    assert!(html.contains("市の確認待ち"));
+    assert_eq!(s, 303, "{html}");
+    let (_, html, _, _) = pc1.get(&format!("/offices/{office}")).await;
+    assert!(html.contains("市の確認待ち") && html.contains("追加発行を申請しました"));
     assert!(nth_mail(a, "device_requested", 1)
         .await
         .1
@@ -284,11 +285,19 @@ async fn voucher_flow(a: &TestApp) {
         .filter_map(|s| s.split('/').next()?.parse::<i64>().ok())
         .max()
         .unwrap();
+    // Asked first, naming the PC and the office; nothing happens until confirmed.
+    let revoke = format!("/offices/{office}/devices/{dev2}/revoke");
+    let (s, html, _, _) = pc1
+        .submit(&format!("/offices/{office}"), &revoke, &[])
+        .await;
+    assert_eq!(s, 200);
+    assert!(html.contains("「訪問用ノート」を無効にします"), "{html}");
+    assert_eq!(pc2.get("/enrollments").await.0, 200, "not yet");
     let (s, _, _, _) = pc1
         .submit(
             &format!("/offices/{office}"),
-            &format!("/offices/{office}/devices/{dev2}/revoke"),
-            &[],
+            &revoke,
+            &[("confirmed", "1")],
         )
         .await;
     assert_eq!(s, 303);

@@ -62,6 +62,15 @@ impl Pc {
         self.post(path, &f).await
     }
 
+    /// Where a post's redirect leads, as the browser would show it (with its notice); any
+    /// other answer as it came.
+    pub async fn follow(&self, p: Page) -> Page {
+        match (&p.0, &p.2) {
+            (303, Some(to)) => self.get(to).await,
+            _ => p,
+        }
+    }
+
     pub async fn login(&self, login: &str, password: &str) -> Page {
         self.submit(
             "/login",

@@ -108,13 +108,54 @@ async fn the_city_suspends_and_reinstates_a_login() {
     assert!(html.contains("利用停止中"));
     let csrf = csrf_of(&html);
     let nurse = id_of(a, "nurse").await;
-    let (s, _, _) = post(
+    // Asked first, naming the person; nothing happens until confirmed.
+    let (s, html, _) = post(
         a,
         &format!("/users/{nurse}/suspend"),
         &[("csrf", &csrf), ("reason", "退職")],
     )
     .await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("（nurse）を利用停止にします。") && html.contains("name=\"confirmed\""),
+        "{html}"
+    );
+    assert_eq!(login_ok(a, "nurse").await, true, "not yet suspended");
+    login(a, "city", PASSWORD).await;
+    let (_, html, _) = get(a, "/users").await;
+    let csrf = csrf_of(&html);
+    // Without a reason: the list again, the message beside the box.
+    let (s, html, _) = post(
+        a,
+        &format!("/users/{nurse}/suspend"),
+        &[("csrf", &csrf), ("reason", " ")],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(
+        html.contains("data-field=\"reason\"") && html.contains("理由を入力してください"),
+        "{html}"
+    );
+    let (s, _, _) = post(
+        a,
+        &format!("/users/{nurse}/suspend"),
+        &[("csrf", &csrf), ("reason", "退職"), ("confirmed", "1")],
+    )
+    .await;
     assert_eq!(s, 303);
+    // The list says why, when and who.
+    let (_, html, _) = get(a, "/users").await;
+    let row = &html[html.find("data-login=\"nurse\"").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("理由：退職") && row.contains("city さん"),
+        "{row}"
+    );
+    assert!(html.contains("利用停止にしました"), "the notice: {html}");
+    // The city cannot suspend itself: no button on its own row.
+    let own = &html[html.find("data-login=\"city\"").unwrap()..];
+    let own = &own[..own.find("</tr>").unwrap()];
+    assert!(!own.contains("/suspend"), "{own}");
     let (s, _, _) = post(a, &format!("/users/{cm}/reinstate"), &[("csrf", &csrf)]).await;
     assert_eq!(s, 303);
     let (s, _, _) = login(a, "caremgr", PASSWORD).await;
@@ -128,4 +169,10 @@ async fn the_city_suspends_and_reinstates_a_login() {
     let (s, _) = a.api(Method::DELETE, &path, &cm_token, None).await;
     assert_eq!(s, 403);
     app.finish().await;
+}
+
+/// Whether `login` can sign in now (a fresh client: the test's own session is kept).
+async fn login_ok(a: &super::helpers::TestApp, login: &str) -> bool {
+    let pc = super::pc::Pc::new(a);
+    pc.login(login, PASSWORD).await.0 == 303
 }

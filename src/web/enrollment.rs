@@ -1,0 +1,183 @@
+//! One enrollment's page: its state, the steps the person may take now (in the order of the
+//! process, the irreversible ones apart), its copy, forms, e-mails, reads and timeline. A step
+//! that is refused shows this page again, with the message beside the field and what was typed.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::steps::Step;
+use super::{render, PageError};
+use crate::domain::FieldErrors;
+use crate::http::session::CurrentUser;
+use crate::http::AppState;
+use crate::service::enrollments::{self, EnrollmentView};
+use crate::store::forms::IssuedForm;
+
+/// A step form as it was sent, with why it was refused: shown again in place.
+#[derive(Debug, Default, Clone)]
+pub struct Kept {
+    /// The step the values belong to (`withdraw`…); empty when nothing was sent.
+    pub action: String,
+    pub date: String,
+    pub signer: String,
+    pub relationship: String,
+    pub reason: String,
+    pub channel: String,
+    pub errors: FieldErrors,
+    /// A refusal that is not one field's (someone else took the step first).
+    pub problem: Option<String>,
+}
+
+impl Kept {
+    /// The value typed into `field` of step `action`'s form ("" for another step's form).
+    fn value<'a>(&'a self, action: &str, field: &'a str) -> &'a str {
+        if self.action != action {
+            return "";
+        }
+        match field {
+            "date" => &self.date,
+            "signer" => &self.signer,
+            "relationship" => &self.relationship,
+            "reason" => &self.reason,
+            "channel" => &self.channel,
+            _ => "",
+        }
+    }
+
+    /// The message for `field` of step `action`'s form.
+    fn error(&self, action: &str, field: &str) -> Option<&str> {
+        (self.action == action)
+            .then(|| self.errors.get(field))
+            .flatten()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enrollment.html")]
+struct DetailPage<'a> {
+    user: Option<&'a CurrentUser>,
+    v: EnrollmentView,
+    forms: Vec<IssuedForm>,
+    copy: crate::service::fax::CopyStatus,
+    /// The steps in the order of the process.
+    steps: Vec<Step>,
+    /// 差し戻す, 撤回する, 終了する: apart, below, each asking for its reason.
+    irreversible: Vec<Step>,
+    kept: Kept,
+    today: String,
+    may_request_resend: bool,
+    /// Whether the obtainer office may print the form now (not once closed or withdrawn).
+    may_print: bool,
+    /// The centre and the city: page images and e-mails.
+    sees_all: bool,
+    /// E-mails about this enrollment (the centre and the city).
+    mails: Vec<crate::store::outbox::OutboxRow>,
+    /// Who read it (the city).
+    reads: Vec<crate::store::security::ReadRow>,
+    /// The team's offices by id, for their names.
+    offices: Vec<crate::store::offices::Office>,
+}
+
+impl DetailPage<'_> {
+    fn read_label(&self, what: &str) -> &'static str {
+        match what {
+            "enrollment" => "登録内容",
+            "consent_form" => "同意書（PDF）",
+            "consent_form_batch" => "同意書（まとめて印刷）",
+            _ => "その他",
+        }
+    }
+
+    fn pages_text(pages: &[i64]) -> String {
+        pages
+            .iter()
+            .map(|p| format!("{p}枚目"))
+            .collect::<Vec<_>>()
+            .join("・")
+    }
+
+    fn office_name(&self, id: &i64) -> &str {
+        self.offices
+            .iter()
+            .find(|o| o.id == *id)
+            .map_or("—", |o| o.name.as_str())
+    }
+
+    fn sex_label(&self) -> &'static str {
+        use crate::domain::person::Sex;
+        match Sex::parse("sex", &self.v.subject.sex) {
+            Ok(Sex::Unspecified) | Err(_) => "記入なし",
+            Ok(s) => s.label_ja(),
+        }
+    }
+
+    /// A date as the service shows dates: 和暦 with 西暦.
+    fn date(d: &chrono::NaiveDate) -> String {
+        crate::domain::date::shown(*d)
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct DetailQuery {}
+
+#[tracing::instrument(skip_all, fields(id))]
+pub async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(_q): Query<DetailQuery>,
+) -> Result<Response, PageError> {
+    let id = enrollments::resolve(&state.store, &user.actor(), &id).await?;
+    show(&state, &user, id, Kept::default(), StatusCode::OK).await
+}
+
+/// The page of enrollment `id` (already resolved for `user`), with a refused step's input.
+pub async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    kept: Kept,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let actor = user.actor();
+    let v = enrollments::view(&state.store, &actor, id).await?;
+    let mut c = state.store.acquire().await?;
+    let forms = crate::store::forms::all_for(c.conn(), id).await?;
+    let offices = crate::store::offices::list(c.conn()).await?;
+    let mails = if user.sees_all() {
+        crate::store::outbox::list(c.conn(), None, Some(("enrollment", id)), 50).await?
+    } else {
+        vec![]
+    };
+    drop(c);
+    let copy = crate::service::fax::copy_status(&state.store, &actor, id).await?;
+    let (steps, irreversible) = super::steps::offered(&v.enrollment, &actor, state.clock.today())
+        .into_iter()
+        .partition(|s| !s.irreversible());
+    let reads = if user.role == crate::domain::Role::CityAdmin {
+        crate::service::reads::of(&state.store, ("enrollment", id)).await?
+    } else {
+        vec![]
+    };
+    let state_now = v.enrollment.state;
+    let page = DetailPage {
+        reads,
+        user: Some(user),
+        may_request_resend: state_now.awaits_copy() && user.role == crate::domain::Role::Centre,
+        may_print: user.office_id == Some(v.enrollment.obtainer_office_id)
+            && !state_now.is_terminal(),
+        sees_all: user.sees_all(),
+        mails,
+        v,
+        forms,
+        copy,
+        steps,
+        irreversible,
+        kept,
+        offices,
+        today: state.clock.today().to_string(),
+    };
+    Ok(render(status, &page))
+}
