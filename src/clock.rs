@@ -21,10 +21,12 @@ pub fn japan_date(t: DateTime<Utc>) -> NaiveDate {
 }
 
 /// A moment as people here read it: Japan time, to the minute.
+/// In the screens' one date style: 令和8年12月2日 14:05 (the era's date, as on the forms).
 pub fn local_time(t: &DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Asia::Tokyo)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    let local = t.with_timezone(&chrono_tz::Asia::Tokyo);
+    let date = consentflow_workers::form::wareki::format(local.date_naive())
+        .unwrap_or_else(|| local.format("%Y年%-m月%-d日").to_string());
+    format!("{date} {}", local.format("%H:%M"))
 }
 
 #[derive(Debug, Default)]
@@ -53,5 +55,19 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moment_reads_in_japan_time_and_the_era() {
+        let t = DateTime::parse_from_rfc3339("2026-12-01T15:05:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(local_time(&t), "令和8年12月2日 00:05");
+        assert_eq!(japan_date(t), NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
     }
 }

@@ -186,6 +186,56 @@ pub async fn copy_returned(
     )))
 }
 
+/// 確認済: the obtainer is asked to register the team (④), as the receipt promised
+/// (「あらためてご連絡します」). Once per verification.
+pub async fn copy_verified(
+    mut c: Conn<'_>,
+    app: &Context,
+    e: &EnrollmentRow,
+) -> AppResult<Option<Mail>> {
+    let Some(to) = obtainer(c.reborrow(), e).await? else {
+        return Ok(None);
+    };
+    let subject = enrollments::subject(c, e.subject_id).await?;
+    let key = format!("verified:{}:{}", e.id, e.copy_round);
+    Ok(Some(about(
+        app,
+        e,
+        &subject.kana,
+        (key, "copy_verified"),
+        to,
+        vec![],
+    )))
+}
+
+/// チーム登録済: the centre hears that an activation waits for it.
+pub async fn activation_waiting(
+    mut c: Conn<'_>,
+    app: &Context,
+    e: &EnrollmentRow,
+) -> AppResult<Vec<Mail>> {
+    let subject = enrollments::subject(c.reborrow(), e.subject_id).await?;
+    let office = offices::get(c.reborrow(), e.obtainer_office_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    Ok(users::centre_addresses(c)
+        .await?
+        .into_iter()
+        .map(|(address, name)| {
+            let key = format!(
+                "activation:{}:{}:{}",
+                e.id,
+                e.revision,
+                address.to_lowercase()
+            );
+            let more = vec![("office", office.clone())];
+            let to = (address, Some(name));
+            about(app, e, &subject.kana, (key, "activation_waiting"), to, more)
+        })
+        .collect())
+}
+
 /// The e-mails a decision of the state machine causes, for enrollment `e` as it is after it.
 pub async fn after(
     mut c: Conn<'_>,
@@ -203,6 +253,8 @@ pub async fn after(
             .await?
             .into_iter()
             .collect(),
+        Command::Verify => copy_verified(c, app, e).await?.into_iter().collect(),
+        Command::RegisterTeam => activation_waiting(c, app, e).await?,
         Command::Activate => team_activated(c, app, e).await?,
         _ => vec![],
     })

@@ -27,7 +27,7 @@ pub async fn training(
     let vars = |extra: Vec<(&'static str, String)>| {
         let mut v = vec![
             ("office", o.name.clone()),
-            ("due", crate::domain::date::western_ja(due)),
+            ("due", crate::domain::date::shown(due)),
             (
                 "link",
                 url(app, &format!("/offices/{}/trainings", o.office_id)),

@@ -33,6 +33,8 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "activation_overdue",
     "voucher_expiring",
     "copy_incomplete",
+    "copy_verified",
+    "activation_waiting",
     "_footer"
 ];
 

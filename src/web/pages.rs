@@ -45,7 +45,10 @@ pub fn action_note(details: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(details).unwrap_or_default();
     let mut parts = Vec::new();
     if let Some(d) = v.get("date").and_then(|d| d.as_str()) {
-        parts.push(format!("同意日 {d}"));
+        let shown = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(crate::domain::date::shown)
+            .unwrap_or_else(|_| d.to_string());
+        parts.push(format!("同意日 {shown}"));
     }
     if v.pointer("/signer/kind").and_then(|k| k.as_str()) == Some("subject") {
         parts.push("本人の署名".into());

@@ -5,7 +5,6 @@
 //! an irreversible one asks first; a step taken leaves a notice on the page it leads back to.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;

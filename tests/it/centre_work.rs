@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 
 use super::forms::city;
 use super::helpers::{
-    csrf_of, eventually, get, login, post, sent_outbox_rows, spawn_app, Backend, TestApp, PASSWORD,
+    csrf_of, eventually, get, login, post, sent_outbox_rows, spawn_app, sql, Backend, TestApp,
+    PASSWORD,
 };
 use super::intake::printed;
 use super::split::two_page_fax;
@@ -130,7 +131,13 @@ async fn resend_requests_and_activation_are_mailed() {
     assert_eq!(s, 403);
 
     // Received (持参), returned with a reason, received again, verified, registered, activated:
-    // the obtainer hears of each receipt and of the return, the team of the activation.
+    // the obtainer hears of each receipt, of the return and that the team is theirs to
+    // register; the centre that an activation waits; the team of the activation.
+    sql(
+        a,
+        "UPDATE users SET email = 'centre@example.jp' WHERE login = 'centre'",
+    )
+    .await;
     let brought = json!({ "action": "receive_copy", "channel": "in_person" });
     for (who, cmd) in [
         (&c.centre, brought.clone()),
@@ -175,9 +182,19 @@ async fn resend_requests_and_activation_are_mailed() {
         .unwrap()
         .contains("同意日が書かれていません"));
     assert_eq!(
+        (count("copy_verified"), count("activation_waiting")),
+        (1, 1),
+        "the next person is told"
+    );
+    let waiting = all
+        .iter()
+        .find(|r| r["template"] == "activation_waiting")
+        .unwrap();
+    assert_eq!(waiting["to_address"], "centre@example.jp");
+    assert_eq!(
         eml_files(a).len(),
-        5,
-        "resend, 2 receipts, return, activation"
+        7,
+        "resend, 2 receipts, return, verified, activation waiting, activation"
     );
     // Asking for a resend of an active enrollment makes no sense.
     let (s, _) = a

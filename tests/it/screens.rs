@@ -66,7 +66,10 @@ async fn each_action_leaves_a_notice_on_the_page_it_leads_to_once() {
     b.shot("notice").await;
     b.client.goto(&url).await.unwrap();
     b.element("h1").await;
-    assert!(!has(&b, "#notice").await, "shown once, not on the next visit");
+    assert!(
+        !has(&b, "#notice").await,
+        "shown once, not on the next visit"
+    );
     drop(b);
     app.finish().await;
 }
@@ -80,7 +83,7 @@ async fn a_withdrawal_is_asked_first_and_cancelling_changes_nothing() {
     let a = &app;
     let c = city(a).await;
     let (id, _) = printed(a, &c, "木村 幸子", 1).await;
-    let path = format!("/api/v1/enrollments/{}/steps", a.code(id).await);
+    let path = format!("/api/v1/enrollments/{}/transitions", a.code(id).await);
     let consent = json!({ "action": "record_consent", "date": "2026-11-20", "signer": { "kind": "subject" } });
     let (s, r) = a.api(Method::POST, &path, &c.cm, Some(consent)).await;
     assert_eq!(s, 200, "{r}");
@@ -97,10 +100,18 @@ async fn a_withdrawal_is_asked_first_and_cancelling_changes_nothing() {
         .await
         .unwrap();
     let order: Vec<String> = serde_json::from_value(order).unwrap();
-    assert_eq!(order.last().map(String::as_str), Some("step-withdraw"), "{order:?}");
-    assert!(b.text("label[for=reason-withdraw]").await.contains("撤回の理由"));
+    assert_eq!(
+        order.last().map(String::as_str),
+        Some("step-withdraw"),
+        "{order:?}"
+    );
+    assert!(b
+        .text("label[for=reason-withdraw]")
+        .await
+        .contains("撤回の理由"));
 
-    b.type_into("#reason-withdraw", "本人から撤回の申し出").await;
+    b.type_into("#reason-withdraw", "本人から撤回の申し出")
+        .await;
     step(&b, "withdraw").await;
     assert_eq!(
         b.text("#confirm-message").await,
@@ -113,16 +124,27 @@ async fn a_withdrawal_is_asked_first_and_cancelling_changes_nothing() {
     b.shot("confirm-withdraw").await;
     b.click("#cancel").await;
     b.until_url(|u| u == url).await;
-    assert_eq!(b.text("span.state").await, "同意取得済", "やめる does nothing");
+    assert_eq!(
+        b.text("span.state").await,
+        "同意取得済",
+        "やめる does nothing"
+    );
     assert_eq!(state(a, &c, id).await, "consent_signed");
 
-    b.type_into("#reason-withdraw", "本人から撤回の申し出").await;
+    b.type_into("#reason-withdraw", "本人から撤回の申し出")
+        .await;
     step(&b, "withdraw").await;
     b.click("#confirm").await;
     b.until_url(|u| u == url).await;
-    assert_eq!(b.text("#notice").await, "木村 幸子さんの登録を撤回しました。");
+    assert_eq!(
+        b.text("#notice").await,
+        "木村 幸子さんの登録を撤回しました。"
+    );
     assert_eq!(b.text("span.state").await, "撤回");
-    assert!(!has(&b, "#print").await, "a withdrawn enrollment is not printed again");
+    assert!(
+        !has(&b, "#print").await,
+        "a withdrawn enrollment is not printed again"
+    );
     assert_eq!(state(a, &c, id).await, "withdrawn");
     drop(b);
     app.finish().await;
@@ -142,25 +164,46 @@ async fn the_application_reads_full_width_typing_and_refuses_a_long_name_with_it
     b.type_into("#address", "茨城県ﾋﾀﾁﾅｶ市東石川１－１").await;
     b.type_into("#phone", "０２９（１１１）２２２２").await;
     b.type_into("#fax", "０２９－１１１－２２２３").await;
-    b.type_into("#admin_email", "yakkyoku@example.jp").await;
+    b.type_into("#admin_name", "薬局 太郎").await;
+    b.type_into("#admin_email", "yakkyoku@").await;
     b.click("button[type=submit]").await;
     // Every refusal at once, each beside its field; the long name kept whole, not cut.
     let name_error = b.text("#name-error").await;
-    assert_eq!(name_error, "事業所名は100文字以内で入力してください（現在150文字）。");
-    assert!(b.text("#admin_name-error").await.contains("管理者名を入力してください"));
-    assert!(!has(&b, "#phone-error").await, "full-width digits and brackets are a phone number");
-    let kept = b.element("#name").await.prop("value").await.unwrap().unwrap();
+    assert_eq!(
+        name_error,
+        "事業所名は100文字以内で入力してください（現在150文字）。"
+    );
+    assert_eq!(
+        b.text("#admin_email-error").await,
+        "メールアドレスが正しくありません。"
+    );
+    assert!(b.text("#errors").await.contains("2件"));
+    assert!(
+        !has(&b, "#phone-error").await,
+        "full-width digits and brackets are a phone number"
+    );
+    let kept = b
+        .element("#name")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(kept.chars().count(), 150);
     b.shot("apply-errors").await;
 
     b.element("#name").await.clear().await.unwrap();
     b.type_into("#name", "ひたちなか中央薬局").await;
-    b.type_into("#admin_name", "薬局 太郎").await;
+    b.type_into("#admin_email", "example.jp").await;
     b.click("button[type=submit]").await;
     b.element("#applied").await;
     let stored = "SELECT COUNT(*) FROM office_applications WHERE phone = '029-111-2222' \
                   AND fax = '029-111-2223' AND address = '茨城県ヒタチナカ市東石川１－１'";
-    assert_eq!(sql_count(a, stored).await, 1, "normalised once, in the domain");
+    assert_eq!(
+        sql_count(a, stored).await,
+        1,
+        "normalised once, in the domain"
+    );
     drop(b);
     app.finish().await;
 }
@@ -184,7 +227,10 @@ async fn a_training_is_recorded_with_full_width_digits_and_a_japanese_date() {
     b.click("#record-training button[type=submit]").await;
     assert_eq!(b.text("#notice").await, "研修を記録しました。");
     let row = b.text("#trainings tbody tr").await;
-    assert!(row.contains("令和8年11月20日（2026年）") && row.contains("9人"), "{row}");
+    assert!(
+        row.contains("令和8年11月20日（2026年）") && row.contains("9人"),
+        "{row}"
+    );
     b.shot("training-recorded").await;
     drop(b);
     app.finish().await;
