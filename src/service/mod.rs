@@ -16,5 +16,6 @@ pub mod reconcile;
 pub mod registration;
 pub mod suspension;
 pub mod throttle;
+pub mod todo;
 pub mod tokens;
 pub mod training;

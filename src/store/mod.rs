@@ -19,6 +19,7 @@ pub mod offices;
 pub mod outbox;
 pub mod schedules;
 pub mod security;
+pub mod todo;
 pub mod trainings;
 pub mod users;
 

@@ -92,20 +92,26 @@ async fn inbox(
     user: CurrentUser,
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, PageError> {
+    let counts = fax::counts(&state.store, &user.actor()).await?;
+    let count = |t: &PageOutcome| {
+        counts
+            .iter()
+            .find(|(o, _)| o == t.as_str())
+            .map_or(0, |(_, n)| *n)
+    };
+    // Without a choice, the inbox opens on the first tab that has work (the tabs that wait
+    // for a person come first).
     let tab = q
         .status
         .filter(|s| PageOutcome::parse(s).is_some())
+        .or_else(|| {
+            let mut work = TABS.iter().filter(|t| t.needs_a_person());
+            work.find(|t| count(t) > 0).map(|t| t.as_str().into())
+        })
         .unwrap_or_else(|| "unreadable".into());
-    let counts = fax::counts(&state.store, &user.actor()).await?;
     let tabs = TABS
         .iter()
-        .map(|t| {
-            let n = counts
-                .iter()
-                .find(|(o, _)| o == t.as_str())
-                .map_or(0, |(_, n)| *n);
-            (t.as_str(), t.label_ja(), n)
-        })
+        .map(|t| (t.as_str(), t.label_ja(), count(t)))
         .collect();
     let filter = Filter {
         status: Some(tab.clone()),

@@ -88,6 +88,14 @@ struct ListPage<'a> {
     overdue: bool,
     /// The query string without the page, for the paging links.
     query: String,
+    /// 要対応: on the home page (the list unfiltered), what waits for this person.
+    todo: Vec<crate::service::todo::Todo>,
+}
+
+impl ListPage<'_> {
+    fn since(d: &Option<chrono::NaiveDate>) -> String {
+        d.map(crate::domain::date::shown).unwrap_or_default()
+    }
 }
 
 #[tracing::instrument(skip_all)]
@@ -107,6 +115,13 @@ async fn list(
     )
     .await?;
     let text = q.q.clone().unwrap_or_default();
+    let home =
+        filter.is_none() && text.trim().is_empty() && !q.only_overdue() && q.page.unwrap_or(1) <= 1;
+    let todo = if home {
+        crate::service::todo::for_actor(&state, &user.actor()).await?
+    } else {
+        vec![]
+    };
     let selected = filter.map(|s| s.as_str().to_string()).unwrap_or_default();
     let query = serde_urlencoded::to_string([
         ("state", selected.as_str()),
@@ -125,6 +140,7 @@ async fn list(
         q: text,
         overdue: q.only_overdue(),
         query,
+        todo,
     };
     Ok(render(StatusCode::OK, &page))
 }
