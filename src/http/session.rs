@@ -28,6 +28,8 @@ pub struct CurrentUser {
     pub session_hash: String,
     /// The notice a previous action left for this page (「同意を記録しました」).
     pub notice: Option<String>,
+    /// When the page was made, for the 印刷日時 of a printed page.
+    pub shown_at: String,
 }
 
 impl CurrentUser {
@@ -111,6 +113,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             csrf: s.csrf_token,
             session_hash: hash,
             notice: super::flash::read(&jar),
+            shown_at: crate::clock::local_time(&state.clock.now()),
         })
     }
 }

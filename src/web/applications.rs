@@ -50,6 +50,8 @@ struct Kept {
     row: Option<(&'static str, i64)>,
     reason: String,
     errors: FieldErrors,
+    /// A refusal that is no one field's (decided by someone else in the meantime).
+    problem: Option<String>,
 }
 
 impl ApplicationsPage<'_> {
@@ -163,6 +165,7 @@ async fn reject(
             row: Some(("application", id)),
             reason: f.reason,
             errors: e.into(),
+            problem: None,
         };
         return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, kept).await;
     }
@@ -221,8 +224,16 @@ async fn reject_request(
                 row: Some(("request", id)),
                 reason: f.reason,
                 errors,
+                problem: None,
             };
             show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, kept).await
+        }
+        Err(e @ (AppError::Conflict(_) | AppError::InvalidState(_))) => {
+            let kept = Kept {
+                problem: Some(e.message_ja()),
+                ..Kept::default()
+            };
+            show(&state, &user, e.status(), kept).await
         }
         Err(e) => Err(e.into()),
     }

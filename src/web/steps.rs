@@ -234,6 +234,10 @@ async fn step(
     let refused = |e: AppError| async {
         let status = e.status();
         let (errors, problem) = match e {
+            // A field the page has no place for (a forged action): said at the top.
+            AppError::Invalid(errors) if errors.get("action").is_some() => {
+                (Default::default(), errors.get("action").map(str::to_string))
+            }
             AppError::Invalid(errors) => (errors, None),
             AppError::InvalidState(_) | AppError::Forbidden(_) | AppError::Conflict(_) => {
                 (Default::default(), Some(e.message_ja()))

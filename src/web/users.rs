@@ -43,6 +43,8 @@ struct UsersPage<'a> {
     suspensions: Vec<Suspended>,
     /// A refused suspension: whose, what was typed, why.
     kept: Option<(i64, String, FieldErrors)>,
+    /// A refusal that is no one field's (already reinstated by someone else).
+    problem: Option<String>,
 }
 
 impl UsersPage<'_> {
@@ -70,6 +72,7 @@ async fn show(
     user: &CurrentUser,
     status: StatusCode,
     kept: Option<(i64, String, FieldErrors)>,
+    problem: Option<String>,
 ) -> Result<Response, PageError> {
     user.city_only()?;
     let mut c = state.store.acquire().await?;
@@ -92,13 +95,14 @@ async fn show(
         users,
         suspensions,
         kept,
+        problem,
     };
     Ok(render(status, &p))
 }
 
 #[tracing::instrument(skip_all)]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
-    show(&state, &user, StatusCode::OK, None).await
+    show(&state, &user, StatusCode::OK, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -129,6 +133,7 @@ async fn suspend(
             &user,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some((id, f.reason.clone(), errors)),
+            None,
         )
     };
     if let Err(e) = crate::domain::text::bounded_multiline("reason", &f.reason, 200, "理由") {
@@ -172,6 +177,11 @@ async fn reinstate(
     axum::Form(f): axum::Form<ReasonForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
-    suspension::lift(&state, &user.actor(), id_of(&id)?).await?;
-    Ok(flash::redirect(&state, "/users", "利用を再開しました。"))
+    match suspension::lift(&state, &user.actor(), id_of(&id)?).await {
+        Ok(()) => Ok(flash::redirect(&state, "/users", "利用を再開しました。")),
+        Err(e @ AppError::Conflict(_)) => {
+            show(&state, &user, e.status(), None, Some(e.message_ja())).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

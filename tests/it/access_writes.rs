@@ -186,6 +186,7 @@ async fn every_write_route_answers_only_its_audience() {
 
     let people = sign_in_everyone(a).await;
     let mut wrong = Vec::new();
+    let mut bares = Vec::new();
     for pass in [b'.', b'y'] {
         for (method, route, audience, path, body) in &table {
             for (i, who) in PEOPLE.iter().enumerate() {
@@ -230,7 +231,21 @@ async fn every_write_route_answers_only_its_audience() {
                 let r = req.send().await.unwrap();
                 let status = r.status().as_u16();
                 let to_login = to_login(&r);
+                let notice = r
+                    .headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .any(|v| v.to_str().unwrap_or_default().starts_with("cf_notice="));
+                let location = r
+                    .headers()
+                    .get("location")
+                    .map(|l| l.to_str().unwrap().to_string());
                 let text = r.text().await.unwrap_or_default();
+                if pass == b'y' && !route.starts_with("/api/") {
+                    if let Some(why) = bare(status, notice, location.as_deref(), &text) {
+                        bares.push(format!("{method} {route} as {who}: {status} {why}"));
+                    }
+                }
                 // A print batch naming an enrollment the person may not see answers as if it
                 // did not exist (「見つかりません」), the same as for a missing one.
                 let refused = matches!(status, 401 | 403 | 404)
@@ -251,5 +266,41 @@ async fn every_write_route_answers_only_its_audience() {
         }
     }
     no_wrong_answers(&wrong, table.len());
+    assert!(
+        bares.is_empty(),
+        "every page post redirects with a notice or shows its page again, never a bare error \
+         page:\n{}",
+        bares.join("\n")
+    );
     app.finish().await;
+}
+
+/// Redirects that carry no notice because the next page is the answer itself.
+const NO_NOTICE: &[(&str, &str)] = &[
+    // Printing opens the PDF (in a new tab).
+    ("/consent-form.pdf", "the form's PDF"),
+    // A batch leads to its own page, which shows how far it got.
+    ("/print-batches/", "the batch's page"),
+];
+
+/// Why an allowed page post's answer is not one a clerk can trust, or None when it is: a
+/// redirect with a notice (or to a page that is the answer itself), or the page again (the
+/// menu and all) with the message in it.
+fn bare(status: u16, notice: bool, location: Option<&str>, text: &str) -> Option<String> {
+    if status == 303 {
+        let to = location.unwrap_or_default();
+        if notice || NO_NOTICE.iter().any(|(p, _)| to.contains(p)) {
+            return None;
+        }
+        return Some(format!("redirects to {to} without a notice"));
+    }
+    if !text.contains("<nav class=\"main\"") || text.contains("id=\"error-page\"") {
+        let t: String = text.chars().take(400).collect();
+        return Some(format!("a bare error page: {t}"));
+    }
+    let says_why = text.contains("class=\"field-error\"") || text.contains("role=\"alert\"");
+    if status >= 400 && !says_why {
+        return Some("a refusal that does not say why in the page".into());
+    }
+    None
 }

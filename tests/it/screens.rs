@@ -370,3 +370,110 @@ async fn each_role_sees_what_waits_for_it_oldest_first() {
     drop(b);
     app.finish().await;
 }
+
+/// On a phone (360 px wide): no sideways scrolling, no table cell narrower than 4 characters,
+/// text inputs at least 200 px wide. Returns what is wrong.
+async fn narrow_problems(b: &Browser) -> Vec<String> {
+    let v = b
+        .client
+        .execute(
+            r#"const out = [];
+            const doc = document.documentElement;
+            if (doc.scrollWidth > window.innerWidth + 1) out.push(`scrolls sideways: ${doc.scrollWidth} > ${window.innerWidth}`);
+            for (const c of document.querySelectorAll('td, th')) {
+              if (c.offsetParent === null || c.getClientRects().length === 0) continue;
+              // Headings moved off screen (the cells carry their labels) are not cells to read.
+              if (c.getBoundingClientRect().right <= 0) continue;
+              const em = parseFloat(getComputedStyle(c).fontSize);
+              const w = c.getBoundingClientRect().width;
+              if (w < 4 * em) out.push(`cell ${w.toFixed(0)}px < 4em: ${c.textContent.trim().slice(0, 20)}`);
+            }
+            for (const i of document.querySelectorAll('input[type=text], select, textarea')) {
+              if (i.offsetParent === null) continue;
+              const w = i.getBoundingClientRect().width;
+              if (w < 200) out.push(`input ${i.id || i.name} ${w.toFixed(0)}px`);
+            }
+            return out;"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test]
+async fn a_care_managers_pages_work_360_pixels_wide() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(Backend::chosen()).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let (id, _) = printed(a, &c, "木村 幸子", 2).await;
+    b.login(a, "caremgr").await;
+    b.client.set_window_size(360, 800).await.unwrap();
+    let width = b
+        .client
+        .execute("return window.innerWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width.as_f64().unwrap() <= 380.0,
+        "the window is narrow: {width}"
+    );
+    for (name, url) in [
+        ("list", a.url("/enrollments")),
+        ("enrollment", enrollment_url(a, id).await),
+        ("new", a.url("/enrollments/new")),
+    ] {
+        b.client.goto(&url).await.unwrap();
+        b.element("h1").await;
+        let problems = narrow_problems(&b).await;
+        b.shot(&format!("phone-{name}")).await;
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+    }
+    drop(b);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_printed_enrollment_page_says_when_and_by_whom_and_leaves_the_steps_out() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    if !super::mail::tools(&["pdftotext"]) {
+        return;
+    }
+    let app = spawn_app(Backend::chosen()).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let (id, _) = printed(a, &c, "木村 幸子", 1).await;
+    b.login(a, "caremgr").await;
+    b.client.goto(&enrollment_url(a, id).await).await.unwrap();
+    b.element("#step-record_consent").await;
+    let pdf = b
+        .client
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("page.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("印刷日時") && text.contains("caremgr さん"),
+        "{text}"
+    );
+    assert!(text.contains("木村 幸子"), "{text}");
+    assert!(
+        !text.contains("次の操作") && !text.contains("同意を記録する"),
+        "the steps are left out: {text}"
+    );
+    drop(b);
+    app.finish().await;
+}
