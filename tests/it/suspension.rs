@@ -120,7 +120,7 @@ async fn the_city_suspends_and_reinstates_a_login() {
         html.contains("（nurse）を利用停止にします。") && html.contains("name=\"confirmed\""),
         "{html}"
     );
-    assert_eq!(login_ok(a, "nurse").await, true, "not yet suspended");
+    assert!(login_ok(a, "nurse").await, "not yet suspended");
     login(a, "city", PASSWORD).await;
     let (_, html, _) = get(a, "/users").await;
     let csrf = csrf_of(&html);
