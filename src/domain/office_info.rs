@@ -5,7 +5,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::person::Phone;
 use super::text::bounded_text;
-use super::FieldError;
+use super::{FieldError, FieldErrors};
 
 /// Closed days: 月…日 and 祝, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -175,17 +175,34 @@ pub struct OfficeInfoInput {
 }
 
 impl OfficeInfo {
-    pub fn parse(i: &OfficeInfoInput) -> Result<OfficeInfo, FieldError> {
-        Ok(OfficeInfo {
-            address: bounded_text("address", &i.address, 200, "所在地")?,
-            phone: Phone::parse("phone", &i.phone)?,
-            fax: Phone::parse("fax", &i.fax)?,
-            coordinates: Coordinates::parse(&i.latitude, &i.longitude)?,
-            coords_locked: i.coords_locked,
-            hours: optional_text("hours", &i.hours, 100, "営業時間")?,
-            closed_days: ClosedDays::parse(&i.closed_days)?,
-            co_located: optional_text("co_located", &i.co_located, 200, "併設事業所")?,
-            other_info: optional_text("other_info", &i.other_info, 100, "その他")?,
+    /// Every field checked; all refusals at once.
+    pub fn parse(i: &OfficeInfoInput) -> Result<OfficeInfo, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let address = e.take(bounded_text("address", &i.address, 200, "所在地"));
+        let phone = e.take(Phone::parse("phone", &i.phone));
+        let fax = e.take(Phone::parse("fax", &i.fax));
+        let coordinates = e.take(Coordinates::parse(&i.latitude, &i.longitude));
+        let hours = e.take(optional_text("hours", &i.hours, 100, "営業時間"));
+        let closed_days = e.take(ClosedDays::parse(&i.closed_days));
+        let co_located = e.take(optional_text(
+            "co_located",
+            &i.co_located,
+            200,
+            "併設事業所",
+        ));
+        let other_info = e.take(optional_text("other_info", &i.other_info, 100, "その他"));
+        e.finish(|| {
+            Some(OfficeInfo {
+                address: address?,
+                phone: phone?,
+                fax: fax?,
+                coordinates: coordinates?,
+                coords_locked: i.coords_locked,
+                hours: hours?,
+                closed_days: closed_days?,
+                co_located: co_located?,
+                other_info: other_info?,
+            })
         })
     }
 
@@ -299,12 +316,18 @@ mod tests {
         };
         assert!(OfficeInfo::parse(&i).is_ok());
         i.hours = "あ".repeat(101);
-        assert_eq!(OfficeInfo::parse(&i).unwrap_err().field, "hours");
+        assert!(OfficeInfo::parse(&i).unwrap_err().get("hours").is_some());
         i.hours.clear();
         i.co_located = "あ".repeat(201);
-        assert_eq!(OfficeInfo::parse(&i).unwrap_err().field, "co_located");
+        assert!(OfficeInfo::parse(&i)
+            .unwrap_err()
+            .get("co_located")
+            .is_some());
         i.co_located = "あ".repeat(200);
         i.other_info = "い".repeat(101);
-        assert_eq!(OfficeInfo::parse(&i).unwrap_err().field, "other_info");
+        assert!(OfficeInfo::parse(&i)
+            .unwrap_err()
+            .get("other_info")
+            .is_some());
     }
 }

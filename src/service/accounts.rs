@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::domain::office::NewOffice;
 use crate::domain::person::Email;
 use crate::domain::text::bounded_text;
-use crate::domain::{Actor, FieldError, Role};
+use crate::domain::{Actor, FieldError, FieldErrors, Role};
 use crate::error::{internal, AppError, AppResult, OnUnique};
 use crate::store::audit::{self, Event};
 use crate::store::offices::{self, Office};
@@ -222,6 +222,27 @@ fn check_login(login: &str) -> Result<String, FieldError> {
 }
 
 /// The city creates any user; an office administrator creates users of their own office.
+/// Every field of a new login checked, all refusals at once: (login, name, e-mail).
+pub fn check_user(input: &UserInput) -> Result<(String, String, Option<Email>), AppError> {
+    let mut e = FieldErrors::default();
+    let login = e.take(check_login(&input.login));
+    let name = e.take(bounded_text("name", &input.name, 40, "氏名"));
+    let email = match input.email.as_deref().map(str::trim) {
+        Some(m) if !m.is_empty() => e.take(Email::parse("email", m)).map(Some),
+        _ => Some(None),
+    };
+    if input.role.needs_office() != input.office_id.is_some() {
+        e.push(FieldError::new(
+            "office_id",
+            "事業所の利用者には事業所を、センター・市の利用者には事業所なしを指定してください。",
+        ));
+    }
+    if let Some(p) = &input.password {
+        e.take(check_password_rules(p));
+    }
+    Ok(e.finish(|| Some((login?, name?, email?)))?)
+}
+
 pub async fn create_user(store: &Store, actor: &Actor, input: &UserInput) -> AppResult<UserRow> {
     match actor.role() {
         _ if *actor == Actor::System => {}
@@ -230,26 +251,12 @@ pub async fn create_user(store: &Store, actor: &Actor, input: &UserInput) -> App
             if input.role.needs_office() && input.office_id == actor.office_id() => {}
         _ => return Err(AppError::Forbidden("may not create this user".into())),
     }
-    let login = check_login(&input.login)?;
-    let name = bounded_text("name", &input.name, 40, "氏名")?;
-    let email = match input.email.as_deref().map(str::trim) {
-        Some(e) if !e.is_empty() => Some(Email::parse("email", e)?),
-        _ => None,
-    };
-    if input.role.needs_office() != input.office_id.is_some() {
-        return Err(FieldError::new(
-            "office_id",
-            "事業所の利用者には事業所を、センター・市の利用者には事業所なしを指定してください。",
-        )
-        .into());
-    }
+    let (login, name, email) = check_user(input)?;
     let hash = match &input.password {
-        Some(p) => {
-            check_password_rules(p)?;
-            Some(hash_password(p.clone()).await?)
-        }
+        Some(p) => Some(hash_password(p.clone()).await?),
         None => None,
     };
+
     let mut tx = store.begin().await?;
     if let Some(office) = input.office_id {
         if offices::get(tx.conn(), office).await?.is_none() {

@@ -9,7 +9,7 @@ use super::accounts::{self, UserInput};
 use crate::domain::office_info::{OfficeInfo, OfficeInfoInput};
 use crate::domain::person::Email;
 use crate::domain::text::bounded_text;
-use crate::domain::{Actor, FieldError, Role};
+use crate::domain::{Actor, FieldError, FieldErrors, Role};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Event};
 use crate::store::offices::{self, Office};
@@ -108,18 +108,33 @@ pub async fn create_staff(
     s: &StaffInput,
 ) -> AppResult<UserRow> {
     manages(actor, office_id)?;
+    // The role and the first password are this form's own checks; the rest are every
+    // login's. All refusals are answered together.
+    let mut own = FieldErrors::default();
     if s.password.is_empty() {
-        return Err(FieldError::new("password", "初期パスワードを入力してください。").into());
+        own.push(FieldError::new(
+            "password",
+            "初期パスワードを入力してください。",
+        ));
     }
+    let role = own.take(office_role(&s.role));
     let input = UserInput {
         login: s.login.clone(),
         name: s.name.clone(),
         email: Some(s.email.clone()),
-        role: office_role(&s.role)?,
+        role: role.unwrap_or(Role::Staff),
         office_id: Some(office_id),
         password: Some(s.password.clone()),
     };
-    accounts::create_user(store, actor, &input).await
+    if own.is_empty() {
+        return accounts::create_user(store, actor, &input).await;
+    }
+    if let Err(AppError::Invalid(theirs)) = accounts::check_user(&input) {
+        for e in theirs.iter() {
+            own.push(e.clone());
+        }
+    }
+    Err(own.into())
 }
 
 /// A login of an office the actor manages; another office's is simply not found.

@@ -62,11 +62,16 @@ async fn the_administrator_keeps_the_office_information() {
     let long = "あ".repeat(101);
     let mut f = info("石川町20-32", "36.3917", "140.5289", false);
     f[5] = ("hours", &long);
+    f[1] = ("phone", "029");
     let (s, html, _, _) = admin.submit(&page, &page, &f).await;
     assert_eq!(s, 422);
     assert!(
         html.contains("data-field=\"hours\"") && html.contains("柴田ケアプランセンター"),
         "{html}"
+    );
+    assert!(
+        html.contains("id=\"phone-error\""),
+        "both refusals at once: {html}"
     );
     let mut f = info("石川町20-32", "36.3917", "140.5289", false);
     f.push(("closed_days", "none"));
@@ -186,6 +191,22 @@ async fn the_administrator_manages_staff_logins() {
             ("password", "shoki-pass-01"),
         ]
     };
+    // Everything wrong at once: every refusal beside its field, in one answer.
+    let all_wrong = [
+        ("login", "あいう"),
+        ("name", ""),
+        ("email", "ichiro@"),
+        ("role", "staff"),
+        ("password", ""),
+    ];
+    let (s, html, _, _) = admin.submit(&staff, &staff, &all_wrong).await;
+    assert_eq!(s, 422);
+    for field in ["login", "name", "email", "password"] {
+        assert!(
+            html.contains(&format!("class=\"field-error\" id=\"{field}-error\"")),
+            "{field}: {html}"
+        );
+    }
     let (s, html, _, _) = admin.submit(&staff, &staff, &new("あいう")).await;
     assert_eq!(s, 422);
     assert!(
