@@ -167,6 +167,11 @@ async fn centre_uploads_a_fax_and_assigns_an_unreadable_page_by_hand() {
         .await
         .contains("1 件のファイルを受け付けました"));
     all_read(a, &c.centre).await;
+    // The recent messages say how each came in, and each leads to its message.
+    w.goto(&a.url("/fax/upload")).await.unwrap();
+    let recent = b.text("table tbody tr").await;
+    assert!(recent.contains("画面から取り込み"), "{recent}");
+    b.element("a.message-link").await;
 
     w.goto(&a.url("/fax")).await.unwrap();
     assert_eq!(b.text("#tab-unreadable").await, "未照合（1）");
@@ -178,10 +183,15 @@ async fn centre_uploads_a_fax_and_assigns_an_unreadable_page_by_hand() {
     b.until_url(|u| u.contains("?q=")).await;
     b.element("button.assign").await;
     assert!(w.source().await.unwrap().contains("山田 花子"));
+    // A candidate shows who it is: the birth date and the obtainer's office.
+    assert_eq!(b.text("td.born").await, "昭和15年4月1日（1940年）");
     b.shot("page-candidates").await;
     b.click("button.assign").await;
     b.element("#enrollment").await;
     assert_eq!(b.text("#outcome").await, "照合済");
+    assert_eq!(b.text("#notice").await, "ページを割り当てました。");
+    // Nothing else waits, and the page says so (else the next one would be one click away).
+    b.element("#no-next").await;
     b.shot("page-assigned").await;
     assert_eq!(state(a, &c, id).await, "copy_received");
     drop(b);
