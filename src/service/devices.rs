@@ -16,7 +16,7 @@ use crate::context::Context;
 use crate::domain::office;
 use crate::domain::text::bounded_text;
 use crate::domain::voucher::{RetrievalNo, VoucherPassword};
-use crate::domain::{Actor, FieldError, Role};
+use crate::domain::{Actor, FieldError, FieldErrors, Role};
 use crate::error::{AppError, AppResult};
 use crate::outbox::{self, offices::VoucherMail, Mail};
 use crate::store::audit::{self, Event};
@@ -141,8 +141,10 @@ fn refused() -> AppError {
 /// ③ Redeems a voucher once, on this PC.
 #[tracing::instrument(skip_all)]
 pub async fn redeem(app: &Context, r: &Redeem) -> AppResult<Enrolled> {
-    let number = RetrievalNo::parse(&r.number)?;
-    let label = bounded_text("label", &r.label, 40, "パソコンの名前")?;
+    let mut errors = FieldErrors::default();
+    let number = errors.take(RetrievalNo::parse(&r.number));
+    let label = errors.take(bounded_text("label", &r.label, 40, "パソコンの名前"));
+    let (number, label) = errors.finish(|| number.zip(label))?;
     let mut c = app.store.acquire().await?;
     let v = device_rows::voucher_by_number(c.conn(), &number.hash()).await?;
     drop(c);

@@ -175,12 +175,14 @@ pub async fn edit_staff(
     e: &StaffEdit,
 ) -> AppResult<UserRow> {
     let u = staff_member(store, actor, user_id).await?;
-    let name = bounded_text("name", &e.name, 40, "氏名")?;
+    let mut errors = FieldErrors::default();
+    let name = errors.take(bounded_text("name", &e.name, 40, "氏名"));
     let email = match e.email.trim() {
-        "" => None,
-        a => Some(Email::parse("email", a)?),
+        "" => Some(None),
+        a => errors.take(Email::parse("email", a)).map(Some),
     };
-    let role = office_role(&e.role)?;
+    let role = errors.take(office_role(&e.role));
+    let (name, email, role) = errors.finish(|| Some((name?, email?, role?)))?;
     if role != u.role() {
         not_self(actor, &u, "権限")?;
     }
