@@ -194,6 +194,7 @@ mod tests {
         Found {
             text: format!("CF1:{seed}"),
             verdict: Ok(p),
+            sightings: vec![],
         }
     }
 
@@ -211,6 +212,7 @@ mod tests {
         let forged = Found {
             text: "CF1:forged".into(),
             verdict: Err(PayloadError::BadMac),
+            sightings: vec![],
         };
         assert_eq!(codes_on(&scan(vec![ours(1), ours(1)])).len(), 1);
         assert_eq!(codes_on(&scan(vec![ours(1), ours(9)])).len(), 2);

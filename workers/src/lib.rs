@@ -3,6 +3,7 @@
 //! Pure document work: it is handed bytes and gives bytes or values back. It knows nothing of
 //! databases, HTTP or job queues, so every piece here can be fuzzed and benchmarked on its own.
 
+pub mod check;
 pub mod code;
 pub mod fax;
 pub mod form;

@@ -7,6 +7,7 @@ mod draw;
 mod fit;
 pub mod font;
 mod kinsoku;
+pub mod marks;
 mod page;
 pub mod template;
 pub mod wareki;

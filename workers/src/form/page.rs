@@ -18,10 +18,7 @@ pub enum Content {
     TeamContinued { team: std::ops::Range<usize> },
 }
 
-fn qr_block(t: &Template) -> f32 {
-    // Version 3 (29 modules) for every payload we print.
-    (29 + 2 * t.layout.quiet_modules) as f32 * t.layout.qr_module_mm
-}
+use super::marks::qr_block;
 
 fn fill(text: &str, d: &FormData) -> String {
     text.replace("{city}", &d.place.city)

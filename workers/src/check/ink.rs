@@ -1,0 +1,220 @@
+//! Ink in a field: the field's box cut out of the page through the registration (rectified to
+//! a fixed grid of pixels per millimetre), what the form itself printed there taken away (the
+//! blank form's own ink, widened to forgive a little misregistration; and any long straight
+//! rule), and what remains measured as strokes: connected dark pixels above a size, so that a
+//! FAX speck or a stray dot is not a signature.
+
+use super::register::Affine;
+use crate::fax::Gray;
+use crate::form::marks::BoxMm;
+
+/// The grid the crops are cut to: 8 pixels a millimetre (about 200 dpi, FAX fine).
+pub const PX_PER_MM: f64 = 8.0;
+
+/// Darker than this is ink.
+const DARK: u8 = 128;
+
+/// The box cut from `page` through `to_page`, rectified to [`PX_PER_MM`] (bilinear; outside
+/// the page is white).
+pub fn rectify(page: &Gray, to_page: &Affine, b: &BoxMm) -> Gray {
+    let w = (f64::from(b.w) * PX_PER_MM).round().max(1.0) as u32;
+    let h = (f64::from(b.h) * PX_PER_MM).round().max(1.0) as u32;
+    let mut data = Vec::with_capacity(w as usize * h as usize);
+    for j in 0..h {
+        for i in 0..w {
+            let mm = (
+                f64::from(b.x) + (f64::from(i) + 0.5) / PX_PER_MM,
+                f64::from(b.y) + (f64::from(j) + 0.5) / PX_PER_MM,
+            );
+            let (x, y) = to_page.apply(mm);
+            data.push(sample(page, x - 0.5, y - 0.5));
+        }
+    }
+    Gray::new(w, h, data)
+}
+
+fn sample(g: &Gray, x: f64, y: f64) -> u8 {
+    let (w, h) = (g.width as i64, g.height as i64);
+    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
+    let (fx, fy) = (x - x0 as f64, y - y0 as f64);
+    let at = |xx: i64, yy: i64| -> f64 {
+        if xx < 0 || yy < 0 || xx >= w || yy >= h {
+            255.0
+        } else {
+            f64::from(g.data[(yy * w + xx) as usize])
+        }
+    };
+    let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
+    let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
+    (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8
+}
+
+/// What was measured in one box.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ink {
+    /// Dark pixels left, as a share of the box.
+    pub share: f64,
+    /// Strokes left: connected pieces of ink at least [`MIN_STROKE_MM2`] large.
+    pub strokes: usize,
+    /// Their area, in square millimetres.
+    pub area_mm2: f64,
+    /// The extent (width or height, whichever is larger) of the largest, in millimetres.
+    pub longest_mm: f64,
+}
+
+/// Smaller pieces are specks: FAX noise, a stray dot.
+pub const MIN_STROKE_MM2: f64 = 0.35;
+
+/// A run this long (share of the box's side) is a printed rule, not writing.
+const RULE_SHARE: f64 = 0.6;
+
+/// Measures the writing in `crop`, taking away `printed` (the blank form's crop of the same
+/// box on the same grid) when it is known.
+pub fn measure(crop: &Gray, printed: Option<&Gray>) -> Ink {
+    let (w, h) = (crop.width as usize, crop.height as usize);
+    let mut ink: Vec<bool> = crop.data.iter().map(|&v| v < DARK).collect();
+    if let Some(p) = printed.filter(|p| p.width == crop.width && p.height == crop.height) {
+        // The form's own ink, widened by 0.4 mm either way.
+        let r = (0.4 * PX_PER_MM).round() as i64;
+        let form = widen(
+            &p.data.iter().map(|&v| v < DARK).collect::<Vec<_>>(),
+            w,
+            h,
+            r,
+        );
+        for (i, f) in ink.iter_mut().zip(form) {
+            *i = *i && !f;
+        }
+    }
+    erase_rules(&mut ink, w, h);
+    let pieces = pieces(&ink, w, h);
+    let min_px = (MIN_STROKE_MM2 * PX_PER_MM * PX_PER_MM).round() as usize;
+    let kept: Vec<&Piece> = pieces.iter().filter(|p| p.area >= min_px).collect();
+    let area: usize = kept.iter().map(|p| p.area).sum();
+    let longest = kept.iter().map(|p| p.extent()).max().unwrap_or(0);
+    Ink {
+        share: area as f64 / (w * h).max(1) as f64,
+        strokes: kept.len(),
+        area_mm2: area as f64 / (PX_PER_MM * PX_PER_MM),
+        longest_mm: longest as f64 / PX_PER_MM,
+    }
+}
+
+/// Every pixel within `r` (a square) of a set one.
+fn widen(mask: &[bool], w: usize, h: usize, r: i64) -> Vec<bool> {
+    // Rows, then columns: a square of side 2r+1.
+    let mut rows = vec![false; mask.len()];
+    for y in 0..h {
+        for x in 0..w {
+            if mask[y * w + x] {
+                let (a, b) = (
+                    (x as i64 - r).max(0) as usize,
+                    (x as i64 + r).min(w as i64 - 1) as usize,
+                );
+                rows[y * w + a..=y * w + b]
+                    .iter_mut()
+                    .for_each(|v| *v = true);
+            }
+        }
+    }
+    let mut out = vec![false; mask.len()];
+    for y in 0..h {
+        for x in 0..w {
+            if rows[y * w + x] {
+                let a = (y as i64 - r).max(0) as usize;
+                let b = (y as i64 + r).min(h as i64 - 1) as usize;
+                (a..=b).for_each(|yy| out[yy * w + x] = true);
+            }
+        }
+    }
+    out
+}
+
+/// Removes horizontal and vertical runs longer than [`RULE_SHARE`] of the box's side: the
+/// printed rules (a signature line, a table border) that the registration left a pixel off.
+fn erase_rules(ink: &mut [bool], w: usize, h: usize) {
+    let long_row = ((w as f64) * RULE_SHARE) as usize;
+    let long_col = ((h as f64) * RULE_SHARE).max(PX_PER_MM * 6.0) as usize;
+    let mut gone = vec![false; ink.len()];
+    for y in 0..h {
+        let mut x = 0;
+        while x < w {
+            let start = x;
+            while x < w && ink[y * w + x] {
+                x += 1;
+            }
+            if x - start >= long_row.max(1) {
+                (start..x).for_each(|i| gone[y * w + i] = true);
+            }
+            x += 1;
+        }
+    }
+    for x in 0..w {
+        let mut y = 0;
+        while y < h {
+            let start = y;
+            while y < h && ink[y * w + x] {
+                y += 1;
+            }
+            if y - start >= long_col.max(1) && long_col < h {
+                (start..y).for_each(|i| gone[i * w + x] = true);
+            }
+            y += 1;
+        }
+    }
+    for (i, g) in ink.iter_mut().zip(gone) {
+        *i = *i && !g;
+    }
+}
+
+struct Piece {
+    area: usize,
+    min: (usize, usize),
+    max: (usize, usize),
+}
+
+impl Piece {
+    fn extent(&self) -> usize {
+        (self.max.0 - self.min.0 + 1).max(self.max.1 - self.min.1 + 1)
+    }
+}
+
+/// The 8-connected pieces of ink.
+fn pieces(ink: &[bool], w: usize, h: usize) -> Vec<Piece> {
+    let mut seen = vec![false; ink.len()];
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..ink.len() {
+        if !ink[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut p = Piece {
+            area: 0,
+            min: (usize::MAX, usize::MAX),
+            max: (0, 0),
+        };
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            p.area += 1;
+            p.min = (p.min.0.min(x), p.min.1.min(y));
+            p.max = (p.max.0.max(x), p.max.1.max(y));
+            for dy in -1i64..=1 {
+                for dx in -1i64..=1 {
+                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                    if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                        continue;
+                    }
+                    let j = ny as usize * w + nx as usize;
+                    if ink[j] && !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        out.push(p);
+    }
+    out
+}
