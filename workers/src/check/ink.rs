@@ -73,20 +73,26 @@ const RULE_SHARE: f64 = 0.6;
 pub fn measure(crop: &Gray, printed: Option<&Gray>) -> Ink {
     let (w, h) = (crop.width as usize, crop.height as usize);
     let mut ink: Vec<bool> = crop.data.iter().map(|&v| v < DARK).collect();
-    if let Some(p) = printed.filter(|p| p.width == crop.width && p.height == crop.height) {
-        // The form's own ink, widened by 0.4 mm either way.
-        let r = (0.4 * PX_PER_MM).round() as i64;
-        let form = widen(
-            &p.data.iter().map(|&v| v < DARK).collect::<Vec<_>>(),
-            w,
-            h,
-            r,
-        );
+    // Where the form's own ink lies on this page: moved to cover most of what was received
+    // (the registration is fitted over the whole page; a FAX machine's feed stretches it a
+    // little), before the rules are cleared, while they still help to place it.
+    let form = printed
+        .filter(|p| p.width == crop.width && p.height == crop.height)
+        .map(|p| {
+            let form: Vec<bool> = p.data.iter().map(|&v| v < DARK).collect();
+            widen(
+                &best_shift(&ink, &form, w, h),
+                w,
+                h,
+                (0.3 * PX_PER_MM).round() as i64,
+            )
+        });
+    erase_rules(&mut ink, w, h);
+    if let Some(form) = form {
         for (i, f) in ink.iter_mut().zip(form) {
             *i = *i && !f;
         }
     }
-    erase_rules(&mut ink, w, h);
     let pieces = pieces(&ink, w, h);
     let min_px = (MIN_STROKE_MM2 * PX_PER_MM * PX_PER_MM).round() as usize;
     let kept: Vec<&Piece> = pieces.iter().filter(|p| p.area >= min_px).collect();
@@ -98,6 +104,33 @@ pub fn measure(crop: &Gray, printed: Option<&Gray>) -> Ink {
         area_mm2: area as f64 / (PX_PER_MM * PX_PER_MM),
         longest_mm: longest as f64 / PX_PER_MM,
     }
+}
+
+/// `form` shifted by up to 0.6 mm either way to cover most of `ink`.
+fn best_shift(ink: &[bool], form: &[bool], w: usize, h: usize) -> Vec<bool> {
+    let reach = (0.6 * PX_PER_MM).round() as i64;
+    let at = |dx: i64, dy: i64, x: usize, y: usize| -> bool {
+        let (sx, sy) = (x as i64 - dx, y as i64 - dy);
+        sx >= 0 && sy >= 0 && sx < w as i64 && sy < h as i64 && form[sy as usize * w + sx as usize]
+    };
+    let dark: Vec<(usize, usize)> = (0..w * h)
+        .filter(|&i| ink[i])
+        .map(|i| (i % w, i / w))
+        .collect();
+    let mut best = (0usize, 0i64, 0i64);
+    for dy in -reach..=reach {
+        for dx in -reach..=reach {
+            let covered = dark.iter().filter(|&&(x, y)| at(dx, dy, x, y)).count();
+            // Ties go to the smaller move.
+            if covered > best.0
+                || (covered == best.0 && dx.abs() + dy.abs() < best.1.abs() + best.2.abs())
+            {
+                best = (covered, dx, dy);
+            }
+        }
+    }
+    let (_, dx, dy) = best;
+    (0..w * h).map(|i| at(dx, dy, i % w, i / w)).collect()
 }
 
 /// Every pixel within `r` (a square) of a set one.
@@ -130,40 +163,42 @@ fn widen(mask: &[bool], w: usize, h: usize, r: i64) -> Vec<bool> {
     out
 }
 
-/// Removes horizontal and vertical runs longer than [`RULE_SHARE`] of the box's side: the
-/// printed rules (a signature line, a table border) that the registration left a pixel off.
+/// Removes the printed rules (a signature line, a table border) that the blank form did not
+/// take away. A FAX breaks a thin line into dashes and a slight turn spreads it over a few
+/// rows, so a band of five rows is looked at: when ink covers more than [`RULE_SHARE`] of the
+/// box's width somewhere in the band, the band is a rule and is cleared. Columns likewise.
 fn erase_rules(ink: &mut [bool], w: usize, h: usize) {
-    let long_row = ((w as f64) * RULE_SHARE) as usize;
-    let long_col = ((h as f64) * RULE_SHARE).max(PX_PER_MM * 6.0) as usize;
-    let mut gone = vec![false; ink.len()];
+    const BAND: usize = 2;
+    let rows = |y0: usize, y1: usize, ink: &[bool]| {
+        (0..w)
+            .filter(|&x| (y0..=y1).any(|y| ink[y * w + x]))
+            .count()
+    };
+    let cols = |x0: usize, x1: usize, ink: &[bool]| {
+        (0..h)
+            .filter(|&y| (x0..=x1).any(|x| ink[y * w + x]))
+            .count()
+    };
+    let mut gone_rows = vec![false; h];
     for y in 0..h {
-        let mut x = 0;
-        while x < w {
-            let start = x;
-            while x < w && ink[y * w + x] {
-                x += 1;
-            }
-            if x - start >= long_row.max(1) {
-                (start..x).for_each(|i| gone[y * w + i] = true);
-            }
-            x += 1;
+        let (y0, y1) = (y.saturating_sub(BAND), (y + BAND).min(h - 1));
+        if rows(y0, y1, ink) as f64 >= w as f64 * RULE_SHARE {
+            (y0..=y1).for_each(|r| gone_rows[r] = true);
         }
     }
+    let mut gone_cols = vec![false; w];
     for x in 0..w {
-        let mut y = 0;
-        while y < h {
-            let start = y;
-            while y < h && ink[y * w + x] {
-                y += 1;
-            }
-            if y - start >= long_col.max(1) && long_col < h {
-                (start..y).for_each(|i| gone[i * w + x] = true);
-            }
-            y += 1;
+        let (x0, x1) = (x.saturating_sub(BAND), (x + BAND).min(w - 1));
+        if cols(x0, x1, ink) as f64 >= h as f64 * RULE_SHARE {
+            (x0..=x1).for_each(|c| gone_cols[c] = true);
         }
     }
-    for (i, g) in ink.iter_mut().zip(gone) {
-        *i = *i && !g;
+    for y in 0..h {
+        for x in 0..w {
+            if gone_rows[y] || gone_cols[x] {
+                ink[y * w + x] = false;
+            }
+        }
     }
 }
 

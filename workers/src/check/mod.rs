@@ -66,7 +66,7 @@ pub struct FrontCheck {
 pub const MAX_RESIDUAL_MM: f64 = 1.0;
 
 /// Writing covers at least this much of a field …
-pub const FILLED_MM2: f64 = 1.5;
+pub const FILLED_MM2: f64 = 1.0;
 /// … and reaches at least this far.
 pub const FILLED_EXTENT_MM: f64 = 2.0;
 
