@@ -138,6 +138,41 @@ fn new_code() -> EnrollmentCode {
     EnrollmentCode::from_random(b)
 }
 
+/// The obtainer is of the creating office; each member's office exists and a chosen person
+/// belongs to it. Every refusal at once.
+async fn check_people(
+    mut c: Conn<'_>,
+    office: i64,
+    obtainer: i64,
+    members: &[TeamMemberRow],
+) -> AppResult<()> {
+    let mut e = FieldErrors::default();
+    let ob = users::get(c.reborrow(), obtainer).await?;
+    if !ob.is_some_and(|u| u.office_id == Some(office) && !u.suspended) {
+        e.push(FieldError::new(
+            "obtainer_user_id",
+            "同意取得者は同じ事業所の利用者から選んでください。",
+        ));
+    }
+    for (m, [.., office_field, user_field]) in members.iter().zip(TEAM_FIELDS) {
+        if offices::get(c.reborrow(), m.office_id).await?.is_none() {
+            e.push(FieldError::new(office_field, "事業所を選んでください。"));
+        }
+        if let Some(u) = m.user_id {
+            let ok = users::get(c.reborrow(), u)
+                .await?
+                .is_some_and(|u| u.office_id == Some(m.office_id) && !u.suspended);
+            if !ok {
+                e.push(FieldError::new(
+                    user_field,
+                    "チームの利用者は、その事業所の利用者から選んでください。",
+                ));
+            }
+        }
+    }
+    Ok(e.finish(|| Some(()))?)
+}
+
 pub async fn create(
     app: &Context,
     actor: &Actor,
@@ -164,32 +199,7 @@ pub async fn create(
         .ok_or(AppError::Unauthorized)?;
 
     let mut tx = store.begin().await?;
-    let ob = users::get(tx.conn(), obtainer).await?;
-    if !ob.is_some_and(|u| u.office_id == Some(office) && !u.suspended) {
-        return Err(FieldError::new(
-            "obtainer_user_id",
-            "同意取得者は同じ事業所の利用者から選んでください。",
-        )
-        .into());
-    }
-    let mut e = FieldErrors::default();
-    for (m, [.., office_field, user_field]) in members.iter().zip(TEAM_FIELDS) {
-        if offices::get(tx.conn(), m.office_id).await?.is_none() {
-            e.push(FieldError::new(office_field, "事業所を選んでください。"));
-        }
-        if let Some(u) = m.user_id {
-            let ok = users::get(tx.conn(), u)
-                .await?
-                .is_some_and(|u| u.office_id == Some(m.office_id) && !u.suspended);
-            if !ok {
-                e.push(FieldError::new(
-                    user_field,
-                    "チームの利用者は、その事業所の利用者から選んでください。",
-                ));
-            }
-        }
-    }
-    e.finish(|| Some(()))?;
+    check_people(tx.conn(), office, obtainer, &members).await?;
     let subject_id = enrollment_rows::insert_subject(tx.conn(), &subject).await?;
     // A code collision is astronomically rare, but a retry costs nothing.
     let mut attempt = 0;

@@ -221,6 +221,42 @@ fn asking(action: &str, name: &str) -> (&'static str, String, &'static str, &'st
     }
 }
 
+/// The confirmation of an irreversible step, once the state machine says the step would be
+/// allowed (else its refusal, for the page: a reason refused shows beside its box, not behind
+/// a confirmation).
+async fn ask_first(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    code: &str,
+    f: &StepForm,
+    cmd: Command,
+) -> Result<Result<Response, AppError>, PageError> {
+    let actor = user.actor();
+    let v = service::view(&state.store, &actor, id).await?;
+    let facts = Facts {
+        state: v.enrollment.state,
+        obtainer_office_id: v.enrollment.obtainer_office_id,
+        issued_version: v.enrollment.form_version,
+    };
+    if let Err(e) = enrollment::decide(&facts, &actor, cmd, state.clock.today()) {
+        return Ok(Err(e.into()));
+    }
+    let (title, message, consequence, button) = asking(&f.action, &v.subject.name);
+    let c = Confirm {
+        user: Some(user),
+        title,
+        message,
+        consequence,
+        action: format!("/enrollments/{code}/steps"),
+        fields: vec![("action", f.action.clone()), ("reason", f.reason.clone())],
+        shown: vec![("理由", f.reason.clone())],
+        button,
+        back: format!("/enrollments/{code}"),
+    };
+    Ok(Ok(confirm::ask(&c)))
+}
+
 #[tracing::instrument(skip_all, fields(code = %code))]
 async fn step(
     State(state): State<AppState>,
@@ -271,31 +307,10 @@ async fn step(
             .map(|v| v.subject.name)
     };
     if irreversible && !confirm::confirmed(&f.confirmed) {
-        // Asked of the state machine before asking the person: a reason it refuses, or a step
-        // no longer allowed, shows on the page rather than behind a confirmation.
-        let v = service::view(&state.store, &actor, id).await?;
-        let facts = Facts {
-            state: v.enrollment.state,
-            obtainer_office_id: v.enrollment.obtainer_office_id,
-            issued_version: v.enrollment.form_version,
+        return match ask_first(&state, &user, id, &code, &f, cmd).await? {
+            Ok(page) => Ok(page),
+            Err(e) => refused(e).await,
         };
-        if let Err(e) = enrollment::decide(&facts, &actor, cmd, state.clock.today()) {
-            return refused(AppError::from(e)).await;
-        }
-        let name = v.subject.name;
-        let (title, message, consequence, button) = asking(&f.action, &name);
-        let c = Confirm {
-            user: Some(&user),
-            title,
-            message,
-            consequence,
-            action: format!("/enrollments/{code}/steps"),
-            fields: vec![("action", f.action.clone()), ("reason", f.reason.clone())],
-            shown: vec![("理由", f.reason.clone())],
-            button,
-            back,
-        };
-        return Ok(confirm::ask(&c));
     }
     match service::transition(&state, &actor, id, cmd).await {
         Ok(row) => {

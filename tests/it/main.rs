@@ -37,6 +37,7 @@ mod rows;
 mod schedule_nodes;
 mod schedules;
 mod screens;
+mod screens_layout;
 mod security;
 mod sim;
 mod smtp;
