@@ -331,6 +331,28 @@ pub async fn bootstrap(store: &Store) -> AppResult<Option<String>> {
 /// A user replaces their password (the first one an administrator chose, or any time).
 /// Replaces a user's password (checking the current one). Every other session of theirs ends
 /// and every API token is revoked; `keep` is the session making the change, if any.
+/// What is wrong with changing `user`'s password from `current` to `new`: every refusal at
+/// once (the current password, the new one's rules). Nothing is changed.
+pub async fn password_change_errors(user: &UserRow, current: &str, new: &str) -> FieldErrors {
+    let mut e = FieldErrors::default();
+    let hash = user.password_hash.clone().unwrap_or_default();
+    if !verify_password(current.to_string(), hash).await {
+        e.push(FieldError::new(
+            "current",
+            "現在のパスワードが正しくありません。",
+        ));
+    }
+    if let Err(rule) = check_password_rules(new) {
+        e.push(FieldError::new("new_password", rule.message));
+    } else if new == current {
+        e.push(FieldError::new(
+            "new_password",
+            "新しいパスワードは現在のものと違うものにしてください。",
+        ));
+    }
+    e
+}
+
 pub async fn change_password(
     store: &Store,
     user: &UserRow,
@@ -338,18 +360,9 @@ pub async fn change_password(
     new: &str,
     keep: Option<&str>,
 ) -> AppResult<()> {
-    let hash = user.password_hash.clone().unwrap_or_default();
-    if !verify_password(current.to_string(), hash).await {
-        return Err(FieldError::new("current", "現在のパスワードが正しくありません。").into());
-    }
-    check_password_rules(new).map_err(|e| FieldError::new("new_password", e.message))?;
-    if new == current {
-        return Err(FieldError::new(
-            "new_password",
-            "新しいパスワードは現在のものと違うものにしてください。",
-        )
-        .into());
-    }
+    password_change_errors(user, current, new)
+        .await
+        .finish(|| Some(()))?;
     let new_hash = hash_password(new.to_string()).await?;
     let mut tx = store.begin().await?;
     users::set_password(tx.conn(), user.id, &new_hash, false).await?;

@@ -14,7 +14,7 @@ use crate::store::fax_list::{self, Candidate, Filter, PageRow};
 use crate::store::{blobs, enrollments, Store};
 
 /// The centre works the intake; the city may read it.
-fn may_read(actor: &Actor) -> AppResult<()> {
+pub fn may_read(actor: &Actor) -> AppResult<()> {
     match actor {
         Actor::System
         | Actor::User {

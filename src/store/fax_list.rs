@@ -271,3 +271,30 @@ pub async fn incomplete_copies(
         .fetch_all(&mut *c)
         .await)
 }
+
+/// A page a person settled: assigned by hand, or set aside as not a form.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResolvedRow {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub outcome: PageOutcome,
+    pub reason: String,
+    pub enrollment_code: Option<String>,
+    pub form_page: Option<i64>,
+    pub resolved_at: DateTime<Utc>,
+    pub resolved_by: Option<String>,
+}
+
+/// The pages people settled, the latest first.
+pub async fn resolved(c: Conn<'_>, limit: i64) -> Result<Vec<ResolvedRow>, sqlx::Error> {
+    let sql = "SELECT p.id, p.outcome, p.reason, e.code AS enrollment_code, p.form_page,
+            p.resolved_at, u.name AS resolved_by
+        FROM fax_pages p LEFT JOIN enrollments e ON e.id = p.enrollment_id
+        LEFT JOIN users u ON u.id = p.resolved_by
+        WHERE p.resolved_by IS NOT NULL AND p.resolved_at IS NOT NULL
+        ORDER BY p.resolved_at DESC, p.id DESC LIMIT $1";
+    db!(c, |c| sqlx::query_as::<_, ResolvedRow>(sql)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await)
+}

@@ -23,6 +23,7 @@ use crate::store::fax_list::{Candidate, Filter, PageRow};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/fax", get(inbox))
+        .route("/fax/resolved", get(resolved))
         .route("/fax/pages/{id}", get(page))
         .route("/fax/pages/{id}/image", get(image))
         .route("/fax/pages/{id}/assign", post(assign))
@@ -341,4 +342,24 @@ async fn discard(
         )),
         Err(e) => refused(&state, &user, id, "discard", f.reason, e).await,
     }
+}
+
+#[derive(Template)]
+#[template(path = "resolved.html")]
+struct ResolvedPage<'a> {
+    user: Option<&'a CurrentUser>,
+    rows: Vec<crate::store::fax_list::ResolvedRow>,
+}
+
+/// 処理済: the pages a person settled, who did it and when.
+#[tracing::instrument(skip_all)]
+async fn resolved(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
+    fax::may_read(&user.actor())?;
+    let mut c = state.store.acquire().await?;
+    let rows = crate::store::fax_list::resolved(c.conn(), 100).await?;
+    let page = ResolvedPage {
+        user: Some(&user),
+        rows,
+    };
+    Ok(render(StatusCode::OK, &page))
 }

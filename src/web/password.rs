@@ -10,7 +10,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::{render, PageError};
-use crate::domain::FieldErrors;
+use crate::domain::{FieldError, FieldErrors};
 use crate::error::AppError;
 use crate::http::flash;
 use crate::http::session::CurrentUser;
@@ -74,10 +74,13 @@ async fn change(
         .ok_or(AppError::NotFound)?;
     drop(c);
     let result = if f.new_password != f.confirm {
-        Err(AppError::invalid(
+        // Nothing changes; every other refusal is said too.
+        let mut e = accounts::password_change_errors(&row, &f.current, &f.new_password).await;
+        e.push(FieldError::new(
             "confirm",
             "確認用のパスワードが一致しません。",
-        ))
+        ));
+        Err(AppError::Invalid(e))
     } else {
         accounts::change_password(
             &state.store,

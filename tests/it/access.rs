@@ -174,6 +174,7 @@ async fn every_get_route_answers_only_its_audience() {
         ),
         ("/dashboard", CENTRE_CITY, p("/dashboard")),
         ("/fax", CENTRE_CITY, p("/fax")),
+        ("/fax/resolved", CENTRE_CITY, p("/fax/resolved")),
         ("/fax/upload", CENTRE, p("/fax/upload")),
         (
             "/fax/messages/{id}",

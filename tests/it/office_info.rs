@@ -240,6 +240,20 @@ async fn the_administrator_manages_staff_logins() {
         .await;
     assert_eq!(s, 422);
     assert!(html.contains("現在のパスワードが正しくありません"));
+    // Everything wrong at once: said together, and nothing changed.
+    let all_wrong = [
+        ("current", "wrong-pass-00"),
+        ("new_password", "short"),
+        ("confirm", "other"),
+    ];
+    let (s, html, _, _) = pc.submit("/password", "/password", &all_wrong).await;
+    assert_eq!(s, 422);
+    for field in ["current", "new_password", "confirm"] {
+        assert!(
+            html.contains(&format!("class=\"field-error\" id=\"{field}-error\"")),
+            "{field}: {html}"
+        );
+    }
     assert_eq!(
         pc.submit(
             "/password",

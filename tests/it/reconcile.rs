@@ -97,6 +97,14 @@ async fn an_unreadable_page_is_assigned_by_hand() {
         inbox.contains("対象外（1）") && inbox.contains("未照合（1）"),
         "{inbox}"
     );
+    // 処理済: the page set aside, by whom and why.
+    let (s, done, _) = get(a, "/fax/resolved").await;
+    assert_eq!(s, 200);
+    let row = &done[done.find("<tbody>").unwrap()..];
+    assert!(
+        row.contains("centre さん") && row.contains("送付状のため"),
+        "{row}"
+    );
 
     // A care manager may not assign; page 2 of a one-page form is refused.
     let (s, _) = a
