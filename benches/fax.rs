@@ -12,6 +12,50 @@ use consentflow_workers::fax::{self, Limits};
 use consentflow_workers::form::{self, demo_data, template, SigningKey};
 use criterion::{criterion_group, criterion_main, Criterion};
 
+/// The field checks of a scanned front page (#20), on top of reading it: the engine alone
+/// (`check_front`, the blank form already rendered) and as the service runs it
+/// (`check_received`: the stored PNG decoded and the issued PDF's page rendered first).
+fn checks(c: &mut Criterion, name: &str, page: &fax::Gray, s: &fax::PageScan) {
+    use consentflow_workers::check;
+    use consentflow_workers::form::marks;
+    let (t, _) = template::builtin(template::latest_builtin()).unwrap();
+    let found = s.found.iter().find(|f| f.verdict.is_ok()).unwrap();
+    let n = marks::modules(&found.text);
+    let pdf = FORM.with(|f| f.borrow().clone());
+    let (blank, dpi) = fax::rasterise_page(&pdf, 0, &Limits::default()).unwrap();
+    let got = check::front(page, &found.sightings, n, &t, Some((&blank, dpi)));
+    assert!(got.registration.is_some(), "{name} registers");
+    c.bench_function(&format!("check_front_{name}"), |b| {
+        b.iter(|| {
+            check::front(
+                black_box(page),
+                &found.sightings,
+                n,
+                &t,
+                Some((&blank, dpi)),
+            )
+        })
+    });
+    let png = page.to_png();
+    c.bench_function(&format!("check_received_{name}"), |b| {
+        b.iter(|| {
+            check::received_front(
+                black_box(&png),
+                &found.sightings,
+                &found.text,
+                &t,
+                Some(&pdf),
+            )
+            .unwrap()
+        })
+    });
+}
+
+thread_local! {
+    /// The issued form's PDF the corpus was made from.
+    static FORM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn corpus() -> Option<Vec<(&'static str, Vec<u8>)>> {
     let dir = tempfile::tempdir().ok()?;
     let (t, _) = template::builtin(template::latest_builtin()).ok()?;
@@ -20,7 +64,9 @@ fn corpus() -> Option<Vec<(&'static str, Vec<u8>)>> {
         key: b"bench-key".to_vec(),
     };
     let pdf = dir.path().join("form.pdf");
-    std::fs::write(&pdf, form::render(&t, &demo_data(0, 3), &key).ok()?.pdf).ok()?;
+    let rendered = form::render(&t, &demo_data(0, 3), &key).ok()?.pdf;
+    FORM.with(|f| *f.borrow_mut() = rendered.clone());
+    std::fs::write(&pdf, rendered).ok()?;
     let mut out = Vec::new();
     for (name, device, res) in [
         ("g4_fine", "tiffg4", "204x196"),
@@ -67,6 +113,7 @@ fn bench(c: &mut Criterion) {
             .unwrap();
         let s = fax::scan(&page.image, &|_| Some(key), Duration::from_secs(10));
         assert!(s.verified().next().is_some(), "{name} decodes");
+        checks(c, name, &page.image, &s);
         c.bench_function(&format!("read_and_scan_{name}"), |b| {
             b.iter(|| {
                 let page = fax::read(black_box(bytes), None, &Limits::default())

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::session::ApiUser;
 use crate::http::AppState;
 use crate::intake::Stored;
+use crate::service::checks::FrontChecks;
 use crate::service::fax::{self, CopyStatus, MessageView};
 use crate::service::reconcile::{self, Assigned, Assignment};
 use crate::store::fax::MessageRow;
@@ -170,6 +171,24 @@ pub async fn copy(
         )
         .await?,
     ))
+}
+
+/// The field checks of the enrollment's current copy (centre and city): its front page, the
+/// rules it breaks, and per field what was seen and what the person who settled it said.
+/// 404 when no front page of the current copy was checked.
+#[utoipa::path(get, path = "/api/v1/enrollments/{code}/checks", params(("code" = String, Path)),
+    responses((status = 200, body = FrontChecks), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn checks(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<FrontChecks>> {
+    let id = crate::service::enrollments::resolve(&state.store, &actor, &id).await?;
+    crate::service::checks::of_enrollment(&state.store, &actor, id)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
 }
 
 /// Assign a page the reader could not match to an enrollment and page (centre staff). When

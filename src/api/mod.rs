@@ -85,6 +85,7 @@ pub fn router() -> Router<AppState> {
             )),
         )
         .route("/enrollments/{code}/copy", get(fax::copy))
+        .route("/enrollments/{code}/checks", get(fax::checks))
         .route("/dashboard", get(enrollments::dashboard))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound })

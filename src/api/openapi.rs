@@ -42,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         super::fax::assign,
         super::fax::upload,
         super::fax::copy,
+        super::fax::checks,
     ),
     modifiers(&Bearer)
 )]

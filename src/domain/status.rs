@@ -175,3 +175,50 @@ mod tests {
         assert_eq!(e.to_string(), "unknown BatchStatus \"finished\"");
     }
 }
+
+status! {
+    /// What the field checks saw in a field of a received front page (#20).
+    FieldVerdict {
+        /// 記入あり.
+        Filled = "filled",
+        /// 空欄.
+        Empty = "empty",
+        /// 判定できません: the page could not be registered closely enough.
+        Undecided = "undecided",
+    }
+}
+
+impl FieldVerdict {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            FieldVerdict::Filled => "記入あり",
+            FieldVerdict::Empty => "空欄",
+            FieldVerdict::Undecided => "判定できません",
+        }
+    }
+}
+
+status! {
+    /// A field of 別紙1 the checks look at.
+    CheckedField {
+        /// 同意日.
+        ConsentDate = "consent_date",
+        /// 本人署名.
+        Signature = "signature",
+        /// 代理人署名.
+        ProxySignature = "proxy_signature",
+        /// 続柄.
+        Relationship = "relationship",
+    }
+}
+
+impl CheckedField {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            CheckedField::ConsentDate => "同意日",
+            CheckedField::Signature => "本人署名",
+            CheckedField::ProxySignature => "代理人署名",
+            CheckedField::Relationship => "続柄",
+        }
+    }
+}

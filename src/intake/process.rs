@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use consentflow_workers::fax::PageReport;
 
+use super::checks::{Checked, Checks};
 use super::outcome;
 use super::read::{read_message, ReadDocument};
 use crate::context::Context;
@@ -63,6 +64,8 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     })
     .await
     .map_err(internal)?;
+    // Front pages of our form checked for signature and date, before the transaction.
+    let checks = super::checks::run(app, &read).await;
 
     let mut tx = app.store.begin().await?;
     let status = if read.error.is_some() {
@@ -73,7 +76,12 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     let mut summary = Summary::new(id, status);
     let mut touched = BTreeSet::new();
     for (seq, doc) in read.documents.iter().enumerate() {
-        store_document(tx.conn(), id, seq as i64, doc, &mut touched, &mut summary).await?;
+        let at = DocAt {
+            message_id: id,
+            seq,
+            checks: &checks,
+        };
+        store_document(tx.conn(), &at, doc, &mut touched, &mut summary).await?;
     }
     let mut mails = Vec::new();
     for enrollment_id in touched {
@@ -99,10 +107,16 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     Ok(summary)
 }
 
+/// Where a document sits in its message, and the message's field checks.
+struct DocAt<'a> {
+    message_id: i64,
+    seq: usize,
+    checks: &'a Checks,
+}
+
 async fn store_document(
     mut c: Conn<'_>,
-    message_id: i64,
-    seq: i64,
+    at: &DocAt<'_>,
     doc: &ReadDocument,
     touched: &mut BTreeSet<i64>,
     summary: &mut Summary,
@@ -111,8 +125,8 @@ async fn store_document(
     let document_id = fax::insert_document(
         c.reborrow(),
         &NewDocument {
-            message_id,
-            seq,
+            message_id: at.message_id,
+            seq: at.seq as i64,
             file_name: doc.file_name.as_deref(),
             media_type: Some(&doc.media_type),
             blob_sha256: Some(&sha),
@@ -124,7 +138,9 @@ async fn store_document(
     )
     .await?;
     for page in &doc.pages {
-        let (page_id, outcome, enrollment) = store_page(c.reborrow(), document_id, page).await?;
+        let checked = at.checks.get(&(at.seq, page.number));
+        let (page_id, outcome, enrollment) =
+            store_page(c.reborrow(), document_id, page, checked).await?;
         if let Some(e) = enrollment {
             touched.insert(e);
         }
@@ -137,6 +153,7 @@ async fn store_page(
     mut c: Conn<'_>,
     document_id: i64,
     report: &PageReport,
+    checked: Option<&Checked>,
 ) -> AppResult<(i64, PageOutcome, Option<i64>)> {
     let mut row = NewPage {
         document_id,
@@ -179,6 +196,10 @@ async fn store_page(
         outcome::decide_page(c.reborrow(), page, &content, &mut row).await?;
     row.outcome = outcome;
     row.reason = &reason;
-    let id = fax::insert_page(c, &row).await?;
+    let id = fax::insert_page(c.reborrow(), &row).await?;
+    // The checks of the copy's front page (a duplicate's or an old version's are not kept).
+    if let (PageOutcome::Matched, Some(checked)) = (outcome, checked) {
+        super::checks::store(c, id, checked).await?;
+    }
     Ok((id, outcome, enrollment))
 }

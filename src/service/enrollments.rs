@@ -311,6 +311,8 @@ pub async fn transition(
     if !may_see(tx.conn(), actor, id).await? {
         return Err(AppError::NotFound);
     }
+    // What the person said of the checked fields, before a return starts a new round.
+    crate::service::checks::settle(tx.conn(), actor, id, &cmd).await?;
     apply_command(tx.conn(), actor, &row, cmd.clone()).await?;
     let updated = enrollment_rows::get(tx.conn(), id)
         .await?

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod batches;
+pub mod checks;
 pub mod copies;
 pub mod device_rule;
 pub mod devices;

@@ -46,6 +46,9 @@ pub struct PageRow {
     pub file_name: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The rules the copy's front page breaks by the field checks, one Japanese line each (""
+    /// when none; absent when the page was not checked).
+    pub check_problems: Option<String>,
 }
 
 macro_rules! page_select {
@@ -53,7 +56,7 @@ macro_rules! page_select {
         "SELECT p.id, p.document_id, d.message_id, p.number, p.outcome, p.reason, p.detail,
     p.enrollment_id, e.code AS enrollment_code, p.copy_round, p.form_page, p.form_pages,
     p.form_version, p.is_primary, p.width, p.height, p.stage, p.scan_ms, m.sender, m.fax_number,
-    m.source, m.file_name, p.resolved_at, p.created_at
+    m.source, m.file_name, p.resolved_at, p.created_at, p.check_problems
     FROM fax_pages p JOIN fax_documents d ON d.id = p.document_id
     JOIN fax_messages m ON m.id = d.message_id
     LEFT JOIN enrollments e ON e.id = p.enrollment_id "

@@ -8,6 +8,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod checks;
 pub mod devices;
 pub mod enrollment_list;
 pub mod enrollments;

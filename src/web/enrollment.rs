@@ -9,10 +9,13 @@ use axum::response::Response;
 
 use super::steps::Step;
 use super::{render, PageError};
+use crate::domain::status::CheckedField;
 use crate::domain::FieldErrors;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
+use crate::service::checks::FrontChecks;
 use crate::service::enrollments::{self, EnrollmentView};
+use crate::store::checks::CheckRow;
 use crate::store::forms::IssuedForm;
 
 /// A step form as it was sent, with why it was refused: shown again in place.
@@ -78,6 +81,10 @@ struct DetailPage<'a> {
     reads: Vec<crate::store::security::ReadRow>,
     /// The team's offices by id, for their names.
     offices: Vec<crate::store::offices::Office>,
+    /// The field checks of the current copy's front page (the centre and the city).
+    front: Option<FrontChecks>,
+    /// 差し戻しの理由 as typed, or as the checks word it.
+    return_reason: String,
 }
 
 impl DetailPage<'_> {
@@ -103,6 +110,26 @@ impl DetailPage<'_> {
             .iter()
             .find(|o| o.id == *id)
             .map_or("—", |o| o.name.as_str())
+    }
+
+    fn check(&self, field: &str) -> Option<&CheckRow> {
+        let f = CheckedField::parse(field)?;
+        self.front.as_ref()?.field(f)
+    }
+
+    /// The verify checklist's box `name`, ticked for what the checks saw; a person confirms.
+    fn pre_ticked(&self, name: &str) -> bool {
+        let Some(fc) = &self.front else { return false };
+        match name {
+            "signed" => fc.filled(CheckedField::Signature),
+            "dated" => fc.filled(CheckedField::ConsentDate),
+            "version" => self.copy.fax_pages.iter().any(|p| {
+                p.id == fc.page_id
+                    && p.form_version.is_some()
+                    && p.form_version == self.v.enrollment.form_version
+            }),
+            _ => false,
+        }
     }
 
     fn sex_label(&self) -> &'static str {
@@ -161,6 +188,19 @@ pub async fn show(
     } else {
         vec![]
     };
+    let front = if user.sees_all() {
+        crate::service::checks::of_enrollment(&state.store, &actor, id).await?
+    } else {
+        None
+    };
+    let return_reason = if kept.action == "return_copy" {
+        kept.reason.clone()
+    } else {
+        front
+            .as_ref()
+            .map(FrontChecks::return_reason)
+            .unwrap_or_default()
+    };
     let state_now = v.enrollment.state;
     let page = DetailPage {
         reads,
@@ -177,6 +217,8 @@ pub async fn show(
         irreversible,
         kept,
         offices,
+        front,
+        return_reason,
         today: state.clock.today().to_string(),
     };
     Ok(render(status, &page))

@@ -10,14 +10,14 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::{id_of, render, PageError};
-use crate::domain::status::PageOutcome;
+use crate::domain::status::{CheckedField, PageOutcome};
 use crate::domain::{FieldError, FieldErrors};
 use crate::error::AppError;
 use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
-use crate::service::fax;
 use crate::service::reconcile::{self, Assignment};
+use crate::service::{checks, fax};
 use crate::store::fax_list::{Candidate, Filter, PageRow};
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/fax/resolved", get(resolved))
         .route("/fax/pages/{id}", get(page))
         .route("/fax/pages/{id}/image", get(image))
+        .route("/fax/pages/{id}/checks/{field}", get(crop))
         .route("/fax/pages/{id}/assign", post(assign))
         .route("/fax/pages/{id}/discard", post(discard))
 }
@@ -74,6 +75,8 @@ struct InboxPage<'a> {
     pages: Vec<PageRow>,
     /// The `until` of the next, older screenful.
     older: Option<String>,
+    /// Copies waiting for the centre's check whose front page breaks a rule.
+    flagged: Vec<crate::store::checks::Flagged>,
 }
 
 #[derive(Deserialize)]
@@ -130,8 +133,10 @@ async fn inbox(
             .map(|p| (p.created_at.to_rfc3339(), p.id.to_string()))
             .unwrap_or_default()
     });
+    let flagged = checks::flagged(&state.store, &user.actor(), INBOX_PAGE).await?;
     let page = InboxPage {
         user: Some(&user),
+        flagged,
         tab,
         tabs,
         pages,
@@ -280,6 +285,17 @@ async fn image(
     Query(q): Query<ImageQuery>,
 ) -> Result<Response, PageError> {
     let data = fax::page_image(&state.store, &user.actor(), id_of(&id)?, q.thumb.is_some()).await?;
+    Ok(crate::http::png(data))
+}
+
+/// A checked field's crop, for the verify screen.
+async fn crop(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, field)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let field = CheckedField::parse(&field).ok_or(AppError::NotFound)?;
+    let data = checks::crop(&state.store, &user.actor(), id_of(&id)?, field).await?;
     Ok(crate::http::png(data))
 }
 

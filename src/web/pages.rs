@@ -35,6 +35,7 @@ pub fn action_label(action: &str) -> &'static str {
         "enrollment.close" => "終了",
         "enrollment.resend_requested" => "再送を依頼",
         "enrollment.copy_sent" => "写しを送付",
+        "enrollment.checks_overridden" => "自動確認と異なる判断",
         _ => "その他の操作",
     }
 }
@@ -63,6 +64,9 @@ pub fn action_note(details: &str) -> String {
     }
     if let Some(r) = v.get("reason").and_then(|r| r.as_str()) {
         parts.push(format!("理由：{r}"));
+    }
+    if let Some(n) = v.get("note").and_then(|n| n.as_str()) {
+        parts.push(n.to_string());
     }
     parts.join("、")
 }

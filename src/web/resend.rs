@@ -63,6 +63,15 @@ async fn from_enrollment(
             };
             show(&state, &user, id, kept, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        // The copy came in (or the request is otherwise out of date) since the page was shown:
+        // the page again, saying so.
+        Err(AppError::Conflict(m)) => {
+            let kept = Kept {
+                problem: Some(m),
+                ..Kept::default()
+            };
+            show(&state, &user, id, kept, StatusCode::CONFLICT).await
+        }
         Err(e) => Err(e.into()),
     }
 }

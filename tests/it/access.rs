@@ -24,6 +24,8 @@ pub struct Fx {
     pub id: i64,
     pub code: String,
     pub page: i64,
+    /// The enrollment's form sent back as it was printed: a matched, checked front page.
+    pub front: i64,
     pub message: i64,
     pub mail: i64,
     pub batch: i64,
@@ -44,7 +46,7 @@ pub async fn fixture(a: &TestApp, c: &City) -> Fx {
     a.user("city", Role::CityAdmin, None).await;
 
     // One of each resource.
-    let (id, _) = printed(a, c, "山田 花子", 1).await;
+    let (id, form) = printed(a, c, "山田 花子", 1).await;
     let code = a.code(id).await;
     let eml = gateway_mail(
         "m@gw.example.jp",
@@ -84,6 +86,13 @@ pub async fn fixture(a: &TestApp, c: &City) -> Fx {
     })
     .await;
     assert!(done.is_some(), "the batch printed");
+    // Last, as it moves the enrollment on to copy_received.
+    assert_eq!(
+        upload(a, &c.centre, &[("form.pdf", &form)]).await.status(),
+        202
+    );
+    all_read(a, &c.centre).await;
+    let front = sql_count(a, "SELECT MAX(id) FROM fax_pages").await;
     let cm_id = sql_count(a, "SELECT id FROM users WHERE login = 'caremgr'").await;
     let city_id = sql_count(a, "SELECT id FROM users WHERE login = 'city'").await;
     let link = consentflow::service::accounts::create_login_link(&a.store, city_id)
@@ -108,6 +117,7 @@ pub async fn fixture(a: &TestApp, c: &City) -> Fx {
         id,
         code,
         page,
+        front,
         message,
         mail,
         batch,
@@ -126,6 +136,7 @@ async fn every_get_route_answers_only_its_audience() {
     let Fx {
         code,
         page,
+        front,
         message,
         mail,
         batch,
@@ -187,6 +198,11 @@ async fn every_get_route_answers_only_its_audience() {
             CENTRE_CITY,
             format!("/fax/pages/{page}/image"),
         ),
+        (
+            "/fax/pages/{id}/checks/{field}",
+            CENTRE_CITY,
+            format!("/fax/pages/{front}/checks/signature"),
+        ),
         ("/mail", CENTRE_CITY, p("/mail")),
         ("/mail/{id}", CENTRE_CITY, format!("/mail/{mail}")),
         ("/office", OFFICE_USERS, p("/office")),
@@ -244,6 +260,11 @@ async fn every_get_route_answers_only_its_audience() {
             "/api/v1/enrollments/{code}/copy",
             ENROLLMENT,
             format!("/api/v1/enrollments/{code}/copy"),
+        ),
+        (
+            "/api/v1/enrollments/{code}/checks",
+            CENTRE_CITY,
+            format!("/api/v1/enrollments/{code}/checks"),
         ),
         (
             "/api/v1/print-batches/{id}",

@@ -11,6 +11,7 @@ mod cli;
 mod connections;
 mod db;
 mod drills;
+mod field_checks;
 mod forms;
 mod harness;
 mod helpers;

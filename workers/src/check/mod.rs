@@ -155,5 +155,29 @@ pub fn front(
     }
 }
 
+/// Checks a received front page as the service stores it: the page as PNG, the decoder's
+/// points for its code `payload`, and the form as issued (its PDF, whose first page is the
+/// blank the printed matter is taken from). The issued PDF failing to render leaves 同意日
+/// undecided and the other fields judged without it; an unreadable page image is an error.
+pub fn received_front(
+    page_png: &[u8],
+    sightings: &[Vec<(f32, f32)>],
+    payload: &str,
+    t: &Template,
+    issued_pdf: Option<&[u8]>,
+) -> Result<FrontCheck, crate::fax::PageError> {
+    let limits = crate::fax::Limits::default();
+    let (page, _) = crate::fax::raster_png(page_png, &limits)?;
+    let blank = issued_pdf.and_then(|pdf| crate::fax::rasterise_page(pdf, 0, &limits));
+    let n = marks::modules(payload);
+    Ok(front(
+        &page,
+        sightings,
+        n,
+        t,
+        blank.as_ref().map(|(g, dpi)| (g, *dpi)),
+    ))
+}
+
 #[cfg(test)]
 mod tests;

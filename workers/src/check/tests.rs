@@ -6,6 +6,7 @@ use crate::form::{demo_data, render, template, SigningKey};
 const DPI: f32 = 200.0;
 
 struct Issued {
+    pdf: Vec<u8>,
     page: Gray,
     payload: String,
     t: Template,
@@ -21,6 +22,7 @@ fn issued() -> Issued {
     let mut pages = fax::read(&r.pdf, Some(Kind::Pdf), &Limits::default()).unwrap();
     let page = pages.remove(0).unwrap().image;
     Issued {
+        pdf: r.pdf.clone(),
         page,
         payload: r.payloads[0].clone(),
         t,
@@ -203,4 +205,25 @@ fn without_both_codes_nothing_is_judged() {
     assert!(c.registration.is_none());
     assert!(c.fields.iter().all(|f| f.verdict == Verdict::Undecided));
     assert!(c.problems().is_empty(), "an undecided field breaks no rule");
+}
+
+#[test]
+fn a_stored_page_is_checked_against_the_form_as_issued() {
+    let i = issued();
+    let n = marks::modules(&i.payload);
+    let mut page = i.page.clone();
+    let mut rng = Rng(5);
+    scribble(&mut page, &field_box(&i.t, Field::Signature, n), &mut rng);
+    let key_for = |_| Some(b"test-key".as_slice());
+    let scan = fax::scan(&page, &key_for, std::time::Duration::from_secs(10));
+    let ours = scan.found.iter().find(|f| f.text == i.payload).unwrap();
+    let png = page.to_png();
+    let c = received_front(&png, &ours.sightings, &i.payload, &i.t, Some(&i.pdf)).unwrap();
+    assert_eq!(c.verdict(Field::Signature), Verdict::Filled);
+    assert_eq!(c.problems(), vec!["同意日が空です"]);
+    // Without the issued form the date's printed 年・月・日 cannot be told from writing.
+    let c = received_front(&png, &ours.sightings, &i.payload, &i.t, None).unwrap();
+    assert_eq!(c.verdict(Field::ConsentDate), Verdict::Undecided);
+    assert_eq!(c.verdict(Field::Signature), Verdict::Filled);
+    assert!(received_front(b"not a png", &ours.sightings, &i.payload, &i.t, None).is_err());
 }

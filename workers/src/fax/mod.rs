@@ -26,6 +26,17 @@ pub use jbig2::build as jbig2_build;
 pub use report::{read_document, PageReport, ReadPage, THUMB_WIDTH};
 pub use scan::{scan, Found, PageScan};
 
+/// A PNG page as grey (any bit depth), with the resolution it records.
+pub fn raster_png(bytes: &[u8], limits: &Limits) -> Result<(Gray, Option<(f32, f32)>), PageError> {
+    raster::png(bytes, limits)
+}
+
+/// Page `index` of a PDF rasterised as a whole (vector and text included), with its dpi;
+/// None when the PDF or the page cannot be drawn.
+pub fn rasterise_page(pdf: &[u8], index: usize, limits: &Limits) -> Option<(Gray, f32)> {
+    render::Rasteriser::new(pdf).ok()?.page(index, limits).ok()
+}
+
 /// Bounds on what one document may cost.
 #[derive(Debug, Clone)]
 pub struct Limits {
