@@ -51,6 +51,22 @@ fn checks(c: &mut Criterion, name: &str, page: &fax::Gray, s: &fax::PageScan) {
     });
 }
 
+/// Tesseract on the part of a FAX page the city's 別紙1 is read from, on one core (#20: ≤ 3 s).
+fn ocr(c: &mut Criterion, name: &str, page: &fax::Gray) {
+    use consentflow_workers::ocr;
+    if !ocr::available() {
+        eprintln!("NOTICE: tesseract with jpn not installed; OCR not measured");
+        return;
+    }
+    let upper = ocr::upper(page);
+    let mut g = c.benchmark_group("ocr");
+    g.sample_size(10);
+    g.bench_function(format!("ocr_{name}"), |b| {
+        b.iter(|| ocr::recognise(black_box(&upper), Duration::from_secs(60)).unwrap())
+    });
+    g.finish();
+}
+
 thread_local! {
     /// The issued form's PDF the corpus was made from.
     static FORM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -114,6 +130,9 @@ fn bench(c: &mut Criterion) {
         let s = fax::scan(&page.image, &|_| Some(key), Duration::from_secs(10));
         assert!(s.verified().next().is_some(), "{name} decodes");
         checks(c, name, &page.image, &s);
+        if name.ends_with("_fine") || name.ends_with("_standard") {
+            ocr(c, name, &page.image);
+        }
         c.bench_function(&format!("read_and_scan_{name}"), |b| {
             b.iter(|| {
                 let page = fax::read(black_box(bytes), None, &Limits::default())

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use consentflow_workers::check::{self, FrontCheck, Verdict};
-use consentflow_workers::fax::PageScan;
+use consentflow_workers::fax::{Found, PageScan};
 use consentflow_workers::form::marks::Field;
 use consentflow_workers::mail::read::ReadMessage;
 use consentflow_workers::FormKind;
@@ -38,17 +38,14 @@ pub(super) struct Checked {
 /// Pages are keyed by (document's position in the message, page number).
 pub(super) type Checks = HashMap<(usize, u32), Checked>;
 
-/// The text of the page's one code of ours when it is a first page of 別紙1, with its sightings.
-fn front_code(
-    scan: &PageScan,
-) -> Option<(&consentflow_workers::Payload, &str, &[Vec<(f32, f32)>])> {
+/// The page's one code of ours when it is a first page of 別紙1: its payload, and the code as
+/// read (its text and sightings).
+fn front_code(scan: &PageScan) -> Option<(&consentflow_workers::Payload, &Found)> {
     if super::outcome::codes_on(scan).len() != 1 {
         return None;
     }
     scan.found.iter().find_map(|f| match &f.verdict {
-        Ok(p) if p.kind == FormKind::Bessi1 && p.page == 1 => {
-            Some((p, f.text.as_str(), f.sightings.as_slice()))
-        }
+        Ok(p) if p.kind == FormKind::Bessi1 && p.page == 1 => Some((p, f)),
         _ => None,
     })
 }
@@ -60,14 +57,14 @@ pub(super) async fn run(app: &Context, read: &ReadMessage) -> Checks {
     for (d, doc) in read.documents.iter().enumerate() {
         for report in &doc.pages {
             let Ok(page) = &report.outcome else { continue };
-            let Some((payload, text, sightings)) = front_code(&page.scan) else {
+            let Some((payload, found)) = front_code(&page.scan) else {
                 continue;
             };
             let job = Job {
                 code: payload.code.to_string(),
                 version: payload.version,
-                text: text.to_string(),
-                sightings: sightings.to_vec(),
+                text: found.text.clone(),
+                sightings: found.sightings.clone(),
                 png: page.image_png.clone(),
             };
             match one(app, job).await {

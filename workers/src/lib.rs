@@ -10,6 +10,7 @@ pub mod form;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod mail;
+pub mod ocr;
 pub mod payload;
 pub mod pdf;
 
