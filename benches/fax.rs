@@ -13,28 +13,19 @@ use consentflow_workers::form::{self, demo_data, template, SigningKey};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 /// The field checks of a scanned front page (#20), on top of reading it: the engine alone
-/// (`check_front`, the blank form already rendered) and as the service runs it
-/// (`check_received`: the stored PNG decoded and the issued PDF's page rendered first).
+/// (`check_front`: the form's printed matter is kept per version, as the service keeps it) and
+/// as the service runs it (`check_received`: the stored PNG decoded first).
 fn checks(c: &mut Criterion, name: &str, page: &fax::Gray, s: &fax::PageScan) {
     use consentflow_workers::check;
     use consentflow_workers::form::marks;
     let (t, _) = template::builtin(template::latest_builtin()).unwrap();
     let found = s.found.iter().find(|f| f.verdict.is_ok()).unwrap();
     let n = marks::modules(&found.text);
-    let pdf = FORM.with(|f| f.borrow().clone());
-    let (blank, dpi) = fax::rasterise_page(&pdf, 0, &Limits::default()).unwrap();
-    let got = check::front(page, &found.sightings, n, &t, Some((&blank, dpi)));
+    let printed = check::Printed::of(&t).unwrap();
+    let got = check::front(page, &found.sightings, n, &t, Some(&printed));
     assert!(got.registration.is_some(), "{name} registers");
     c.bench_function(&format!("check_front_{name}"), |b| {
-        b.iter(|| {
-            check::front(
-                black_box(page),
-                &found.sightings,
-                n,
-                &t,
-                Some((&blank, dpi)),
-            )
-        })
+        b.iter(|| check::front(black_box(page), &found.sightings, n, &t, Some(&printed)))
     });
     let png = page.to_png();
     c.bench_function(&format!("check_received_{name}"), |b| {
@@ -44,7 +35,7 @@ fn checks(c: &mut Criterion, name: &str, page: &fax::Gray, s: &fax::PageScan) {
                 &found.sightings,
                 &found.text,
                 &t,
-                Some(&pdf),
+                Some(&printed),
             )
             .unwrap()
         })
@@ -67,11 +58,6 @@ fn ocr(c: &mut Criterion, name: &str, page: &fax::Gray) {
     g.finish();
 }
 
-thread_local! {
-    /// The issued form's PDF the corpus was made from.
-    static FORM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
 fn corpus() -> Option<Vec<(&'static str, Vec<u8>)>> {
     let dir = tempfile::tempdir().ok()?;
     let (t, _) = template::builtin(template::latest_builtin()).ok()?;
@@ -81,7 +67,6 @@ fn corpus() -> Option<Vec<(&'static str, Vec<u8>)>> {
     };
     let pdf = dir.path().join("form.pdf");
     let rendered = form::render(&t, &demo_data(0, 3), &key).ok()?.pdf;
-    FORM.with(|f| *f.borrow_mut() = rendered.clone());
     std::fs::write(&pdf, rendered).ok()?;
     let mut out = Vec::new();
     for (name, device, res) in [

@@ -15,15 +15,17 @@ use crate::http::AppState;
 use crate::intake::Stored;
 use crate::service::checks::FrontChecks;
 use crate::service::fax::{self, CopyStatus, MessageView};
+use crate::service::ocr::OcrView;
 use crate::service::reconcile::{self, Assigned, Assignment};
 use crate::store::fax::MessageRow;
 use crate::store::fax_list::{Candidate, Filter, PageRow};
 
 /// Filters: `status` (a message's status, or a page's outcome), `since` and `until`
-/// (RFC 3339), `limit` (default 100, at most 1000).
+/// (RFC 3339), `text` (pages: words OCR read on them), `limit` (default 100, at most 1000).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     pub status: Option<String>,
+    pub text: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub limit: Option<i64>,
@@ -36,6 +38,10 @@ impl From<ListQuery> for Filter {
             since: q.since,
             until: q.until,
             before_id: None,
+            text: q
+                .text
+                .as_deref()
+                .and_then(crate::service::ocr::text_pattern),
             limit: q.limit.unwrap_or(100).clamp(1, 1000),
         }
     }
@@ -141,8 +147,9 @@ pub struct CandidateQuery {
     pub q: Option<String>,
 }
 
-/// Enrollments waiting for a copy that this page may belong to: by the code on a damaged QR
-/// code, by the sender's FAX number, or by the search `q`.
+/// Enrollments waiting for a copy that this page may belong to: first those that what OCR read
+/// on the page ranks best (with `score` and the fields `agreed`), then by the code on a damaged
+/// QR code, by the sender's FAX number, or by the search `q`.
 #[utoipa::path(get, path = "/api/v1/fax/pages/{id}/candidates", params(("id" = i64, Path), CandidateQuery),
     responses((status = 200, body = [Candidate])), security(("bearer" = [])))]
 pub async fn candidates(
@@ -153,6 +160,23 @@ pub async fn candidates(
 ) -> AppResult<Json<Vec<Candidate>>> {
     let list = fax::candidates(&state.store, &actor, parse_id(&id)?, q.q.as_deref()).await?;
     Ok(Json(list))
+}
+
+/// What OCR read on a page without a code of ours: its status (read, off, not_installed,
+/// timed_out, failed), the text and the fields of the city's 別紙1 found in it. 404 for a page
+/// that carried a code (it is not read).
+#[utoipa::path(get, path = "/api/v1/fax/pages/{id}/ocr", params(("id" = i64, Path)),
+    responses((status = 200, body = OcrView), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn ocr(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<OcrView>> {
+    crate::service::ocr::of_page(&state.store, &actor, parse_id(&id)?)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
 }
 
 /// Which pages of the enrollment's copy are in, and which are missing.

@@ -77,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/fax/pages/{id}", get(fax::page))
         .route("/fax/pages/{id}/image", get(fax::image))
         .route("/fax/pages/{id}/candidates", get(fax::candidates))
+        .route("/fax/pages/{id}/ocr", get(fax::ocr))
         .route("/fax/pages/{id}/assignment", post(fax::assign))
         .route(
             "/fax/uploads",

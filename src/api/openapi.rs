@@ -39,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         super::fax::page,
         super::fax::image,
         super::fax::candidates,
+        super::fax::ocr,
         super::fax::assign,
         super::fax::upload,
         super::fax::copy,

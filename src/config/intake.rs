@@ -24,6 +24,10 @@ pub struct IntakeConfig {
     /// A folder scan-to-folder printers write into. Absent: none.
     pub folder: Option<PathBuf>,
     pub folder_poll_ms: u64,
+    /// Time OCR may spend reading one page without a code of ours (#20); 0 turns OCR off.
+    pub ocr_seconds: u64,
+    /// The Tesseract command. Absent: `tesseract` on the path (or `CONSENTFLOW_TESSERACT`).
+    pub ocr_command: Option<String>,
 }
 
 impl Default for IntakeConfig {
@@ -37,6 +41,8 @@ impl Default for IntakeConfig {
             imap: None,
             folder: None,
             folder_poll_ms: 2000,
+            ocr_seconds: 10,
+            ocr_command: None,
         }
     }
 }
@@ -49,6 +55,18 @@ impl IntakeConfig {
             max_pixels: self.max_pixels,
             time_per_page: Duration::from_secs(self.page_seconds),
         }
+    }
+
+    /// OCR's engine and its budget a page, unless turned off.
+    pub fn ocr(&self) -> Option<(consentflow_workers::ocr::Engine, Duration)> {
+        if self.ocr_seconds == 0 {
+            return None;
+        }
+        let engine = match &self.ocr_command {
+            Some(c) => consentflow_workers::ocr::Engine::new(c),
+            None => consentflow_workers::ocr::Engine::default(),
+        };
+        Some((engine, Duration::from_secs(self.ocr_seconds)))
     }
 }
 

@@ -222,3 +222,31 @@ impl CheckedField {
         }
     }
 }
+
+status! {
+    /// What OCR came to on a page without a code of ours (#20). A page with a code is not read.
+    OcrStatus {
+        /// The text was read (it may still name no one).
+        Read = "read",
+        /// `intake.ocr_seconds` is 0.
+        Off = "off",
+        /// No Tesseract with Japanese on the machine that read the page.
+        NotInstalled = "not_installed",
+        /// Past `intake.ocr_seconds`: left to a person.
+        TimedOut = "timed_out",
+        Failed = "failed",
+    }
+}
+
+impl OcrStatus {
+    /// What the page view says, when OCR gave nothing.
+    pub fn notice_ja(self) -> Option<&'static str> {
+        match self {
+            OcrStatus::Read => None,
+            OcrStatus::Off => Some("OCR（文字の読み取り）は使用しない設定です。"),
+            OcrStatus::NotInstalled => Some("OCRがインストールされていません。"),
+            OcrStatus::TimedOut => Some("OCRが時間内に終わりませんでした。"),
+            OcrStatus::Failed => Some("OCRで読み取れませんでした。"),
+        }
+    }
+}

@@ -1,8 +1,8 @@
 //! The field checks of a message's front pages (#20), made after reading and before the
 //! message's transaction, so a page and its checks are stored together. Each received first
-//! page of our 別紙1 is compared with the form as it was issued; whatever cannot be checked (no
-//! form on record, a page image that will not decode) is simply not checked, and a person
-//! looks as before. Checking never fails the message.
+//! page of our 別紙1 is compared with what its form version prints in the checked fields;
+//! whatever cannot be checked (a version not known here, a page image that will not decode) is
+//! simply not checked, and a person looks as before. Checking never fails the message.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -17,7 +17,7 @@ use crate::context::Context;
 use crate::domain::status::{CheckedField, FieldVerdict};
 use crate::error::{internal, AppResult};
 use crate::store::checks::{self, NewCheck};
-use crate::store::{blobs, forms, Conn};
+use crate::store::{blobs, Conn};
 
 /// One field as checked, its crop as PNG.
 pub(super) struct CheckedInk {
@@ -61,7 +61,6 @@ pub(super) async fn run(app: &Context, read: &ReadMessage) -> Checks {
                 continue;
             };
             let job = Job {
-                code: payload.code.to_string(),
                 version: payload.version,
                 text: found.text.clone(),
                 sightings: found.sightings.clone(),
@@ -81,7 +80,6 @@ pub(super) async fn run(app: &Context, read: &ReadMessage) -> Checks {
 }
 
 struct Job {
-    code: String,
     version: u16,
     text: String,
     sightings: Vec<Vec<(f32, f32)>>,
@@ -89,28 +87,21 @@ struct Job {
 }
 
 async fn one(app: &Context, job: Job) -> AppResult<Option<Checked>> {
-    let Some(entry) = app.forms.get(job.version) else {
+    let Some(entry) = app.forms.get(job.version).cloned() else {
         return Ok(None);
     };
-    let template = entry.template.clone();
-    let mut c = app.store.acquire().await?;
-    let sha =
-        forms::pdf_for_payload(c.conn(), &job.code, i64::from(job.version), &job.text).await?;
-    let pdf = match sha {
-        Some(sha) => blobs::get(c.conn(), &sha).await?.map(|(_, b)| b),
-        None => return Ok(None),
-    };
-    drop(c);
     let permit = app.cpu.clone().acquire_owned().await;
     let started = Instant::now();
     let checked = tokio::task::spawn_blocking(move || {
         let _permit = permit;
+        // The form's printed matter is rendered at its version's first check, then kept.
+        let printed = entry.printed();
         check::received_front(
             &job.png,
             &job.sightings,
             &job.text,
-            &template,
-            pdf.as_deref(),
+            &entry.template,
+            printed,
         )
         .map(|c| stored(&c))
     })

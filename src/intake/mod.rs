@@ -4,6 +4,7 @@
 //! Storing comes first and is cheap, so nothing that arrived is lost when reading fails or the
 //! process dies; reading is idempotent, so a message read twice is processed once.
 
+mod by_text;
 mod checks;
 pub mod cli;
 pub mod folder;

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use consentflow_workers::fax::PageReport;
 
+use super::by_text::{self, Reading, Readings};
 use super::checks::{Checked, Checks};
 use super::outcome;
 use super::read::{read_message, ReadDocument};
@@ -66,6 +67,8 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     .map_err(internal)?;
     // Front pages of our form checked for signature and date, before the transaction.
     let checks = super::checks::run(app, &read).await;
+    // Pages without a code of ours read by OCR, each within its budget.
+    let readings = by_text::run(app, &read).await;
 
     let mut tx = app.store.begin().await?;
     let status = if read.error.is_some() {
@@ -80,6 +83,7 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
             message_id: id,
             seq,
             checks: &checks,
+            readings: &readings,
         };
         store_document(tx.conn(), &at, doc, &mut touched, &mut summary).await?;
     }
@@ -107,11 +111,12 @@ pub async fn process_message(app: &Context, id: i64) -> AppResult<Summary> {
     Ok(summary)
 }
 
-/// Where a document sits in its message, and the message's field checks.
+/// Where a document sits in its message, and the message's field checks and OCR readings.
 struct DocAt<'a> {
     message_id: i64,
     seq: usize,
     checks: &'a Checks,
+    readings: &'a Readings,
 }
 
 async fn store_document(
@@ -138,9 +143,10 @@ async fn store_document(
     )
     .await?;
     for page in &doc.pages {
-        let checked = at.checks.get(&(at.seq, page.number));
+        let key = (at.seq, page.number);
+        let (checked, reading) = (at.checks.get(&key), at.readings.get(&key));
         let (page_id, outcome, enrollment) =
-            store_page(c.reborrow(), document_id, page, checked).await?;
+            store_page(c.reborrow(), document_id, page, checked, reading).await?;
         if let Some(e) = enrollment {
             touched.insert(e);
         }
@@ -154,6 +160,7 @@ async fn store_page(
     document_id: i64,
     report: &PageReport,
     checked: Option<&Checked>,
+    reading: Option<&Reading>,
 ) -> AppResult<(i64, PageOutcome, Option<i64>)> {
     let mut row = NewPage {
         document_id,
@@ -192,11 +199,25 @@ async fn store_page(
         page.scan.found.first().map(|f| f.text.clone())
     };
     row.payload = text.as_deref();
-    let (outcome, reason, enrollment) =
+    let (mut outcome, mut reason, mut enrollment) =
         outcome::decide_page(c.reborrow(), page, &content, &mut row).await?;
+    // A page with no code at all: matched by what it says, when that leaves no doubt.
+    let mut by_text = None;
+    if let Some(r) = reading.filter(|_| outcome.needs_a_person() && page.scan.found.is_empty()) {
+        if let Some((o, why, e, agreed)) = by_text::decide(c.reborrow(), r, &mut row).await? {
+            (outcome, reason, enrollment) = (o, why, Some(e));
+            by_text = Some((e, agreed));
+        }
+    }
     row.outcome = outcome;
     row.reason = &reason;
     let id = fax::insert_page(c.reborrow(), &row).await?;
+    if let Some(r) = reading {
+        by_text::store(c.reborrow(), id, r).await?;
+    }
+    if let Some((e, agreed)) = by_text {
+        by_text::audit_assigned(c.reborrow(), id, e, &agreed).await?;
+    }
     // The checks of the copy's front page (a duplicate's or an old version's are not kept).
     if let (PageOutcome::Matched, Some(checked)) = (outcome, checked) {
         super::checks::store(c, id, checked).await?;

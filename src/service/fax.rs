@@ -107,8 +107,9 @@ pub async fn page_image(store: &Store, actor: &Actor, id: i64, thumb: bool) -> A
     Ok(data)
 }
 
-/// Enrollments an unmatched page may belong to (see [`fax_list::candidates`]), plus those a
-/// search finds.
+/// Enrollments an unmatched page may belong to: those OCR's reading ranks best, with their
+/// scores, then the others [`fax_list::candidates`] finds (by a damaged code, the FAX number, a
+/// search).
 pub async fn candidates(
     store: &Store,
     actor: &Actor,
@@ -133,7 +134,11 @@ pub async fn candidates(
         .take(2)
         .collect();
     let search = search.and_then(SearchTerm::parse);
-    Ok(fax_list::candidates(
+    let mut list = match super::ocr::read_of(c.conn(), page_id).await? {
+        Some(view) => super::ocr::candidates(c.conn(), &view).await?,
+        None => Vec::new(),
+    };
+    let others = fax_list::candidates(
         c.conn(),
         (
             codes.first().map(String::as_str),
@@ -142,7 +147,13 @@ pub async fn candidates(
         page.fax_number.as_deref(),
         search.as_ref(),
     )
-    .await?)
+    .await?;
+    for o in others {
+        if !list.iter().any(|l| l.id == o.id) {
+            list.push(o);
+        }
+    }
+    Ok(list)
 }
 
 /// Who may upload FAX files (the centre's staff): asked before an upload's body is read.

@@ -140,13 +140,7 @@ async fn assign_in(
     let e = enrollments::get(c.reborrow(), a.enrollment_id)
         .await?
         .ok_or_else(|| invalid("enrollment_id", "登録が見つかりません。"))?;
-    let issued = forms::all_for(c.reborrow(), e.id).await?;
-    let Some(form) = issued
-        .iter()
-        .filter(|f| !f.blank && f.superseded_at.is_none())
-        .max_by_key(|f| f.form_version)
-        .or_else(|| issued.iter().max_by_key(|f| f.form_version))
-    else {
+    let Some(form) = current_form(c.reborrow(), e.id).await? else {
         return Err(invalid(
             "enrollment_id",
             "この登録には同意書が発行されていません。",
@@ -205,6 +199,21 @@ async fn assign_in(
     .await?;
     let completed = !duplicate && complete_copy(c, e.id, actor).await?;
     Ok(Assigned { outcome, completed })
+}
+
+/// The form a page without a code is taken to be a page of: the latest issued prefilled form
+/// still current, else the latest issued.
+pub(crate) async fn current_form(
+    c: crate::store::Conn<'_>,
+    enrollment_id: i64,
+) -> AppResult<Option<forms::IssuedForm>> {
+    let issued = forms::all_for(c, enrollment_id).await?;
+    let current = issued
+        .iter()
+        .filter(|f| !f.blank && f.superseded_at.is_none())
+        .max_by_key(|f| f.form_version)
+        .or_else(|| issued.iter().max_by_key(|f| f.form_version));
+    Ok(current.cloned())
 }
 
 /// Settles an unmatched page as not a consent form, with a reason (kept, never deleted).

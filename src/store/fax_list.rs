@@ -72,6 +72,9 @@ pub struct Filter {
     /// With `until`: also the pages at exactly `until` with a smaller id (paging by
     /// (time, id), so pages stored in the same instant are neither skipped nor repeated).
     pub before_id: Option<i64>,
+    /// A LIKE pattern over the text OCR read, squashed (pages only; see
+    /// `service::ocr::text_pattern`).
+    pub text: Option<String>,
     pub limit: i64,
 }
 
@@ -97,6 +100,7 @@ pub async fn pages(c: Conn<'_>, f: &Filter) -> Result<Vec<PageRow>, sqlx::Error>
         page_select!(),
         "WHERE ($1 IS NULL OR p.outcome = $1) AND ($2 IS NULL OR p.created_at >= $2)
            AND ($3 IS NULL OR p.created_at < $3 OR (p.created_at = $3 AND p.id < $5))
+           AND ($6 IS NULL OR p.ocr_index LIKE $6)
          ORDER BY p.created_at DESC, p.id DESC LIMIT $4"
     );
     db!(c, |c| sqlx::query_as::<_, PageRow>(sql)
@@ -105,6 +109,7 @@ pub async fn pages(c: Conn<'_>, f: &Filter) -> Result<Vec<PageRow>, sqlx::Error>
         .bind(f.until)
         .bind(f.limit)
         .bind(f.before_id.unwrap_or(0))
+        .bind(f.text.as_deref())
         .fetch_all(&mut *c)
         .await)
 }
@@ -199,6 +204,12 @@ pub struct Candidate {
     pub birth_date: chrono::NaiveDate,
     /// The obtainer's office.
     pub office_name: String,
+    /// For a candidate found by what OCR read on the page: how well it agrees, 0 to 1.
+    #[sqlx(skip)]
+    pub score: Option<f64>,
+    /// …and the fields that agreed (氏名, フリガナ, 生年月日, 電話番号).
+    #[sqlx(skip)]
+    pub agreed: Vec<String>,
 }
 
 /// Enrollments waiting for a copy that a page may belong to: the codes read off the page (a

@@ -228,29 +228,3 @@ pub async fn batch_finish(
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
-
-/// The PDF (its blob's digest) of the form issued with code `code`, version `version`, that
-/// printed `payload`: the blank a received page is compared with.
-pub async fn pdf_for_payload(
-    c: Conn<'_>,
-    code: &str,
-    version: i64,
-    payload: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let sql = "SELECT f.blob_sha256, f.payloads FROM issued_forms f
-               JOIN enrollments e ON e.id = f.enrollment_id
-               WHERE e.code = $1 AND f.form_version = $2 ORDER BY f.id DESC";
-    let rows = db!(c, |c| sqlx::query_as::<_, (String, String)>(sql)
-        .bind(code)
-        .bind(version)
-        .fetch_all(&mut *c)
-        .await)?;
-    let printed = |payloads: &str| {
-        serde_json::from_str::<Vec<String>>(payloads).is_ok_and(|p| p.iter().any(|t| t == payload))
-    };
-    Ok(rows
-        .iter()
-        .find(|(_, p)| printed(p))
-        .or(rows.first())
-        .map(|(sha, _)| sha.clone()))
-}

@@ -16,6 +16,7 @@ pub mod fax;
 pub mod fax_list;
 pub mod forms;
 pub mod leases;
+pub mod ocr;
 pub mod offices;
 pub mod outbox;
 pub mod schedules;

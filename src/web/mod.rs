@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod device;
 pub mod enrollment;
 pub mod fax_message;
+pub mod fax_page;
 pub mod health;
 pub mod inbox;
 pub mod intake;

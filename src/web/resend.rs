@@ -9,7 +9,7 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::enrollment::{show, Kept};
-use super::inbox::refused;
+use super::fax_page::refused;
 use super::PageError;
 use crate::error::AppError;
 use crate::http::flash;

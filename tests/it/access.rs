@@ -303,6 +303,11 @@ async fn every_get_route_answers_only_its_audience() {
             CENTRE_CITY,
             format!("/api/v1/fax/pages/{page}/candidates"),
         ),
+        (
+            "/api/v1/fax/pages/{id}/ocr",
+            CENTRE_CITY,
+            format!("/api/v1/fax/pages/{page}/ocr"),
+        ),
     ];
     let mut known: Vec<String> = table.iter().map(|(r, _, _)| r.to_string()).collect();
     known.sort();

@@ -58,6 +58,11 @@ pub fn faxed_copy(form: &[u8], fields: &[Field]) -> Vec<u8> {
             write_in(&mut page, &b, i as u64 + 7);
         }
     }
+    as_faxed(&page)
+}
+
+/// A page as a FAX machine sends it (G4, fine).
+pub fn as_faxed(page: &Gray) -> Vec<u8> {
     let mut child = Command::new("img2pdf")
         .args(["--imgsize", "200dpix200dpi"])
         .stdin(Stdio::piped())

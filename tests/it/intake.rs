@@ -206,6 +206,7 @@ async fn imap_story(app: TestApp) {
     assert_eq!(queue[0]["reason"], "QRコードが見つかりません");
     let path = format!("/api/v1/fax/pages/{}/candidates", queue[0]["id"]);
     let (_, cands) = a.api(Method::GET, &path, &c.centre, None).await;
+    assert!(cands.is_array(), "{cands}");
     let ids: Vec<i64> = cands
         .as_array()
         .unwrap()

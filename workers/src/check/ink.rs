@@ -5,6 +5,7 @@
 //! FAX speck or a stray dot is not a signature.
 
 use super::register::Affine;
+use super::shift::best_shift;
 use crate::fax::Gray;
 use crate::form::marks::BoxMm;
 
@@ -15,38 +16,54 @@ pub const PX_PER_MM: f64 = 8.0;
 const DARK: u8 = 128;
 
 /// The box cut from `page` through `to_page`, rectified to [`PX_PER_MM`] (bilinear; outside
-/// the page is white).
+/// the page is white). Fixed point along each row: the transform is stepped, not applied, and
+/// each sample's weights are 8-bit.
 pub fn rectify(page: &Gray, to_page: &Affine, b: &BoxMm) -> Gray {
+    const ONE: f64 = 65536.0;
     let w = (f64::from(b.w) * PX_PER_MM).round().max(1.0) as u32;
     let h = (f64::from(b.h) * PX_PER_MM).round().max(1.0) as u32;
+    let m = &to_page.0;
+    // One output pixel to the right moves this far on the page.
+    let (sx, sy) = (
+        (m[1] / PX_PER_MM * ONE).round() as i64,
+        (m[4] / PX_PER_MM * ONE).round() as i64,
+    );
     let mut data = Vec::with_capacity(w as usize * h as usize);
     for j in 0..h {
-        for i in 0..w {
-            let mm = (
-                f64::from(b.x) + (f64::from(i) + 0.5) / PX_PER_MM,
-                f64::from(b.y) + (f64::from(j) + 0.5) / PX_PER_MM,
-            );
-            let (x, y) = to_page.apply(mm);
-            data.push(sample(page, x - 0.5, y - 0.5));
+        let mm = (
+            f64::from(b.x) + 0.5 / PX_PER_MM,
+            f64::from(b.y) + (f64::from(j) + 0.5) / PX_PER_MM,
+        );
+        let (x, y) = to_page.apply(mm);
+        let (mut fx, mut fy) = (
+            ((x - 0.5) * ONE).round() as i64,
+            ((y - 0.5) * ONE).round() as i64,
+        );
+        for _ in 0..w {
+            data.push(sample(page, fx, fy));
+            fx += sx;
+            fy += sy;
         }
     }
     Gray::new(w, h, data)
 }
 
-fn sample(g: &Gray, x: f64, y: f64) -> u8 {
-    let (w, h) = (g.width as i64, g.height as i64);
-    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
-    let (fx, fy) = (x - x0 as f64, y - y0 as f64);
-    let at = |xx: i64, yy: i64| -> f64 {
+/// The page at (x, y) in 16.16 fixed point, bilinear.
+#[inline]
+fn sample(g: &Gray, fx: i64, fy: i64) -> u8 {
+    let (w, h) = (i64::from(g.width), i64::from(g.height));
+    let (x0, y0) = (fx >> 16, fy >> 16);
+    let (ax, ay) = ((fx >> 8) & 0xff, (fy >> 8) & 0xff);
+    let at = |xx: i64, yy: i64| -> i64 {
         if xx < 0 || yy < 0 || xx >= w || yy >= h {
-            255.0
+            255
         } else {
-            f64::from(g.data[(yy * w + xx) as usize])
+            i64::from(g.data[(yy * w + xx) as usize])
         }
     };
-    let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
-    let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
-    (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8
+    let top = at(x0, y0) * (256 - ax) + at(x0 + 1, y0) * ax;
+    let bottom = at(x0, y0 + 1) * (256 - ax) + at(x0 + 1, y0 + 1) * ax;
+    ((top * (256 - ay) + bottom * ay + (1 << 15)) >> 16).clamp(0, 255) as u8
 }
 
 /// What was measured in one box.
@@ -71,6 +88,7 @@ const RULE_SHARE: f64 = 0.6;
 /// Measures the writing in `crop`, taking away `printed` (the blank form's crop of the same
 /// box on the same grid) when it is known.
 pub fn measure(crop: &Gray, printed: Option<&Gray>) -> Ink {
+    // (`printed` is cut on the same grid by `Printed`, once per form version.)
     let (w, h) = (crop.width as usize, crop.height as usize);
     let mut ink: Vec<bool> = crop.data.iter().map(|&v| v < DARK).collect();
     // Where the form's own ink lies on this page: moved to cover most of what was received
@@ -104,33 +122,6 @@ pub fn measure(crop: &Gray, printed: Option<&Gray>) -> Ink {
         area_mm2: area as f64 / (PX_PER_MM * PX_PER_MM),
         longest_mm: longest as f64 / PX_PER_MM,
     }
-}
-
-/// `form` shifted by up to 0.6 mm either way to cover most of `ink`.
-fn best_shift(ink: &[bool], form: &[bool], w: usize, h: usize) -> Vec<bool> {
-    let reach = (0.6 * PX_PER_MM).round() as i64;
-    let at = |dx: i64, dy: i64, x: usize, y: usize| -> bool {
-        let (sx, sy) = (x as i64 - dx, y as i64 - dy);
-        sx >= 0 && sy >= 0 && sx < w as i64 && sy < h as i64 && form[sy as usize * w + sx as usize]
-    };
-    let dark: Vec<(usize, usize)> = (0..w * h)
-        .filter(|&i| ink[i])
-        .map(|i| (i % w, i / w))
-        .collect();
-    let mut best = (0usize, 0i64, 0i64);
-    for dy in -reach..=reach {
-        for dx in -reach..=reach {
-            let covered = dark.iter().filter(|&&(x, y)| at(dx, dy, x, y)).count();
-            // Ties go to the smaller move.
-            if covered > best.0
-                || (covered == best.0 && dx.abs() + dy.abs() < best.1.abs() + best.2.abs())
-            {
-                best = (covered, dx, dy);
-            }
-        }
-    }
-    let (_, dx, dy) = best;
-    (0..w * h).map(|i| at(dx, dy, i % w, i / w)).collect()
 }
 
 /// Every pixel within `r` (a square) of a set one.
@@ -252,4 +243,23 @@ fn pieces(ink: &[bool], w: usize, h: usize) -> Vec<Piece> {
         out.push(p);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rectifying_at_one_to_one_returns_the_page() {
+        let g = Gray::new(40, 24, (0..40 * 24).map(|i| (i * 7 % 251) as u8).collect());
+        let b = BoxMm {
+            x: 0.0,
+            y: 0.0,
+            w: 5.0,
+            h: 3.0,
+        };
+        let same = rectify(&g, &Affine::scale(PX_PER_MM), &b);
+        assert_eq!((same.width, same.height), (40, 24));
+        assert_eq!(same.data, g.data);
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod ink;
 pub mod register;
+mod shift;
 
 use crate::fax::Gray;
 use crate::form::marks::{self, Field};
@@ -97,15 +98,56 @@ impl FrontCheck {
     }
 }
 
+/// What the form itself prints in each checked field, cut on the crops' grid, to be taken
+/// away from a received page's crops. Nothing prefilled lies in those boxes (the signature
+/// block is the same on every copy of a template version, whoever it is for; a test holds
+/// this), so it is rendered once per version and kept.
+#[derive(Debug, Clone)]
+pub struct Printed {
+    fields: Vec<(Field, Gray)>,
+}
+
+impl Printed {
+    /// Rendered from template `t` for a made-up person (some 40 ms); `None` when the form
+    /// cannot be drawn.
+    pub fn of(t: &Template) -> Option<Printed> {
+        let key = crate::form::SigningKey {
+            id: 'A',
+            key: b"printed-matter".to_vec(),
+        };
+        let r = crate::form::render(t, &crate::form::demo_data(1, 1), &key).ok()?;
+        let (page, dpi) = crate::fax::rasterise_page(&r.pdf, 0, &crate::fax::Limits::default())?;
+        Some(Printed::from_page(t, &page, dpi))
+    }
+
+    /// Cut from a front page of `t` rendered at `dpi`.
+    pub fn from_page(t: &Template, page: &Gray, dpi: f32) -> Printed {
+        let to_page = Affine::scale(f64::from(dpi) / 25.4);
+        Printed {
+            fields: marks::fields(t)
+                .into_iter()
+                .map(|(f, b)| (f, ink::rectify(page, &to_page, &b)))
+                .collect(),
+        }
+    }
+
+    fn get(&self, field: Field) -> Option<&Gray> {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, g)| g)
+    }
+}
+
 /// Checks a received front page of form `t`. `sightings` are the decoder's points for its
-/// codes (`n` modules a side), in the page's pixels; `blank` is the same page as issued,
-/// rendered at `blank_dpi`, whose printed matter is taken away from each field.
+/// codes (`n` modules a side), in the page's pixels; `printed` is what the form prints in the
+/// fields, taken away from each.
 pub fn front(
     page: &Gray,
     sightings: &[Vec<(f32, f32)>],
     n: usize,
     t: &Template,
-    blank: Option<(&Gray, f32)>,
+    printed: Option<&Printed>,
 ) -> FrontCheck {
     let m = marks::front(t, n);
     let registration = register::register(&m.codes, sightings);
@@ -123,10 +165,9 @@ pub fn front(
                 };
             };
             let crop = ink::rectify(page, &r.to_page, &b);
-            let printed =
-                blank.map(|(g, dpi)| ink::rectify(g, &Affine::scale(f64::from(dpi) / 25.4), &b));
-            // The date's row prints 年・月・日 among its blanks: without the blank form they
-            // cannot be told from writing.
+            let printed = printed.and_then(|p| p.get(field));
+            // The date's row prints 年・月・日 among its blanks: without the printed matter
+            // they cannot be told from writing.
             if field == Field::ConsentDate && printed.is_none() {
                 return FieldCheck {
                     field,
@@ -135,7 +176,7 @@ pub fn front(
                     crop: Some(crop),
                 };
             }
-            let measured = ink::measure(&crop, printed.as_ref());
+            let measured = ink::measure(&crop, printed);
             let filled = measured.area_mm2 >= FILLED_MM2 && measured.longest_mm >= FILLED_EXTENT_MM;
             FieldCheck {
                 field,
@@ -156,27 +197,17 @@ pub fn front(
 }
 
 /// Checks a received front page as the service stores it: the page as PNG, the decoder's
-/// points for its code `payload`, and the form as issued (its PDF, whose first page is the
-/// blank the printed matter is taken from). The issued PDF failing to render leaves 同意日
-/// undecided and the other fields judged without it; an unreadable page image is an error.
+/// points for its code `payload`, and the form's printed matter. Without it 同意日 is left
+/// undecided and the other fields are judged alone; an unreadable page image is an error.
 pub fn received_front(
     page_png: &[u8],
     sightings: &[Vec<(f32, f32)>],
     payload: &str,
     t: &Template,
-    issued_pdf: Option<&[u8]>,
+    printed: Option<&Printed>,
 ) -> Result<FrontCheck, crate::fax::PageError> {
-    let limits = crate::fax::Limits::default();
-    let (page, _) = crate::fax::raster_png(page_png, &limits)?;
-    let blank = issued_pdf.and_then(|pdf| crate::fax::rasterise_page(pdf, 0, &limits));
-    let n = marks::modules(payload);
-    Ok(front(
-        &page,
-        sightings,
-        n,
-        t,
-        blank.as_ref().map(|(g, dpi)| (g, *dpi)),
-    ))
+    let (page, _) = crate::fax::raster_png(page_png, &crate::fax::Limits::default())?;
+    Ok(front(&page, sightings, marks::modules(payload), t, printed))
 }
 
 #[cfg(test)]

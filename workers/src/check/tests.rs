@@ -6,7 +6,6 @@ use crate::form::{demo_data, render, template, SigningKey};
 const DPI: f32 = 200.0;
 
 struct Issued {
-    pdf: Vec<u8>,
     page: Gray,
     payload: String,
     t: Template,
@@ -22,7 +21,6 @@ fn issued() -> Issued {
     let mut pages = fax::read(&r.pdf, Some(Kind::Pdf), &Limits::default()).unwrap();
     let page = pages.remove(0).unwrap().image;
     Issued {
-        pdf: r.pdf.clone(),
         page,
         payload: r.payloads[0].clone(),
         t,
@@ -87,12 +85,13 @@ fn check(i: &Issued, page: &Gray) -> FrontCheck {
         .iter()
         .find(|f| f.text == i.payload)
         .expect("our code");
+    let printed = Printed::from_page(&i.t, &i.page, DPI);
     front(
         page,
         &ours.sightings,
         marks::modules(&i.payload),
         &i.t,
-        Some((&i.page, DPI)),
+        Some(&printed),
     )
 }
 
@@ -208,7 +207,7 @@ fn without_both_codes_nothing_is_judged() {
 }
 
 #[test]
-fn a_stored_page_is_checked_against_the_form_as_issued() {
+fn a_stored_page_is_checked_against_the_forms_printed_matter() {
     let i = issued();
     let n = marks::modules(&i.payload);
     let mut page = i.page.clone();
@@ -218,12 +217,50 @@ fn a_stored_page_is_checked_against_the_form_as_issued() {
     let scan = fax::scan(&page, &key_for, std::time::Duration::from_secs(10));
     let ours = scan.found.iter().find(|f| f.text == i.payload).unwrap();
     let png = page.to_png();
-    let c = received_front(&png, &ours.sightings, &i.payload, &i.t, Some(&i.pdf)).unwrap();
+    let printed = Printed::of(&i.t).expect("the form renders");
+    let c = received_front(&png, &ours.sightings, &i.payload, &i.t, Some(&printed)).unwrap();
     assert_eq!(c.verdict(Field::Signature), Verdict::Filled);
     assert_eq!(c.problems(), vec!["同意日が空です"]);
-    // Without the issued form the date's printed 年・月・日 cannot be told from writing.
+    // Without the printed matter the date's 年・月・日 cannot be told from writing.
     let c = received_front(&png, &ours.sightings, &i.payload, &i.t, None).unwrap();
     assert_eq!(c.verdict(Field::ConsentDate), Verdict::Undecided);
     assert_eq!(c.verdict(Field::Signature), Verdict::Filled);
     assert!(received_front(b"not a png", &ours.sightings, &i.payload, &i.t, None).is_err());
+}
+
+#[test]
+fn the_printed_matter_in_the_fields_is_the_same_on_every_copy() {
+    // Kept once per template version: so whoever the form is for, prefilled or blank, with a
+    // short team or a long one, nothing of theirs may lie in a checked box.
+    let t = template::builtin(1).unwrap().0;
+    let key = SigningKey {
+        id: 'B',
+        key: b"another-key".to_vec(),
+    };
+    let kept = Printed::of(&t).unwrap();
+    let mut blank = demo_data(77, 0);
+    blank.subject = None;
+    blank.obtainer = None;
+    for data in [demo_data(10, 2), demo_data(33, 14), blank] {
+        let r = render(&t, &data, &key).unwrap();
+        let (page, dpi) = fax::rasterise_page(&r.pdf, 0, &Limits::default()).unwrap();
+        let this = Printed::from_page(&t, &page, dpi);
+        for (f, g) in &kept.fields {
+            let other = this.get(*f).unwrap();
+            // Ink is what is darker than mid-grey; a font subset may shade an edge differently.
+            let differ = g
+                .data
+                .iter()
+                .zip(&other.data)
+                .filter(|(a, b)| (**a < 128) != (**b < 128))
+                .count();
+            assert_eq!((g.width, g.height), (other.width, other.height));
+            if differ > 0 && std::env::var("PRINTED_DEBUG").is_ok() {
+                std::fs::write(format!("/tmp/printed-{f:?}-kept.png"), g.to_png()).unwrap();
+                std::fs::write(format!("/tmp/printed-{f:?}-other.png"), other.to_png()).unwrap();
+            }
+            // An edge pixel or two, never a piece of writing (a stroke is ≥ 22 pixels).
+            assert!(differ <= 4, "{f:?} differs in {differ} pixels");
+        }
+    }
 }

@@ -90,8 +90,19 @@ pub fn front(t: &Template, n: usize) -> Marks {
         code_marks(t, PAGE_W - l.edge_mm - block, l.edge_mm, n),
         code_marks(t, l.edge_mm, qr_y, n),
     ];
-    // The signature block right of the bottom code, as `page::front` draws it: each box runs
-    // from just below the row above to just below its own line or baseline.
+    Marks {
+        codes,
+        fields: fields(t),
+    }
+}
+
+/// The checked fields of a front page of form `t`: the signature block right of the bottom
+/// code, as `page::front` draws it; each box runs from just below the row above to just below
+/// its own line or baseline.
+pub fn fields(t: &Template) -> Vec<(Field, BoxMm)> {
+    let l = &t.layout;
+    let block = qr_block(t);
+    let qr_y = PAGE_H - l.edge_mm - block;
     let bx = l.edge_mm + block + 4.0;
     let right = PAGE_W - l.margin_mm;
     let b = |x0: f32, y0: f32, x1: f32, y1: f32| BoxMm {
@@ -100,7 +111,7 @@ pub fn front(t: &Template, n: usize) -> Marks {
         w: x1 - x0,
         h: y1 - y0,
     };
-    let fields = vec![
+    vec![
         // 「同意日　　令和」 takes the first ~28 mm of the row; the date's blanks follow.
         (
             Field::ConsentDate,
@@ -118,8 +129,7 @@ pub fn front(t: &Template, n: usize) -> Marks {
             Field::Relationship,
             b(right - 26.0, qr_y + 30.0, right, qr_y + 38.1),
         ),
-    ];
-    Marks { codes, fields }
+    ]
 }
 
 /// How many modules a side the code of `payload` has, as the form draws it.

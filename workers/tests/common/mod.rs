@@ -1,5 +1,9 @@
 //! Shared by the workers' integration tests.
 
+#![allow(dead_code)]
+
+pub mod plain;
+
 use std::process::{Command, Stdio};
 
 /// Whether every named Debian tool is installed. Missing ones skip the test with a notice, or
