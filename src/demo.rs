@@ -89,13 +89,90 @@ async fn offices(app: &Context) -> AppResult<Vec<i64>> {
             address: "茨城県ひたちなか市石川町20-32".into(),
             admin_email: "office@example.jp".into(),
         };
-        office_ids.push(
-            accounts::create_office(&app.store, &Actor::System, &input)
-                .await?
-                .id,
-        );
+        let id = accounts::create_office(&app.store, &Actor::System, &input)
+            .await?
+            .id;
+        place(app, id, office_ids.len(), phone).await?;
+        office_ids.push(id);
     }
     Ok(office_ids)
+}
+
+/// Where each demo office is, and when it is open: (address, latitude, longitude, hours,
+/// closed days), in `OFFICES` order, so the 地域資源マップ has something to show.
+const PLACES: [(&str, f64, f64, &str, &[&str]); 7] = [
+    (
+        "茨城県ひたちなか市東石川1-10-1",
+        36.3929,
+        140.5273,
+        "9:00〜12:00、14:00〜18:00",
+        &["thu", "sun", "hol"],
+    ),
+    (
+        "茨城県ひたちなか市石川町2-1",
+        36.3880,
+        140.5350,
+        "8:30〜17:00",
+        &["sun", "hol"],
+    ),
+    (
+        "茨城県ひたちなか市津田3500",
+        36.4045,
+        140.5082,
+        "9:00〜19:00",
+        &["sun"],
+    ),
+    (
+        "茨城県ひたちなか市勝田中央14-8",
+        36.3952,
+        140.5239,
+        "8:30〜17:30",
+        &["sat", "sun", "hol"],
+    ),
+    (
+        "茨城県ひたちなか市笹野町1-3-20",
+        36.3806,
+        140.5463,
+        "24時間対応",
+        &[],
+    ),
+    (
+        "茨城県ひたちなか市勝田本町19-2",
+        36.3985,
+        140.5321,
+        "8:30〜17:15",
+        &["sat", "sun", "hol"],
+    ),
+    (
+        "茨城県ひたちなか市石川町20-32",
+        36.3900,
+        140.5312,
+        "8:30〜17:15",
+        &["sat", "sun", "hol"],
+    ),
+];
+
+async fn place(app: &Context, id: i64, i: usize, phone: &str) -> AppResult<()> {
+    use crate::domain::office_info::{OfficeInfo, OfficeInfoInput};
+    let (address, lat, lng, hours, closed) = PLACES[i % PLACES.len()];
+    let input = OfficeInfoInput {
+        address: address.into(),
+        phone: phone.into(),
+        fax: phone.into(),
+        latitude: lat.to_string(),
+        longitude: lng.to_string(),
+        hours: hours.into(),
+        closed_days: if closed.is_empty() {
+            vec!["none".into()]
+        } else {
+            closed.iter().map(|d| d.to_string()).collect()
+        },
+        ..OfficeInfoInput::default()
+    };
+    let info = OfficeInfo::parse(&input)?;
+    let mut c = app.store.acquire().await?;
+    crate::store::offices::update_info(c.conn(), id, &info, info.coordinates).await?;
+    Ok(())
 }
 
 /// One person per role, by login.

@@ -5,6 +5,7 @@ mod batches;
 mod enrollments;
 pub mod fax;
 mod openapi;
+mod public;
 mod registration;
 mod tokens;
 
@@ -19,6 +20,7 @@ use crate::http::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(admin::token))
+        .route("/public/offices.geojson", get(public::offices))
         .route("/tokens", get(tokens::list))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route(

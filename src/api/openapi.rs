@@ -40,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         super::fax::image,
         super::fax::candidates,
         super::fax::ocr,
+        super::public::offices,
         super::fax::assign,
         super::fax::upload,
         super::fax::copy,

@@ -96,6 +96,13 @@ pub struct OfficeInfoBody {
     pub co_located: String,
     #[serde(default)]
     pub other_info: String,
+    /// Appear on the public 地域資源マップ (default true).
+    #[serde(default = "yes")]
+    pub map_published: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Replace an office's information (its administrator, or the city).
@@ -121,6 +128,7 @@ pub async fn update_office(
         closed_days: b.closed_days,
         co_located: b.co_located,
         other_info: b.other_info,
+        map_published: b.map_published,
     };
     let id = parse_id(&id)?;
     office_admin::manages(&actor, id).map_err(|_| AppError::NotFound)?;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 pub mod intake;
 pub mod mail;
+pub mod map;
 pub mod schedules;
 
 use crate::secret::Secret;
@@ -69,6 +70,8 @@ pub struct Config {
     pub training: crate::domain::training::TrainingRules,
     /// Reminders about overdue work.
     pub reminders: schedules::Reminders,
+    /// The public 地域資源マップ: its tiles and where it opens.
+    pub map: map::MapConfig,
 }
 
 /// The two connection pools. The job workers have their own, so a crowd of people opening
@@ -187,6 +190,7 @@ impl Default for Config {
             schedules: Default::default(),
             training: Default::default(),
             reminders: Default::default(),
+            map: Default::default(),
         }
     }
 }

@@ -147,10 +147,12 @@ pub struct OfficeInfo {
     pub closed_days: ClosedDays,
     pub co_located: String,
     pub other_info: String,
+    /// The office chooses to appear on the public 地域資源マップ.
+    pub map_published: bool,
 }
 
 /// The form's fields as typed.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct OfficeInfoInput {
     #[serde(default)]
     pub address: String,
@@ -172,6 +174,31 @@ pub struct OfficeInfoInput {
     pub co_located: String,
     #[serde(default)]
     pub other_info: String,
+    /// 地域資源マップに掲載する (on unless said otherwise; the form always says).
+    #[serde(default = "yes")]
+    pub map_published: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for OfficeInfoInput {
+    fn default() -> Self {
+        OfficeInfoInput {
+            address: String::new(),
+            phone: String::new(),
+            fax: String::new(),
+            latitude: String::new(),
+            longitude: String::new(),
+            coords_locked: false,
+            hours: String::new(),
+            closed_days: Vec::new(),
+            co_located: String::new(),
+            other_info: String::new(),
+            map_published: true,
+        }
+    }
 }
 
 impl OfficeInfo {
@@ -202,6 +229,7 @@ impl OfficeInfo {
                 closed_days: closed_days?,
                 co_located: co_located?,
                 other_info: other_info?,
+                map_published: i.map_published,
             })
         })
     }
@@ -221,6 +249,29 @@ impl OfficeInfo {
             None
         }
     }
+}
+
+/// Whether an office is open on `date` (a weekday; `holiday` when it is a public holiday), by
+/// its closed days. `None` when it cannot be read: an office that has not given its hours has
+/// said nothing of when it is open.
+pub fn open_on(
+    closed: ClosedDays,
+    hours: &str,
+    date: chrono::NaiveDate,
+    holiday: bool,
+) -> Option<bool> {
+    use chrono::Datelike;
+    if hours.trim().is_empty() {
+        return None;
+    }
+    let day = ClosedDays::DAYS[date.weekday().num_days_from_monday() as usize].0;
+    let closed_today = closed.contains(day) || (holiday && closed.contains("hol"));
+    Some(!closed_today)
+}
+
+/// Whether `date` is a Japanese public holiday (振替休日 and 国民の休日 included).
+pub fn is_holiday(date: chrono::NaiveDate) -> bool {
+    jpholiday::jpholiday::JPHoliday::new().is_holiday(&date)
 }
 
 #[cfg(test)]
@@ -274,6 +325,7 @@ mod tests {
             closed_days: ClosedDays::default(),
             co_located: String::new(),
             other_info: String::new(),
+            map_published: true,
         }
     }
 
@@ -329,5 +381,35 @@ mod tests {
             .unwrap_err()
             .get("other_info")
             .is_some());
+    }
+
+    #[test]
+    fn open_today_is_read_from_the_closed_days_and_holidays() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let weekends = days(&["sat", "sun", "hol"]).unwrap();
+        // 2026-12-02 is a Wednesday; 2026-11-23 (勤労感謝の日) a Monday holiday.
+        assert_eq!(
+            open_on(weekends, "9:00〜17:00", d(2026, 12, 2), false),
+            Some(true)
+        );
+        assert_eq!(
+            open_on(weekends, "9:00〜17:00", d(2026, 12, 5), false),
+            Some(false)
+        );
+        assert!(is_holiday(d(2026, 11, 23)) && !is_holiday(d(2026, 12, 2)));
+        assert_eq!(
+            open_on(weekends, "9:00〜17:00", d(2026, 11, 23), true),
+            Some(false)
+        );
+        let sundays = days(&["sun"]).unwrap();
+        assert_eq!(
+            open_on(sundays, "9:00〜17:00", d(2026, 11, 23), true),
+            Some(true)
+        );
+        assert_eq!(
+            open_on(weekends, " ", d(2026, 12, 2), false),
+            None,
+            "hours not given"
+        );
     }
 }

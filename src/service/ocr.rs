@@ -57,11 +57,17 @@ impl OcrView {
     }
 }
 
-/// What OCR read on page `id`; `None` when the page was not read (it carried a code).
+/// What OCR read on page `id`; `None` when the page was not read (it carried a code). The
+/// text is the person's details, so its reading is logged like the page image's.
 pub async fn of_page(store: &Store, actor: &Actor, id: i64) -> AppResult<Option<OcrView>> {
     may_read(actor)?;
     let mut c = store.acquire().await?;
-    read_of(c.conn(), id).await
+    let view = read_of(c.conn(), id).await?;
+    drop(c);
+    if view.as_ref().is_some_and(|v| v.text.is_some()) {
+        super::reads::record(store, actor, "fax_page_ocr", ("fax_page", id)).await?;
+    }
+    Ok(view)
 }
 
 /// What OCR read on page `id` (no access check: the caller's).

@@ -57,6 +57,7 @@ pub async fn update_info(
         ("closed_days", old.closed_days != info.closed_days.stored()),
         ("co_located", old.co_located != info.co_located),
         ("other_info", old.other_info != info.other_info),
+        ("map_published", old.map_published != info.map_published),
     ]
     .into_iter()
     .filter_map(|(k, c)| c.then_some(k))

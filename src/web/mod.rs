@@ -14,6 +14,7 @@ pub mod fax_page;
 pub mod health;
 pub mod inbox;
 pub mod intake;
+pub mod map;
 pub mod new_enrollment;
 pub mod offices;
 pub mod outbox;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(print::router())
         .merge(intake::router())
         .merge(inbox::router())
+        .merge(map::router())
         .merge(fax_message::router())
         .merge(steps::router())
         .merge(resend::router())

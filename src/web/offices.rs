@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/offices/{id}/devices/{device}/revoke", post(revoke))
         .route("/offices/{id}/device-requests", post(request))
         .route("/offices/{id}/reissue", post(reissue))
+        .route("/offices/{id}/map-hiding", post(map_hiding))
 }
 
 /// 事業所管理: an office user's own office.
@@ -51,6 +52,59 @@ struct OfficePage<'a> {
     requests: Vec<DeviceRequest>,
     open_until: Option<String>,
     errors: FieldErrors,
+    /// The 地図設定 map's tiles and where it opens.
+    map: &'a crate::config::map::MapConfig,
+    /// What the city typed as its reason to hide the office from the map, kept on a refusal.
+    hide_reason: String,
+}
+
+impl OfficePage<'_> {
+    fn at(v: &f64) -> String {
+        format!("{v:.6}")
+    }
+
+    /// Whether, and why not, the office is on the public map.
+    fn map_status(&self) -> String {
+        let o = &self.office;
+        if o.closed_at.is_some() {
+            "廃止された事業所は地図に載りません。".into()
+        } else if let Some(r) = &o.map_hidden_reason {
+            format!("市が地図への掲載を止めています（理由：{r}）。")
+        } else if !o.map_published {
+            "「掲載しない」にしているため、地図に載っていません。".into()
+        } else if o.address.trim().is_empty() || o.coordinates().is_none() {
+            "所在地と地図の位置がそろうと、地図に載ります。".into()
+        } else {
+            "地域資源マップに掲載されています。".into()
+        }
+    }
+}
+
+/// What the page shows besides the office: the form as typed and why it was refused.
+struct Shown {
+    form: Option<OfficeInfoInput>,
+    status: StatusCode,
+    errors: FieldErrors,
+    hide_reason: String,
+}
+
+impl Shown {
+    fn plain() -> Shown {
+        Shown {
+            form: None,
+            status: StatusCode::OK,
+            errors: FieldErrors::default(),
+            hide_reason: String::new(),
+        }
+    }
+
+    fn refused(errors: FieldErrors) -> Shown {
+        Shown {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            ..Shown::plain()
+        }
+    }
 }
 
 fn input_of(o: &Office) -> OfficeInfoInput {
@@ -65,6 +119,7 @@ fn input_of(o: &Office) -> OfficeInfoInput {
         closed_days: vec![],
         co_located: o.co_located.clone(),
         other_info: o.other_info.clone(),
+        map_published: o.map_published,
     }
 }
 
@@ -81,10 +136,14 @@ async fn show(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
-    form: Option<OfficeInfoInput>,
-    status: StatusCode,
-    errors: FieldErrors,
+    shown: Shown,
 ) -> Result<Response, PageError> {
+    let Shown {
+        form,
+        status,
+        errors,
+        hide_reason,
+    } = shown;
     may_see(user, id)?;
     let mut c = state.store.acquire().await?;
     let office = offices::get(c.conn(), id)
@@ -123,8 +182,13 @@ async fn show(
         requests,
         open_until,
         errors,
+        map: &state.config.map,
+        hide_reason,
     };
-    Ok(render(status, &p))
+    Ok(super::map::with_map_csp(
+        &state.config.map,
+        render(status, &p),
+    ))
 }
 
 #[tracing::instrument(skip_all)]
@@ -134,15 +198,7 @@ async fn page(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = id_of(&id)?;
-    show(
-        &state,
-        &user,
-        id,
-        None,
-        StatusCode::OK,
-        FieldErrors::default(),
-    )
-    .await
+    show(&state, &user, id, Shown::plain()).await
 }
 
 #[derive(Deserialize)]
@@ -180,8 +236,11 @@ async fn save(
             Ok(flash::redirect(&state, &format!("/offices/{id}"), notice))
         }
         Err(AppError::Invalid(e)) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            show(&state, &user, id, Some(info), status, e).await
+            let shown = Shown {
+                form: Some(info),
+                ..Shown::refused(e)
+            };
+            show(&state, &user, id, shown).await
         }
         Err(e) => Err(e.into()),
     }
@@ -254,7 +313,7 @@ async fn request(
     may_see(&user, id)?;
     match devices::request(&state, &user.actor(), &f.label).await {
         Ok(_) => Ok(flash::redirect(&state, &format!("/offices/{id}"), "追加発行を申請しました。市が承認すると、管理者のメールアドレスに証明書取得用No/パスワードが届きます。")),
-        Err(AppError::Invalid(e)) => show(&state, &user, id, None, StatusCode::UNPROCESSABLE_ENTITY, e).await,
+        Err(AppError::Invalid(e)) => show(&state, &user, id, Shown::refused(e)).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -271,4 +330,48 @@ async fn reissue(
     devices::reissue(&state, &user.actor(), id).await?;
     let notice = "証明書取得用Noを再発行しました。管理者のメールアドレスに番号とパスワードを別々のメールで送ります。";
     Ok(flash::redirect(&state, &format!("/offices/{id}"), notice))
+}
+
+#[derive(Deserialize)]
+struct HidingForm {
+    #[serde(default)]
+    csrf: String,
+    /// `hide` (with a reason) or `show`.
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The city hides an office from the 地域資源マップ with a reason, or shows it again.
+#[tracing::instrument(skip_all)]
+async fn map_hiding(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<HidingForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    let id = id_of(&id)?;
+    may_see(&user, id)?;
+    let hide = f.action != "show";
+    let reason = hide.then_some(f.reason.as_str());
+    match crate::service::map::set_hidden(&state.store, &user.actor(), id, reason).await {
+        Ok(()) => {
+            let notice = if hide {
+                "地域資源マップに表示しないようにしました。"
+            } else {
+                "地域資源マップへの掲載を再開しました。"
+            };
+            Ok(flash::redirect(&state, &format!("/offices/{id}"), notice))
+        }
+        Err(AppError::Invalid(e)) => {
+            let shown = Shown {
+                hide_reason: f.reason,
+                ..Shown::refused(e)
+            };
+            show(&state, &user, id, shown).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -159,6 +159,14 @@ async fn every_get_route_answers_only_its_audience() {
         ("/metrics", PUBLIC, p("/metrics")),
         ("/static/upload.js", PUBLIC, p("/static/upload.js")),
         ("/static/team.js", PUBLIC, p("/static/team.js")),
+        ("/static/map.js", PUBLIC, p("/static/map.js")),
+        ("/static/office_map.js", PUBLIC, p("/static/office_map.js")),
+        (
+            "/static/leaflet/{*file}",
+            PUBLIC,
+            p("/static/leaflet/leaflet.js"),
+        ),
+        ("/map", PUBLIC, p("/map")),
         ("/password", SIGNED_IN, p("/password")),
         ("/account", SIGNED_IN, p("/account")),
         ("/enrollments", SIGNED_IN, p("/enrollments")),
@@ -302,6 +310,11 @@ async fn every_get_route_answers_only_its_audience() {
             "/api/v1/fax/pages/{id}/candidates",
             CENTRE_CITY,
             format!("/api/v1/fax/pages/{page}/candidates"),
+        ),
+        (
+            "/api/v1/public/offices.geojson",
+            PUBLIC,
+            p("/api/v1/public/offices.geojson"),
         ),
         (
             "/api/v1/fax/pages/{id}/ocr",

@@ -144,6 +144,7 @@ async fn every_write_route_answers_only_its_audience() {
         ("POST", "/offices/{id}/devices/{device}/revoke", OFFICE_A_KEEPERS, format!("/offices/{o}/devices/{device}/revoke"), form(&[])),
         ("POST", "/offices/{id}/device-requests", ADMIN_A, format!("/offices/{o}/device-requests"), form(&[("label", "二台目")])),
         ("POST", "/offices/{id}/reissue", CITY, format!("/offices/{o}/reissue"), form(&[])),
+        ("POST", "/offices/{id}/map-hiding", CITY, format!("/offices/{o}/map-hiding"), reason()),
         ("POST", "/offices/{id}/staff", OFFICE_A_ADMIN, format!("/offices/{o}/staff"), form(&[("login", "new-a")])),
         ("POST", "/offices/{id}/staff/{user}", OFFICE_A_ADMIN, format!("/offices/{o}/staff/{victim}"), form(&[("name", "異動 後")])),
         ("POST", "/offices/{id}/staff/{user}/disable", OFFICE_A_ADMIN, format!("/offices/{o}/staff/{victim}/disable"), form(&[])),

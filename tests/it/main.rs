@@ -21,6 +21,7 @@ mod intake;
 mod intake_drills;
 mod intake_sources;
 mod mail;
+mod map;
 mod matrix;
 mod new_enrollment;
 mod nodes;

@@ -142,6 +142,8 @@ async fn a_plain_city_form_is_assigned_by_what_is_written_when_no_one_else_is_cl
     assert_eq!(ocr["status"], "read");
     assert_eq!(ocr["is_consent_form"], true, "{ocr}");
     assert_eq!(ocr["birth_date"], "1938-05-12", "{ocr}");
+    let reads = "SELECT COUNT(*) FROM data_reads WHERE what = 'fax_page_ocr'";
+    assert_eq!(sql_count(a, reads).await, 1, "reading the text is logged");
     let found = "/api/v1/fax/pages?text=%E3%81%95%E3%81%84%E3%81%A8%E3%81%86"; // さいとう
     let (_, list) = a.api(Method::GET, found, &c.centre, None).await;
     assert_eq!(ids(&list), vec![id], "found by its kana typed in hiragana");
