@@ -4,6 +4,7 @@ mod admin;
 mod batches;
 mod enrollments;
 pub mod fax;
+mod incidents;
 mod openapi;
 mod public;
 mod registration;
@@ -21,6 +22,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(admin::token))
         .route("/public/offices.geojson", get(public::offices))
+        .route("/incidents", get(incidents::list).post(incidents::report))
+        .route("/incidents/{id}", get(incidents::one))
+        .route("/incidents/{id}/events", post(incidents::step))
+        .route("/incidents/{id}/actions", post(incidents::act))
         .route("/tokens", get(tokens::list))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route(

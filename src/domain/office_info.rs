@@ -4,7 +4,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 use super::person::Phone;
-use super::text::bounded_text;
+use super::text::{bounded_text, optional_text};
 use super::{FieldError, FieldErrors};
 
 /// Closed days: 月…日 and 祝, or none.
@@ -119,19 +119,6 @@ impl Coordinates {
             longitude: num(&lon, "longitude", 180.0)?,
         }))
     }
-}
-
-/// Free text that may be empty, at most `max` characters, on one line.
-fn optional_text(
-    field: &'static str,
-    input: &str,
-    max: usize,
-    label: &str,
-) -> Result<String, FieldError> {
-    if input.trim().is_empty() {
-        return Ok(String::new());
-    }
-    bounded_text(field, input, max, label)
 }
 
 /// A validated edit of an office's information.

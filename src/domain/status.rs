@@ -250,3 +250,84 @@ impl OcrStatus {
         }
     }
 }
+
+status! {
+    /// What a 報告義務 report is about (#21): the information-security incidents the guide
+    /// names, system trouble, or something else.
+    IncidentKind {
+        /// 紛失・盗難 (a PC, a phone, paper).
+        LostOrStolen = "lost_or_stolen",
+        /// 誤送信.
+        Misdelivery = "misdelivery",
+        /// ID・パスワードの漏洩.
+        CredentialLeak = "credential_leak",
+        /// 不正アクセスの疑い.
+        UnauthorizedAccess = "unauthorized_access",
+        /// ウイルス.
+        Virus = "virus",
+        /// システムの不具合.
+        SystemFault = "system_fault",
+        /// その他.
+        Other = "other",
+    }
+}
+
+impl IncidentKind {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            IncidentKind::LostOrStolen => "紛失・盗難",
+            IncidentKind::Misdelivery => "誤送信",
+            IncidentKind::CredentialLeak => "ID・パスワードの漏洩",
+            IncidentKind::UnauthorizedAccess => "不正アクセスの疑い",
+            IncidentKind::Virus => "ウイルス",
+            IncidentKind::SystemFault => "システムの不具合",
+            IncidentKind::Other => "その他",
+        }
+    }
+
+    /// 情報セキュリティ事故, as opposed to system trouble or other matters.
+    pub fn is_security(self) -> bool {
+        !matches!(self, IncidentKind::SystemFault | IncidentKind::Other)
+    }
+
+    /// Its group and itself: 「情報セキュリティ事故（誤送信）」.
+    pub fn full_label_ja(self) -> String {
+        if self.is_security() {
+            format!("情報セキュリティ事故（{}）", self.label_ja())
+        } else {
+            self.label_ja().to_string()
+        }
+    }
+}
+
+status! {
+    /// Where the city's handling of a report stands: 受付 → 対応中 → 完了.
+    IncidentState {
+        /// 受付.
+        Received = "received",
+        /// 対応中.
+        InProgress = "in_progress",
+        /// 完了.
+        Done = "done",
+    }
+}
+
+impl IncidentState {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            IncidentState::Received => "受付",
+            IncidentState::InProgress => "対応中",
+            IncidentState::Done => "完了",
+        }
+    }
+
+    /// Forward only: a report once 完了 stays so (a new matter is a new report).
+    pub fn may_become(self, next: IncidentState) -> bool {
+        matches!(
+            (self, next),
+            (IncidentState::Received, IncidentState::InProgress)
+                | (IncidentState::Received, IncidentState::Done)
+                | (IncidentState::InProgress, IncidentState::Done)
+        )
+    }
+}

@@ -77,6 +77,32 @@ pub fn bounded_multiline(
     Ok(s)
 }
 
+/// Free text that may be empty, at most `max` characters, on one line.
+pub fn optional_text(
+    field: &'static str,
+    input: &str,
+    max: usize,
+    label: &str,
+) -> Result<String, FieldError> {
+    if input.trim().is_empty() {
+        return Ok(String::new());
+    }
+    bounded_text(field, input, max, label)
+}
+
+/// Free text of several lines that may be empty, at most `max` characters.
+pub fn optional_multiline(
+    field: &'static str,
+    input: &str,
+    max: usize,
+    label: &str,
+) -> Result<String, FieldError> {
+    if input.trim().is_empty() {
+        return Ok(String::new());
+    }
+    bounded_multiline(field, input, max, label)
+}
+
 /// Refuses empty text, and text over `max` characters (not bytes), saying how long it is.
 fn present_and_bounded(
     field: &'static str,

@@ -35,6 +35,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "copy_incomplete",
     "copy_verified",
     "activation_waiting",
+    "incident_reported",
     "_footer"
 ];
 

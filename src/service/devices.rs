@@ -360,17 +360,29 @@ pub async fn reissue(app: &Context, actor: &Actor, office_id: i64) -> AppResult<
 /// Revokes a device: it may no longer sign in, and its open sessions end now.
 pub async fn revoke(app: &Context, actor: &Actor, device: i64) -> AppResult<()> {
     let mut tx = app.store.begin().await?;
-    let d = device_rows::get(tx.conn(), device)
+    revoke_in(tx.conn(), actor, device).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes a device inside the caller's transaction (a report's step takes it with the
+/// report's own record).
+pub(crate) async fn revoke_in(
+    mut c: crate::store::Conn<'_>,
+    actor: &Actor,
+    device: i64,
+) -> AppResult<()> {
+    let d = device_rows::get(c.reborrow(), device)
         .await?
         .ok_or(AppError::NotFound)?;
     manages(actor, d.office_id).map_err(|_| AppError::NotFound)?;
-    if !device_rows::revoke(tx.conn(), device, actor.user_id()).await? {
+    if !device_rows::revoke(c.reborrow(), device, actor.user_id()).await? {
         return Err(AppError::Conflict(
             "このパソコンは既に無効にされています。".into(),
         ));
     }
     audit::append(
-        tx.conn(),
+        c,
         Event::about(
             actor,
             "device.revoked",
@@ -379,7 +391,6 @@ pub async fn revoke(app: &Context, actor: &Actor, device: i64) -> AppResult<()> 
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod devices;
 pub mod enrollments;
 pub mod fax;
 pub mod forms;
+pub mod incidents;
 pub mod map;
 pub mod ocr;
 pub mod office_admin;

@@ -11,7 +11,7 @@ use crate::domain::{Actor, Role};
 use crate::error::{AppError, AppResult};
 use crate::outbox;
 use crate::store::audit::{self, Event};
-use crate::store::{auth, users};
+use crate::store::{auth, users, Conn};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct Suspension {
@@ -30,25 +30,40 @@ fn city_only(actor: &Actor) -> AppResult<()> {
 
 /// Suspends `user_id`. Returns how many sessions were ended.
 pub async fn suspend(app: &Context, actor: &Actor, user_id: i64, s: &Suspension) -> AppResult<u64> {
+    let mut tx = app.store.begin().await?;
+    let (ended, mails) = suspend_in(tx.conn(), app, actor, user_id, &s.reason).await?;
+    tx.commit().await?;
+    outbox::kick(app, mails).await;
+    Ok(ended)
+}
+
+/// Suspends `user_id` inside the caller's transaction (a report's step takes it with the
+/// report's own record). Returns the sessions ended and the e-mails written.
+pub(crate) async fn suspend_in(
+    mut c: Conn<'_>,
+    app: &Context,
+    actor: &Actor,
+    user_id: i64,
+    reason: &str,
+) -> AppResult<(u64, Vec<i64>)> {
     city_only(actor)?;
-    let reason = crate::domain::text::bounded_multiline("reason", &s.reason, 200, "理由")?;
+    let reason = crate::domain::text::bounded_multiline("reason", reason, 200, "理由")?;
     let reason = reason.as_str();
     if actor.user_id() == Some(user_id) {
         return Err(AppError::Conflict(
             "自分自身は利用停止にできません。".into(),
         ));
     }
-    let mut tx = app.store.begin().await?;
-    let u = users::get(tx.conn(), user_id)
+    let u = users::get(c.reborrow(), user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if u.suspended {
         return Err(AppError::Conflict("すでに利用停止中です。".into()));
     }
-    users::set_suspended(tx.conn(), user_id, true).await?;
-    let (ended, _) = auth::end_access(tx.conn(), user_id, None).await?;
+    users::set_suspended(c.reborrow(), user_id, true).await?;
+    let (ended, _) = auth::end_access(c.reborrow(), user_id, None).await?;
     let event = audit::append(
-        tx.conn(),
+        c.reborrow(),
         Event {
             actor,
             action: "user.suspended",
@@ -61,12 +76,10 @@ pub async fn suspend(app: &Context, actor: &Actor, user_id: i64, s: &Suspension)
     )
     .await?;
     let mut mails = Vec::new();
-    if let Some(mail) = outbox::notify::account_suspended(tx.conn(), &u, event, reason).await? {
-        mails.extend(outbox::enqueue(tx.conn(), app, &mail).await?);
+    if let Some(mail) = outbox::notify::account_suspended(c.reborrow(), &u, event, reason).await? {
+        mails.extend(outbox::enqueue(c, app, &mail).await?);
     }
-    tx.commit().await?;
-    outbox::kick(app, mails).await;
-    Ok(ended)
+    Ok((ended, mails))
 }
 
 /// Lifts a suspension: the user may sign in again.

@@ -4,7 +4,8 @@
 //!   send, returned copies, teams to register;
 //! - office administrators also: staff not yet signed in, PCs asked for, training due;
 //! - the centre: pages to reconcile, copies to verify, teams to activate;
-//! - the city: applications, 追加発行, overdue training.
+//! - the city: applications, 追加発行, overdue training, reports of incidents not 完了 (office
+//!   administrators see their office's too).
 
 use chrono::NaiveDate;
 
@@ -79,6 +80,8 @@ pub async fn for_actor(app: &Context, actor: &Actor) -> AppResult<Vec<Todo>> {
                     &w,
                     format!("/offices/{office}"),
                 ));
+                let w = todo::incidents(c.conn(), Some(office)).await?;
+                out.push(entry("事業所からの事故・不具合の報告", &w, "/incidents"));
                 drop(c);
                 out.extend(training_due(app, office).await?);
             }
@@ -101,6 +104,8 @@ pub async fn for_actor(app: &Context, actor: &Actor) -> AppResult<Vec<Todo>> {
                 &w,
                 "/offices/applications",
             ));
+            let w = todo::incidents(c.conn(), None).await?;
+            out.push(entry("事故・不具合の報告に対応する", &w, "/incidents"));
             drop(c);
             out.extend(training_overdue(app).await?);
         }

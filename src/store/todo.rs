@@ -61,6 +61,16 @@ pub async fn applications(c: Conn<'_>) -> Result<Waiting, sqlx::Error> {
     one(c, sql, None).await
 }
 
+/// 報告義務 reports not yet 完了 (of one office, or all for the city).
+pub async fn incidents(c: Conn<'_>, office: Option<i64>) -> Result<Waiting, sqlx::Error> {
+    let sql = "SELECT 'incidents' AS what, COUNT(*) AS count, MIN(created_at) AS oldest
+        FROM incidents WHERE state <> 'done' AND ($1 IS NULL OR office_id = $1)";
+    db!(c, |c| sqlx::query_as::<_, Waiting>(sql)
+        .bind(office)
+        .fetch_one(&mut *c)
+        .await)
+}
+
 /// Requests for another PC not yet decided (of one office, or all for the city).
 pub async fn device_requests(c: Conn<'_>, office: Option<i64>) -> Result<Waiting, sqlx::Error> {
     match office {

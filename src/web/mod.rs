@@ -13,6 +13,7 @@ pub mod fax_message;
 pub mod fax_page;
 pub mod health;
 pub mod inbox;
+pub mod incidents;
 pub mod intake;
 pub mod map;
 pub mod new_enrollment;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(intake::router())
         .merge(inbox::router())
         .merge(map::router())
+        .merge(incidents::router())
         .merge(fax_message::router())
         .merge(steps::router())
         .merge(resend::router())

@@ -33,6 +33,8 @@ pub struct Fx {
     pub cm_id: i64,
     pub training: i64,
     pub link: String,
+    /// A report by the care manager (office A): seen by them, office A's administrator, the city.
+    pub incident: i64,
 }
 
 /// The city of `forms::city`, office A's administrator and the city's login, and one of each
@@ -112,6 +114,13 @@ pub async fn fixture(a: &TestApp, c: &City) -> Fx {
     let training = consentflow::service::training::record(&a.state, &actor, office_a, &input)
         .await
         .unwrap();
+    let report = json!({ "kind": "system_fault", "occurred_at": "2026-11-30T10:00",
+        "what": "ログイン画面が表示されない" });
+    let (s, r) = a
+        .api(Method::POST, "/api/v1/incidents", &c.cm, Some(report))
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let incident = r["id"].as_i64().unwrap();
 
     Fx {
         id,
@@ -125,6 +134,7 @@ pub async fn fixture(a: &TestApp, c: &City) -> Fx {
         cm_id,
         training,
         link,
+        incident,
     }
 }
 
@@ -144,6 +154,7 @@ async fn every_get_route_answers_only_its_audience() {
         cm_id,
         training,
         link,
+        incident,
         ..
     } = fixture(a, &c).await;
 
@@ -167,6 +178,20 @@ async fn every_get_route_answers_only_its_audience() {
             p("/static/leaflet/leaflet.js"),
         ),
         ("/map", PUBLIC, p("/map")),
+        ("/incidents", SIGNED_IN, p("/incidents")),
+        ("/incidents/new", SIGNED_IN, p("/incidents/new")),
+        ("/incidents.csv", CITY, p("/incidents.csv")),
+        (
+            "/incidents/{id}",
+            OFFICE_A_CITY,
+            format!("/incidents/{incident}"),
+        ),
+        ("/api/v1/incidents", SIGNED_IN, p("/api/v1/incidents")),
+        (
+            "/api/v1/incidents/{id}",
+            OFFICE_A_CITY,
+            format!("/api/v1/incidents/{incident}"),
+        ),
         ("/password", SIGNED_IN, p("/password")),
         ("/account", SIGNED_IN, p("/account")),
         ("/enrollments", SIGNED_IN, p("/enrollments")),

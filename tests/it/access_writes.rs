@@ -72,6 +72,7 @@ async fn every_write_route_answers_only_its_audience() {
         page,
         message,
         office_a,
+        incident,
         ..
     } = fixture(a, &c).await;
     let admin_a = sql_count(a, "SELECT id FROM users WHERE login = 'admin-a'").await;
@@ -145,6 +146,10 @@ async fn every_write_route_answers_only_its_audience() {
         ("POST", "/offices/{id}/device-requests", ADMIN_A, format!("/offices/{o}/device-requests"), form(&[("label", "二台目")])),
         ("POST", "/offices/{id}/reissue", CITY, format!("/offices/{o}/reissue"), form(&[])),
         ("POST", "/offices/{id}/map-hiding", CITY, format!("/offices/{o}/map-hiding"), reason()),
+        ("POST", "/incidents", SIGNED_IN, "/incidents".into(), form(&[])),
+        ("POST", "/incidents/{id}/steps", CITY, format!("/incidents/{incident}/steps"), form(&[("note", "確認中")])),
+        ("POST", "/incidents/{id}/actions", CITY, format!("/incidents/{incident}/actions"),
+            form(&[("action", "suspend_user"), ("target", "999999")])),
         ("POST", "/offices/{id}/staff", OFFICE_A_ADMIN, format!("/offices/{o}/staff"), form(&[("login", "new-a")])),
         ("POST", "/offices/{id}/staff/{user}", OFFICE_A_ADMIN, format!("/offices/{o}/staff/{victim}"), form(&[("name", "異動 後")])),
         ("POST", "/offices/{id}/staff/{user}/disable", OFFICE_A_ADMIN, format!("/offices/{o}/staff/{victim}/disable"), form(&[])),
@@ -166,6 +171,9 @@ async fn every_write_route_answers_only_its_audience() {
         ("POST", "/api/v1/enrollments/{code}/resend-requests", CENTRE, format!("/api/v1/enrollments/{code}/resend-requests"), Body::Json(json!({ "reason": "読めません" }))),
         ("POST", "/api/v1/print-batches", ENROLLMENT, "/api/v1/print-batches".into(), Body::Json(json!({ "enrollment_ids": [id] }))),
         ("POST", "/api/v1/fax/pages/{id}/assignment", CENTRE, format!("/api/v1/fax/pages/{page}/assignment"), Body::Json(json!({ "enrollment_id": id, "page": 1 }))),
+        ("POST", "/api/v1/incidents", SIGNED_IN, "/api/v1/incidents".into(), Body::Json(json!({}))),
+        ("POST", "/api/v1/incidents/{id}/events", CITY, format!("/api/v1/incidents/{incident}/events"), Body::Json(json!({ "note": "確認中" }))),
+        ("POST", "/api/v1/incidents/{id}/actions", CITY, format!("/api/v1/incidents/{incident}/actions"), Body::Json(json!({ "action": "suspend_user", "user_id": 999999 }))),
         ("POST", "/api/v1/fax/uploads", CENTRE, "/api/v1/fax/uploads".into(), Body::Multipart(vec![("files", "f.pdf")], pdf.clone())),
     ];
 

@@ -17,6 +17,7 @@ mod harness;
 mod helpers;
 mod hostile;
 mod imap_mailbox;
+mod incidents;
 mod intake;
 mod intake_drills;
 mod intake_sources;
