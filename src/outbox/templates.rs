@@ -154,6 +154,8 @@ mod tests {
         ("days", "30"),
         ("got", "1"),
         ("of", "2"),
+        ("reporter", "港 看護"),
+        ("occurred_at", "令和8年12月1日 18:30"),
     ];
 
     #[test]
