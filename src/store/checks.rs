@@ -168,3 +168,33 @@ pub async fn flagged(c: Conn<'_>, limit: i64) -> Result<Vec<Flagged>, sqlx::Erro
         .fetch_all(&mut *c)
         .await)
 }
+
+/// A field where the person who settled the copy said otherwise than the check.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Overridden {
+    pub page_id: i64,
+    pub enrollment_code: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub field: CheckedField,
+    #[sqlx(try_from = "String")]
+    pub verdict: FieldVerdict,
+    pub confirmed: bool,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: DateTime<Utc>,
+}
+
+/// The fields people overrode, the latest first (for 処理済; the data for tuning the checks).
+pub async fn overridden(c: Conn<'_>, limit: i64) -> Result<Vec<Overridden>, sqlx::Error> {
+    let sql = "SELECT k.page_id, e.code AS enrollment_code, k.field, k.verdict, k.confirmed,
+            u.name AS confirmed_by, k.confirmed_at
+        FROM page_checks k JOIN fax_pages p ON p.id = k.page_id
+        LEFT JOIN enrollments e ON e.id = p.enrollment_id
+        LEFT JOIN users u ON u.id = k.confirmed_by
+        WHERE k.confirmed_at IS NOT NULL
+          AND ((k.confirmed AND k.verdict = 'empty') OR (NOT k.confirmed AND k.verdict = 'filled'))
+        ORDER BY k.confirmed_at DESC, k.page_id DESC LIMIT $1";
+    db!(c, |c| sqlx::query_as::<_, Overridden>(sql)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await)
+}

@@ -157,17 +157,22 @@ async fn inbox(
 struct ResolvedPage<'a> {
     user: Option<&'a CurrentUser>,
     rows: Vec<crate::store::fax_list::ResolvedRow>,
+    /// Fields where the person who settled a copy said otherwise than the field check.
+    overridden: Vec<crate::store::checks::Overridden>,
 }
 
-/// 処理済: the pages a person settled, who did it and when.
+/// 処理済: the pages a person settled, who did it and when; and the fields where a person
+/// overrode the field check.
 #[tracing::instrument(skip_all)]
 async fn resolved(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
     fax::may_read(&user.actor())?;
     let mut c = state.store.acquire().await?;
     let rows = crate::store::fax_list::resolved(c.conn(), 100).await?;
+    let overridden = crate::store::checks::overridden(c.conn(), 100).await?;
     let page = ResolvedPage {
         user: Some(&user),
         rows,
+        overridden,
     };
     Ok(render(StatusCode::OK, &page))
 }
