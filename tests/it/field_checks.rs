@@ -229,10 +229,14 @@ async fn a_signed_copy_is_pre_ticked_and_a_person_who_differs_is_recorded() {
     assert_eq!(sql_count(a, q).await, 1);
     // 処理済 lists what was overridden, by whom.
     let (_, resolved, _) = get(a, "/fax/resolved").await;
-    let at = resolved.find("id=\"overridden\"").expect("the overrides' table");
+    let at = resolved
+        .find("id=\"overridden\"")
+        .expect("the overrides' table");
     let table = &resolved[at..];
     assert!(
-        table.contains("同意日") && table.contains("centre さん") && table.contains(&a.code(undated).await),
+        table.contains("同意日")
+            && table.contains("centre さん")
+            && table.contains(&a.code(undated).await),
         "{table}"
     );
     app.finish().await;
