@@ -29,8 +29,15 @@ impl Drop for Browser {
 }
 
 impl Browser {
-    #[allow(clippy::zombie_processes)] // `Drop` kills and waits
     pub async fn start() -> Option<Browser> {
+        Browser::start_sized(1280, 1600).await
+    }
+
+    /// A session whose window is `width` × `height` from the start: resizing a headless window
+    /// while the machine is busy has hung Chromium's WebDriver, so a phone-sized page gets a
+    /// phone-sized session of its own.
+    #[allow(clippy::zombie_processes)] // `Drop` kills and waits
+    pub async fn start_sized(width: u32, height: u32) -> Option<Browser> {
         if !tools(&["chromium", "chromedriver"]) {
             return None;
         }
@@ -45,15 +52,18 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let mut options = json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     format!("--window-size={},{height}", width.max(500)), "--lang=ja"]
+        });
+        // A headless window is at least 500 px wide: a phone's width is emulated instead.
+        if width < 500 {
+            options["mobileEmulation"] =
+                json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1 } });
+        }
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": "/usr/bin/chromium",
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1280,1600", "--lang=ja"]
-            }),
-        );
+        caps.insert("goog:chromeOptions".into(), options);
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let url = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {

@@ -31,7 +31,6 @@ async fn the_pages_of_one_fax_are_side_by_side_and_stack_on_a_phone() {
     let c = city(a).await;
     let (message, _) = two_page_fax(a, &c.centre).await;
     b.login(a, "centre").await;
-    b.client.set_window_size(1280, 900).await.unwrap();
     let url = a.url(&format!("/fax/messages/{message}"));
     b.client.goto(&url).await.unwrap();
     b.element("#message-pages > li img").await;
@@ -45,7 +44,11 @@ async fn the_pages_of_one_fax_are_side_by_side_and_stack_on_a_phone() {
     assert!(s[0].4 >= 300.0, "each page large enough to read: {s:?}");
     b.shot("fax-side-by-side").await;
 
-    b.client.set_window_size(360, 800).await.unwrap();
+    drop(b);
+    let Some(b) = Browser::start_sized(360, 800).await else {
+        return;
+    };
+    b.login(a, "centre").await;
     b.client.goto(&url).await.unwrap();
     b.element("#message-pages > li img").await;
     let s = sheets(&b).await;

@@ -177,7 +177,7 @@ async fn narrow_problems(b: &Browser) -> Vec<String> {
 
 #[tokio::test]
 async fn a_care_managers_pages_work_360_pixels_wide() {
-    let Some(b) = Browser::start().await else {
+    let Some(b) = Browser::start_sized(360, 800).await else {
         return;
     };
     let app = spawn_app(Backend::chosen()).await.unwrap();
@@ -185,7 +185,6 @@ async fn a_care_managers_pages_work_360_pixels_wide() {
     let c = city(a).await;
     let (id, _) = printed(a, &c, "木村 幸子", 2).await;
     b.login(a, "caremgr").await;
-    b.client.set_window_size(360, 800).await.unwrap();
     let width = b
         .client
         .execute("return window.innerWidth", vec![])
