@@ -117,6 +117,23 @@ pub async fn candidates(
     search: Option<&str>,
 ) -> AppResult<Vec<Candidate>> {
     may_read(actor)?;
+    let read = {
+        let mut c = store.acquire().await?;
+        super::ocr::read_of(c.conn(), page_id).await?
+    };
+    candidates_beside(store, actor, page_id, search, read.as_ref()).await
+}
+
+/// [`candidates`] for a page whose OCR reading the caller has already (the page view shows
+/// it too), so it is not read twice.
+pub async fn candidates_beside(
+    store: &Store,
+    actor: &Actor,
+    page_id: i64,
+    search: Option<&str>,
+    read: Option<&super::ocr::OcrView>,
+) -> AppResult<Vec<Candidate>> {
+    may_read(actor)?;
     let mut c = store.acquire().await?;
     let page = fax_list::page(c.conn(), page_id)
         .await?
@@ -134,8 +151,8 @@ pub async fn candidates(
         .take(2)
         .collect();
     let search = search.and_then(SearchTerm::parse);
-    let mut list = match super::ocr::read_of(c.conn(), page_id).await? {
-        Some(view) => super::ocr::candidates(c.conn(), &view).await?,
+    let mut list = match read {
+        Some(view) => super::ocr::candidates(c.conn(), view).await?,
         None => Vec::new(),
     };
     let others = fax_list::candidates(

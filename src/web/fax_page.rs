@@ -115,8 +115,9 @@ pub async fn show_page(
 ) -> Result<Response, PageError> {
     let actor = user.actor();
     let p = fax::page(&state.store, &actor, id).await?;
-    let candidates = fax::candidates(&state.store, &actor, id, Some(&q)).await?;
     let ocr = crate::service::ocr::of_page(&state.store, &actor, id).await?;
+    let candidates =
+        fax::candidates_beside(&state.store, &actor, id, Some(&q), ocr.as_ref()).await?;
     let next = if user.role == crate::domain::Role::Centre {
         let mut c = state.store.acquire().await?;
         crate::store::fax_list::next_waiting(c.conn(), id).await?
