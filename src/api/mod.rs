@@ -8,6 +8,7 @@ mod incidents;
 mod openapi;
 mod public;
 mod registration;
+mod reports;
 mod tokens;
 
 use axum::extract::{FromRequest, Request};
@@ -95,6 +96,9 @@ pub fn router() -> Router<AppState> {
         .route("/enrollments/{code}/copy", get(fax::copy))
         .route("/enrollments/{code}/checks", get(fax::checks))
         .route("/dashboard", get(enrollments::dashboard))
+        .route("/reports/operations", get(reports::operations))
+        .route("/reports/operations.pdf", get(reports::pdf))
+        .route("/reports/operations.csv", get(reports::csv))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound })
 }

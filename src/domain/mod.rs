@@ -9,6 +9,7 @@ pub mod incident;
 pub mod office;
 pub mod office_info;
 pub mod person;
+pub mod report;
 pub mod search;
 pub mod status;
 pub mod text;
@@ -32,6 +33,13 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Staff,
+        Role::OfficeAdmin,
+        Role::Centre,
+        Role::CityAdmin,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Staff => "staff",

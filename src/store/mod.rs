@@ -20,6 +20,7 @@ pub mod leases;
 pub mod ocr;
 pub mod offices;
 pub mod outbox;
+pub mod report;
 pub mod schedules;
 pub mod security;
 pub mod todo;

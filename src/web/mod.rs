@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod pages;
 pub mod password;
 pub mod print;
+pub mod report;
 pub mod resend;
 pub mod staff;
 pub mod steps;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(password::router())
         .merge(account::router())
         .merge(training::router())
+        .merge(report::router())
         .merge(health::router())
         .merge(assets::router())
 }

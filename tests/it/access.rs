@@ -181,6 +181,32 @@ async fn every_get_route_answers_only_its_audience() {
         ("/incidents", SIGNED_IN, p("/incidents")),
         ("/incidents/new", SIGNED_IN, p("/incidents/new")),
         ("/incidents.csv", CITY, p("/incidents.csv")),
+        ("/reports/operations", CITY, p("/reports/operations")),
+        (
+            "/reports/operations.pdf",
+            CITY,
+            p("/reports/operations.pdf"),
+        ),
+        (
+            "/reports/operations.csv",
+            CITY,
+            p("/reports/operations.csv"),
+        ),
+        (
+            "/api/v1/reports/operations",
+            CITY,
+            p("/api/v1/reports/operations"),
+        ),
+        (
+            "/api/v1/reports/operations.pdf",
+            CITY,
+            p("/api/v1/reports/operations.pdf"),
+        ),
+        (
+            "/api/v1/reports/operations.csv",
+            CITY,
+            p("/api/v1/reports/operations.csv"),
+        ),
         (
             "/incidents/{id}",
             OFFICE_A_CITY,

@@ -37,6 +37,8 @@ mod pc;
 mod pg_restart;
 mod print_pages;
 mod reconcile;
+mod report;
+mod report_world;
 mod rows;
 mod schedule_nodes;
 mod schedules;

@@ -13,6 +13,7 @@ pub mod mail;
 pub mod ocr;
 pub mod payload;
 pub mod pdf;
+pub mod report;
 
 pub use code::{CodeError, EnrollmentCode};
 pub use payload::{FormKind, Payload, PayloadError};

@@ -75,7 +75,7 @@ impl Canvas {
     }
 
     /// Filled rectangles as one path with one fill: compact, and crisp at any scale.
-    fn fill_rects(&mut self, rects: &[(f32, f32, f32, f32)]) {
+    pub(crate) fn fill_rects(&mut self, rects: &[(f32, f32, f32, f32)]) {
         let rings = rects
             .iter()
             .map(|&(x, y, w, h)| PolygonRing {

@@ -3,7 +3,7 @@
 //! printed large beside each, nothing within 15 mm of an edge, black only.
 
 mod cells;
-mod draw;
+pub(crate) mod draw;
 mod fit;
 pub mod font;
 mod kinsoku;
@@ -201,7 +201,7 @@ pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendere
 }
 
 /// Deflates every stream that has no filter yet, and writes the file.
-fn compress(doc: &mut lopdf::Document) -> Result<Vec<u8>, String> {
+pub(crate) fn compress(doc: &mut lopdf::Document) -> Result<Vec<u8>, String> {
     use std::io::Write;
     for object in doc.objects.values_mut() {
         if let lopdf::Object::Stream(stream) = object {
@@ -244,7 +244,7 @@ fn field_texts(d: &FormData) -> impl Iterator<Item = &str> {
 
 /// printpdf writes a pseudo-random file /ID. Replace it, in place and at the same length, with a
 /// hash of the document, so identical inputs give identical bytes (and xref offsets stay valid).
-fn stable_id(mut pdf: Vec<u8>) -> Vec<u8> {
+pub(crate) fn stable_id(mut pdf: Vec<u8>) -> Vec<u8> {
     let Some(at) = find(&pdf, b"/ID") else {
         return pdf;
     };
