@@ -218,20 +218,26 @@ async fn months(
     pages: &[PageRow],
 ) -> AppResult<Vec<MonthFigures>> {
     let mut out = Vec::with_capacity(trend.len());
+    let active = |v: &[(String, i64)]| v.iter().find(|(s, _)| s == "active").map_or(0, |x| x.1);
+    // Counted from the states at the trend's start once, then month by month by what entered
+    // and left: each month reads its own rows, not the whole log before it.
+    let first = trend.first().map_or(p.start(), |m| m.start);
+    let mut active_now = active(&rows::in_state_at(c.reborrow(), first).await?);
+    // A range that starts mid-month leaves a gap before its first month: counted too.
+    let mut since = first;
     for m in trend {
         let within = |t: &DateTime<Utc>| *t >= m.start && *t < m.end;
         let here: Vec<&PageRow> = pages.iter().filter(|r| within(&r.received_at)).collect();
         let auto = here.iter().filter(|r| is_auto(r)).count() as i64;
-        let at_end = rows::in_state_at(c.reborrow(), m.end).await?;
+        active_now += active(&rows::entered(c.reborrow(), since, m.end).await?)
+            - active(&rows::left(c.reborrow(), since, m.end).await?);
+        since = m.end;
         out.push(MonthFigures {
             month: m.first.format("%Y-%m").to_string(),
             label: m.label_ja(),
             in_period: m.start >= p.start(),
             new: rows::created(c.reborrow(), m.start, m.end).await?,
-            active_at_end: at_end
-                .iter()
-                .find(|(s, _)| s == "active")
-                .map_or(0, |x| x.1),
+            active_at_end: active_now,
             lead: leads.spread(within),
             pages: here.len() as i64,
             auto_share: percent(auto, here.len() as i64),

@@ -86,6 +86,23 @@ pub async fn entered(
         .await)
 }
 
+/// Enrollments that left each state in [start, end).
+pub async fn left(
+    c: Conn<'_>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let sql = "SELECT from_state, COUNT(*) FROM audit_log
+        WHERE target_kind = 'enrollment' AND from_state IS NOT NULL AND to_state IS NOT NULL
+          AND at >= $1 AND at < $2
+        GROUP BY from_state";
+    db!(c, |c| sqlx::query_as::<_, (String, i64)>(sql)
+        .bind(start)
+        .bind(end)
+        .fetch_all(&mut *c)
+        .await)
+}
+
 /// How many enrollments were in each state just before `t`: entries minus departures.
 pub async fn in_state_at(c: Conn<'_>, t: DateTime<Utc>) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let sql = "SELECT s, CAST(SUM(n) AS BIGINT) FROM (

@@ -166,6 +166,27 @@ async fn octobers_figures_are_the_known_ones() {
     assert!(fy["as_of"].is_string(), "{fy}");
     assert_eq!(fy["months"].as_array().unwrap().len(), 12);
     assert_eq!(fy["enrollments"]["new"], 5, "E4 in November too");
+    // A range from mid-October: its month starts on the 15th, and the 6th's activation before
+    // it still counts at the month's end.
+    let (_, r) = a
+        .api(
+            Method::GET,
+            "/api/v1/reports/operations?period=range&from=2026-10-15&to=2026-10-31",
+            &shi,
+            None,
+        )
+        .await;
+    let last = &r["months"][5];
+    assert_eq!(
+        (
+            last["month"].as_str(),
+            last["new"].as_i64(),
+            last["active_at_end"].as_i64()
+        ),
+        (Some("2026-10"), Some(0), Some(2)),
+        "{r}"
+    );
+    assert_eq!(r["months"][4]["active_at_end"], 1, "{r}");
     let (s, e) = a
         .api(
             Method::GET,
