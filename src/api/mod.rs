@@ -9,6 +9,7 @@ mod openapi;
 mod public;
 mod registration;
 mod reports;
+mod subject;
 mod tokens;
 
 use axum::extract::{FromRequest, Request};
@@ -59,6 +60,10 @@ pub fn router() -> Router<AppState> {
             get(enrollments::list).post(enrollments::create),
         )
         .route("/enrollments/{code}", get(enrollments::get))
+        .route(
+            "/enrollments/{code}/subject",
+            axum::routing::patch(subject::update),
+        )
         .route(
             "/enrollments/{code}/transitions",
             post(enrollments::transition),

@@ -41,6 +41,7 @@ use utoipa::{Modify, OpenApi};
         super::fax::candidates,
         super::fax::ocr,
         super::public::offices,
+        super::subject::update,
         super::reports::operations,
         super::reports::pdf,
         super::reports::csv,

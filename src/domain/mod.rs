@@ -12,6 +12,7 @@ pub mod person;
 pub mod report;
 pub mod search;
 pub mod status;
+pub mod subject;
 pub mod text;
 pub mod training;
 pub mod voucher;

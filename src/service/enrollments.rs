@@ -88,6 +88,10 @@ pub struct EnrollmentView {
     pub subject: SubjectRow,
     pub team: Vec<TeamMemberRow>,
     pub history: Vec<AuditEntry>,
+    /// ⑥ 情報の更新: each change to the person's details, oldest first.
+    pub subject_changes: Vec<crate::store::subject_changes::SubjectChange>,
+    /// How the details now differ from the newest prefilled form printed.
+    pub printed_differences: Vec<crate::domain::subject::FieldChange>,
 }
 
 /// Field names of each team row, as the form names its inputs' errors: `team.2.phone`.
@@ -280,6 +284,8 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<Enrollment
     let subject = enrollment_rows::subject(c.conn(), enrollment.subject_id).await?;
     let team = enrollment_rows::team(c.conn(), id).await?;
     let history = audit::for_target(c.conn(), "enrollment", id).await?;
+    let (subject_changes, printed_differences) =
+        super::subject::journal_and_differences(c.conn(), id, &subject).await?;
     drop(c);
     super::reads::record(store, actor, "enrollment", ("enrollment", id)).await?;
     Ok(EnrollmentView {
@@ -287,6 +293,8 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<Enrollment
         subject,
         team,
         history,
+        subject_changes,
+        printed_differences,
     })
 }
 

@@ -21,6 +21,7 @@ pub mod registration;
 pub mod report;
 pub mod report_counts;
 pub mod report_doc;
+pub mod subject;
 pub mod suspension;
 pub mod throttle;
 pub mod todo;

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod report;
 pub mod schedules;
 pub mod security;
+pub mod subject_changes;
 pub mod todo;
 pub mod trainings;
 pub mod users;

@@ -144,6 +144,42 @@ impl DetailPage<'_> {
     fn date(d: &chrono::NaiveDate) -> String {
         crate::domain::date::shown(*d)
     }
+
+    /// ⑥ 情報の更新: the obtainer office, while the enrollment has not ended.
+    fn may_edit_subject(&self) -> bool {
+        let e = &self.v.enrollment;
+        self.user.is_some_and(|u| {
+            crate::domain::subject::may_edit(&u.actor(), e.obtainer_office_id, e.state).is_ok()
+        })
+    }
+
+    /// A details change on the timeline: each field, before → after (from the journal the
+    /// audit event points to; the audit itself names only the fields).
+    fn subject_note(&self, details: &str) -> Option<String> {
+        let v: serde_json::Value = serde_json::from_str(details).ok()?;
+        let id = v.get("change")?.as_i64()?;
+        let entry = self.v.subject_changes.iter().find(|c| c.id == id)?;
+        let shown = |s: &str| {
+            if s.is_empty() {
+                "（未記入）".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        let parts: Vec<String> = entry
+            .fields()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}：{} → {}",
+                    c.label_ja(),
+                    shown(&c.before),
+                    shown(&c.after)
+                )
+            })
+            .collect();
+        Some(parts.join("／"))
+    }
 }
 
 #[derive(serde::Deserialize)]

@@ -26,6 +26,7 @@ pub mod report;
 pub mod resend;
 pub mod staff;
 pub mod steps;
+pub mod subject;
 pub mod training;
 pub mod users;
 
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(fax_message::router())
         .merge(steps::router())
+        .merge(subject::router())
         .merge(resend::router())
         .merge(outbox::router())
         .merge(users::router())

@@ -183,6 +183,11 @@ async fn every_get_route_answers_only_its_audience() {
         ("/incidents.csv", CITY, p("/incidents.csv")),
         ("/reports/operations", CITY, p("/reports/operations")),
         (
+            "/enrollments/{code}/subject",
+            ".y..y..",
+            format!("/enrollments/{code}/subject"),
+        ),
+        (
             "/reports/operations.pdf",
             CITY,
             p("/reports/operations.pdf"),

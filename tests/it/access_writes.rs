@@ -45,6 +45,8 @@ const OFFICE_A_KEEPERS: &str = "....y.y";
 const ADMIN_A: &str = "....y..";
 /// The enrollment's steps and printing: its obtainer's office, its team, the centre.
 const ENROLLMENT_WORK: &str = ENROLLMENT;
+/// The obtainer office (care manager and administrator): the person's details (⑥).
+const OBTAINER: &str = ".y..y..";
 
 enum Body {
     Form(Vec<(&'static str, String)>),
@@ -126,6 +128,8 @@ async fn every_write_route_answers_only_its_audience() {
         ("POST", "/enrollments/{code}/steps", ENROLLMENT_WORK, format!("/enrollments/{code}/steps"),
             form(&[("action", "nothing")])),
         ("POST", "/enrollments/{code}/resend", CENTRE, format!("/enrollments/{code}/resend"), reason()),
+        ("POST", "/enrollments/{code}/subject", OBTAINER, format!("/enrollments/{code}/subject"),
+            form(&[("phone", "029-111-2222")])),
         ("POST", "/print-batches", ENROLLMENT, "/print-batches".into(), form(&[("ids", &id.to_string())])),
         ("POST", "/fax/upload", CENTRE, "/fax/upload".into(),
             Body::Multipart(vec![("files", "f.pdf")], pdf.clone())),
@@ -174,12 +178,19 @@ async fn every_write_route_answers_only_its_audience() {
         ("POST", "/api/v1/incidents", SIGNED_IN, "/api/v1/incidents".into(), Body::Json(json!({}))),
         ("POST", "/api/v1/incidents/{id}/events", CITY, format!("/api/v1/incidents/{incident}/events"), Body::Json(json!({ "note": "確認中" }))),
         ("POST", "/api/v1/incidents/{id}/actions", CITY, format!("/api/v1/incidents/{incident}/actions"), Body::Json(json!({ "action": "suspend_user", "user_id": 999999 }))),
+        ("PATCH", "/api/v1/enrollments/{code}/subject", OBTAINER, format!("/api/v1/enrollments/{code}/subject"),
+            Body::Json(json!({ "phone": "029-111-2222" }))),
         ("POST", "/api/v1/fax/uploads", CENTRE, "/api/v1/fax/uploads".into(), Body::Multipart(vec![("files", "f.pdf")], pdf.clone())),
     ];
 
     // The table covers every write route, and nothing else.
     let mut found = vec![];
-    for (method, m) in [("POST", "post("), ("PUT", "put("), ("DELETE", "delete(")] {
+    for (method, m) in [
+        ("POST", "post("),
+        ("PUT", "put("),
+        ("PATCH", "patch("),
+        ("DELETE", "delete("),
+    ] {
         let mut r = routes("src/web", "", m);
         r.extend(routes("src/api/mod.rs", "/api/v1", m));
         found.extend(r.into_iter().map(|r| format!("{method} {r}")));

@@ -52,6 +52,7 @@ mod split;
 mod store_types;
 mod story;
 mod story_cast;
+mod subject;
 mod suspension;
 mod training;
 mod uploads;
