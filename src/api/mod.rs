@@ -10,6 +10,7 @@ mod public;
 mod registration;
 mod reports;
 mod subject;
+mod team;
 mod tokens;
 
 use axum::extract::{FromRequest, Request};
@@ -60,6 +61,10 @@ pub fn router() -> Router<AppState> {
             get(enrollments::list).post(enrollments::create),
         )
         .route("/enrollments/{code}", get(enrollments::get))
+        .route(
+            "/enrollments/{code}/team/{member}/removal",
+            post(team::remove),
+        )
         .route(
             "/enrollments/{code}/subject",
             axum::routing::patch(subject::update),

@@ -42,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         super::fax::ocr,
         super::public::offices,
         super::subject::update,
+        super::team::remove,
         super::reports::operations,
         super::reports::pdf,
         super::reports::csv,

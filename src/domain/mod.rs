@@ -13,6 +13,7 @@ pub mod report;
 pub mod search;
 pub mod status;
 pub mod subject;
+pub mod team;
 pub mod text;
 pub mod training;
 pub mod voucher;

@@ -9,6 +9,7 @@ pub mod notify;
 pub mod offices;
 pub mod reminders;
 pub mod seal;
+pub mod team;
 pub mod templates;
 
 use chrono::{DateTime, Utc};

@@ -36,6 +36,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "copy_verified",
     "activation_waiting",
     "incident_reported",
+    "member_removed",
     "_footer"
 ];
 
@@ -156,6 +157,7 @@ mod tests {
         ("of", "2"),
         ("reporter", "港 看護"),
         ("occurred_at", "令和8年12月1日 18:30"),
+        ("member", "訪問看護師 港 看護"),
     ];
 
     #[test]

@@ -92,6 +92,8 @@ pub struct EnrollmentView {
     pub subject_changes: Vec<crate::store::subject_changes::SubjectChange>,
     /// How the details now differ from the newest prefilled form printed.
     pub printed_differences: Vec<crate::domain::subject::FieldChange>,
+    /// Members taken off the team, with why.
+    pub team_changes: Vec<crate::store::team_changes::TeamChange>,
 }
 
 /// Field names of each team row, as the form names its inputs' errors: `team.2.phone`.
@@ -125,6 +127,7 @@ fn parse_members(e: &mut FieldErrors, team: &[MemberInput]) -> Option<Vec<TeamMe
             let n = e.take(bounded_text(name, &m.name, 40, "氏名"));
             let ph = e.take(Phone::parse(phone, &m.phone));
             Some(TeamMemberRow {
+                id: 0,
                 office_id: m.office_id,
                 user_id: m.user_id,
                 profession: p?,
@@ -286,6 +289,7 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<Enrollment
     let history = audit::for_target(c.conn(), "enrollment", id).await?;
     let (subject_changes, printed_differences) =
         super::subject::journal_and_differences(c.conn(), id, &subject).await?;
+    let team_changes = crate::store::team_changes::of_enrollment(c.conn(), id).await?;
     drop(c);
     super::reads::record(store, actor, "enrollment", ("enrollment", id)).await?;
     Ok(EnrollmentView {
@@ -295,6 +299,7 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<Enrollment
         history,
         subject_changes,
         printed_differences,
+        team_changes,
     })
 }
 

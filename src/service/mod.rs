@@ -23,6 +23,7 @@ pub mod report_counts;
 pub mod report_doc;
 pub mod subject;
 pub mod suspension;
+pub mod team;
 pub mod throttle;
 pub mod todo;
 pub mod tokens;

@@ -41,6 +41,10 @@ pub struct SubjectRow {
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TeamMemberRow {
+    /// The row (0 before it is stored).
+    #[sqlx(default)]
+    #[serde(default)]
+    pub id: i64,
     pub office_id: i64,
     pub user_id: Option<i64>,
     pub profession: String,
@@ -150,7 +154,7 @@ pub async fn subject(c: Conn<'_>, id: i64) -> Result<SubjectRow, sqlx::Error> {
 }
 
 pub async fn team(c: Conn<'_>, enrollment_id: i64) -> Result<Vec<TeamMemberRow>, sqlx::Error> {
-    let sql = "SELECT office_id, user_id, profession, name, phone FROM team_members
+    let sql = "SELECT id, office_id, user_id, profession, name, phone FROM team_members
                WHERE enrollment_id = $1 ORDER BY position";
     db!(c, |c| sqlx::query_as::<_, TeamMemberRow>(sql)
         .bind(enrollment_id)

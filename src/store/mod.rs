@@ -24,6 +24,7 @@ pub mod report;
 pub mod schedules;
 pub mod security;
 pub mod subject_changes;
+pub mod team_changes;
 pub mod todo;
 pub mod trainings;
 pub mod users;

@@ -153,6 +153,42 @@ impl DetailPage<'_> {
         })
     }
 
+    /// Whether the signed-in person may take member `m` off the team now.
+    fn may_remove(&self, m: &crate::store::enrollments::TeamMemberRow) -> bool {
+        let e = &self.v.enrollment;
+        self.user.is_some_and(|u| {
+            crate::domain::team::may_remove(
+                &u.actor(),
+                e.obtainer_office_id,
+                Some(m.office_id),
+                e.state,
+            )
+            .is_ok()
+        })
+    }
+
+    /// The reason typed for taking member `id` off, kept when refused, and why.
+    fn removal(&self, id: &i64) -> (&str, Option<&str>) {
+        let action = format!("remove:{id}");
+        (
+            self.kept.value(&action, "reason"),
+            self.kept.error(&action, "reason"),
+        )
+    }
+
+    /// A team change on the timeline: who was taken off, from which office, and why.
+    fn team_note(&self, details: &str) -> Option<String> {
+        let v: serde_json::Value = serde_json::from_str(details).ok()?;
+        let id = v.get("change")?.as_i64()?;
+        let t = self.v.team_changes.iter().find(|c| c.id == id)?;
+        Some(format!(
+            "{}（{}）理由：{}",
+            t.who(),
+            t.office_name,
+            t.reason
+        ))
+    }
+
     /// A details change on the timeline: each field, before → after (from the journal the
     /// audit event points to; the audit itself names only the fields).
     fn subject_note(&self, details: &str) -> Option<String> {

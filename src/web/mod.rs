@@ -27,6 +27,7 @@ pub mod resend;
 pub mod staff;
 pub mod steps;
 pub mod subject;
+pub mod team;
 pub mod training;
 pub mod users;
 
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(fax_message::router())
         .merge(steps::router())
         .merge(subject::router())
+        .merge(team::router())
         .merge(resend::router())
         .merge(outbox::router())
         .merge(users::router())

@@ -37,6 +37,7 @@ pub fn action_label(action: &str) -> &'static str {
         "enrollment.copy_sent" => "写しを送付",
         "enrollment.checks_overridden" => "自動確認と異なる判断",
         "enrollment.subject_updated" => "基本情報を変更",
+        "enrollment.member_removed" => "チームメンバーを外す",
         _ => "その他の操作",
     }
 }

@@ -47,6 +47,8 @@ const ADMIN_A: &str = "....y..";
 const ENROLLMENT_WORK: &str = ENROLLMENT;
 /// The obtainer office (care manager and administrator): the person's details (⑥).
 const OBTAINER: &str = ".y..y..";
+/// The obtainer office and the centre: members off a team.
+const TEAM_KEEPERS: &str = ".y..yy.";
 
 enum Body {
     Form(Vec<(&'static str, String)>),
@@ -128,6 +130,10 @@ async fn every_write_route_answers_only_its_audience() {
         ("POST", "/enrollments/{code}/steps", ENROLLMENT_WORK, format!("/enrollments/{code}/steps"),
             form(&[("action", "nothing")])),
         ("POST", "/enrollments/{code}/resend", CENTRE, format!("/enrollments/{code}/resend"), reason()),
+        // A member no longer on the team: 409 for those who may take members off, so the
+        // fixture's team stays as it is for the routes after.
+        ("POST", "/enrollments/{code}/team/{member}/removal", TEAM_KEEPERS,
+            format!("/enrollments/{code}/team/999999/removal"), reason()),
         ("POST", "/enrollments/{code}/subject", OBTAINER, format!("/enrollments/{code}/subject"),
             form(&[("phone", "029-111-2222")])),
         ("POST", "/print-batches", ENROLLMENT, "/print-batches".into(), form(&[("ids", &id.to_string())])),
@@ -178,6 +184,8 @@ async fn every_write_route_answers_only_its_audience() {
         ("POST", "/api/v1/incidents", SIGNED_IN, "/api/v1/incidents".into(), Body::Json(json!({}))),
         ("POST", "/api/v1/incidents/{id}/events", CITY, format!("/api/v1/incidents/{incident}/events"), Body::Json(json!({ "note": "確認中" }))),
         ("POST", "/api/v1/incidents/{id}/actions", CITY, format!("/api/v1/incidents/{incident}/actions"), Body::Json(json!({ "action": "suspend_user", "user_id": 999999 }))),
+        ("POST", "/api/v1/enrollments/{code}/team/{member}/removal", TEAM_KEEPERS,
+            format!("/api/v1/enrollments/{code}/team/999999/removal"), Body::Json(json!({ "reason": "退職" }))),
         ("PATCH", "/api/v1/enrollments/{code}/subject", OBTAINER, format!("/api/v1/enrollments/{code}/subject"),
             Body::Json(json!({ "phone": "029-111-2222" }))),
         ("POST", "/api/v1/fax/uploads", CENTRE, "/api/v1/fax/uploads".into(), Body::Multipart(vec![("files", "f.pdf")], pdf.clone())),

@@ -54,6 +54,7 @@ mod story;
 mod story_cast;
 mod subject;
 mod suspension;
+mod team;
 mod training;
 mod uploads;
 mod web;

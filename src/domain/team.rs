@@ -1,0 +1,101 @@
+//! Team changes after registration (#22): who may take a member off a team, and when.
+
+use super::enrollment::State;
+use super::{Actor, Role};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamRefusal {
+    /// Neither the obtainer office, the centre, nor the member's own administrator.
+    NotTheirs,
+    /// Withdrawn or closed: the team is kept as it ended.
+    Ended,
+}
+
+/// A member is taken off by the obtainer office (the team's representative), by the centre, or
+/// by the administrator of the member's own office (a nurse who left); not once it ended.
+/// `member_office` is None for a member no longer on the team (only those who may take anyone
+/// off learn that).
+pub fn may_remove(
+    actor: &Actor,
+    obtainer_office: i64,
+    member_office: Option<i64>,
+    state: State,
+) -> Result<(), TeamRefusal> {
+    let allowed = match actor {
+        Actor::User {
+            role: Role::Centre, ..
+        } => true,
+        Actor::User {
+            role: Role::Staff | Role::OfficeAdmin,
+            office_id: Some(o),
+            ..
+        } if *o == obtainer_office => true,
+        Actor::User {
+            role: Role::OfficeAdmin,
+            office_id: Some(o),
+            ..
+        } => Some(*o) == member_office,
+        _ => false,
+    };
+    if !allowed {
+        return Err(TeamRefusal::NotTheirs);
+    }
+    if state.is_terminal() {
+        return Err(TeamRefusal::Ended);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, office: Option<i64>) -> Actor {
+        Actor::User {
+            id: 1,
+            role,
+            office_id: office,
+        }
+    }
+
+    #[test]
+    fn who_takes_a_member_off() {
+        let ok = |a: &Actor| may_remove(a, 1, Some(2), State::Active);
+        assert_eq!(
+            ok(&user(Role::Staff, Some(1))),
+            Ok(()),
+            "the obtainer's care manager"
+        );
+        assert_eq!(ok(&user(Role::OfficeAdmin, Some(1))), Ok(()));
+        assert_eq!(ok(&user(Role::Centre, None)), Ok(()));
+        assert_eq!(
+            ok(&user(Role::OfficeAdmin, Some(2))),
+            Ok(()),
+            "the member's own administrator"
+        );
+        assert_eq!(
+            ok(&user(Role::Staff, Some(2))),
+            Err(TeamRefusal::NotTheirs),
+            "the member themself asks their administrator"
+        );
+        assert_eq!(
+            ok(&user(Role::OfficeAdmin, Some(3))),
+            Err(TeamRefusal::NotTheirs)
+        );
+        assert_eq!(
+            ok(&user(Role::CityAdmin, None)),
+            Err(TeamRefusal::NotTheirs),
+            "the city looks"
+        );
+        assert_eq!(ok(&Actor::System), Err(TeamRefusal::NotTheirs));
+        assert_eq!(
+            may_remove(&user(Role::Centre, None), 1, Some(2), State::Closed),
+            Err(TeamRefusal::Ended)
+        );
+        assert_eq!(
+            may_remove(&user(Role::OfficeAdmin, Some(2)), 1, None, State::Active),
+            Err(TeamRefusal::NotTheirs),
+            "a member already gone is the obtainer's or the centre's to hear of"
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! Team changes after registration (#22). Taking a member off takes effect at once: the row
+//! leaves the team in the same transaction as its record, the audit event and the e-mails, so
+//! the member's office loses access with the commit (unless it is on the team otherwise).
+
+use serde_json::json;
+
+use super::enrollments::may_see;
+use crate::context::Context;
+use crate::domain::team::{may_remove, TeamRefusal};
+use crate::domain::text::bounded_multiline;
+use crate::domain::Actor;
+use crate::error::{AppError, AppResult};
+use crate::outbox;
+use crate::store::audit::{self, Event};
+use crate::store::enrollments as enrollment_rows;
+use crate::store::team_changes;
+
+fn refused(r: TeamRefusal) -> AppError {
+    match r {
+        TeamRefusal::NotTheirs => AppError::Forbidden(
+            "メンバーを外せるのは、同意取得事業所・連携推進センター・そのメンバーの事業所の管理者です。"
+                .into(),
+        ),
+        TeamRefusal::Ended => {
+            AppError::InvalidState("撤回または終了した登録のチームは変更できません。".into())
+        }
+    }
+}
+
+/// Takes member row `member` off enrollment `id`'s team, for `reason`.
+#[tracing::instrument(skip_all, fields(enrollment = id, member = member))]
+pub async fn remove(
+    app: &Context,
+    actor: &Actor,
+    id: i64,
+    member: i64,
+    reason: &str,
+) -> AppResult<()> {
+    let reason = bounded_multiline("reason", reason, 200, "理由")?;
+    let mut tx = app.store.begin().await?;
+    let e = enrollment_rows::get(tx.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_see(tx.conn(), actor, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let m = team_changes::member(tx.conn(), id, member).await?;
+    let office = m.as_ref().map(|m| m.office_id);
+    may_remove(actor, e.obtainer_office_id, office, e.state).map_err(refused)?;
+    let Some(m) = m else {
+        return Err(AppError::Conflict(
+            "このメンバーは既にチームから外れています。".into(),
+        ));
+    };
+    if !team_changes::delete_member(tx.conn(), id, member).await? {
+        return Err(AppError::Conflict(
+            "このメンバーは既にチームから外れています。".into(),
+        ));
+    }
+    let change = team_changes::record_removal(tx.conn(), id, &m, &reason, actor.user_id()).await?;
+    audit::append(
+        tx.conn(),
+        Event::about(
+            actor,
+            "enrollment.member_removed",
+            ("enrollment", id),
+            json!({ "office": m.office_id, "change": change }),
+        ),
+    )
+    .await?;
+    let mails = outbox::team::member_removed(tx.conn(), app, &e, &m, change).await?;
+    outbox::enqueue_all(tx.conn(), app, &mails).await?;
+    tx.commit().await?;
+    Ok(())
+}
