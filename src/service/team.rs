@@ -12,8 +12,8 @@ use crate::domain::Actor;
 use crate::error::{AppError, AppResult};
 use crate::outbox;
 use crate::store::audit::{self, Event};
-use crate::store::enrollments as enrollment_rows;
-use crate::store::team_changes;
+use crate::store::enrollments::{self as enrollment_rows, EnrollmentRow, TeamMemberRow};
+use crate::store::{team_changes, Conn};
 
 fn refused(r: TeamRefusal) -> AppError {
     match r {
@@ -25,6 +25,49 @@ fn refused(r: TeamRefusal) -> AppError {
             AppError::InvalidState("撤回または終了した登録のチームは変更できません。".into())
         }
     }
+}
+
+/// The member row, if `actor` may take it off enrollment `e` (asked before asking, and again
+/// in the transaction that does it).
+async fn removable(
+    mut c: Conn<'_>,
+    actor: &Actor,
+    e: &EnrollmentRow,
+    member: i64,
+) -> AppResult<TeamMemberRow> {
+    if !may_see(c.reborrow(), actor, e.id).await? {
+        return Err(AppError::NotFound);
+    }
+    let m = team_changes::member(c, e.id, member).await?;
+    let office = m.as_ref().map(|m| m.office_id);
+    may_remove(actor, e.obtainer_office_id, office, e.state).map_err(refused)?;
+    m.ok_or_else(|| AppError::Conflict("このメンバーは既にチームから外れています。".into()))
+}
+
+/// What the confirmation names: the member and their office, and the person's name.
+pub struct ToRemove {
+    pub member: TeamMemberRow,
+    pub office: String,
+    pub subject_name: String,
+}
+
+/// Whether `actor` may take member `member` off enrollment `id` now, and who that is.
+pub async fn to_remove(app: &Context, actor: &Actor, id: i64, member: i64) -> AppResult<ToRemove> {
+    let mut c = app.store.acquire().await?;
+    let e = enrollment_rows::get(c.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let m = removable(c.conn(), actor, &e, member).await?;
+    let office = crate::store::offices::get(c.conn(), m.office_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let subject_name = enrollment_rows::subject(c.conn(), e.subject_id).await?.name;
+    Ok(ToRemove {
+        member: m,
+        office,
+        subject_name,
+    })
 }
 
 /// Takes member row `member` off enrollment `id`'s team, for `reason`.
@@ -41,17 +84,7 @@ pub async fn remove(
     let e = enrollment_rows::get(tx.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !may_see(tx.conn(), actor, id).await? {
-        return Err(AppError::NotFound);
-    }
-    let m = team_changes::member(tx.conn(), id, member).await?;
-    let office = m.as_ref().map(|m| m.office_id);
-    may_remove(actor, e.obtainer_office_id, office, e.state).map_err(refused)?;
-    let Some(m) = m else {
-        return Err(AppError::Conflict(
-            "このメンバーは既にチームから外れています。".into(),
-        ));
-    };
+    let m = removable(tx.conn(), actor, &e, member).await?;
     if !team_changes::delete_member(tx.conn(), id, member).await? {
         return Err(AppError::Conflict(
             "このメンバーは既にチームから外れています。".into(),

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::enrollment::{show, Kept};
 use super::PageError;
 use crate::error::AppError;
+use crate::http::confirm::{self, Confirm};
 use crate::http::flash;
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
@@ -26,6 +27,7 @@ struct RemovalForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    confirmed: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -39,6 +41,31 @@ async fn remove(
     let actor = user.actor();
     let id = enrollments::resolve(&state.store, &actor, &code).await?;
     let member = super::id_of(&member)?;
+    let reason = crate::domain::text::bounded_multiline("reason", &f.reason, 200, "理由");
+    if let (Ok(reason), false) = (&reason, confirm::confirmed(&f.confirmed)) {
+        // Asked only when it may be done: a refusal or a member already off answers first.
+        let who = match team::to_remove(&state, &actor, id, member).await {
+            Ok(w) => w,
+            Err(AppError::Conflict(m)) => return conflict(&state, &user, id, m).await,
+            Err(e) => return Err(e.into()),
+        };
+        let m = &who.member;
+        let c = Confirm {
+            user: Some(&user),
+            title: "チームメンバーを外す",
+            message: format!(
+                "{}の{} {}さんを、{}さんの支援チームから外します。",
+                who.office, m.profession, m.name, who.subject_name
+            ),
+            consequence: "この方はすぐにこの登録の連絡帳を見られなくなります（同じ事業所のほかのメンバーがチームにいる場合を除く）。本人と同意取得者にメールで知らせます。もう一度加えるには、支援対象者の同意が必要です。",
+            action: format!("/enrollments/{code}/team/{member}/removal"),
+            fields: vec![("reason", reason.clone())],
+            shown: vec![("理由", reason.clone())],
+            button: "チームから外す",
+            back: format!("/enrollments/{code}"),
+        };
+        return Ok(confirm::ask(&c));
+    }
     match team::remove(&state, &actor, id, member, &f.reason).await {
         Ok(()) => Ok(flash::redirect(
             &state,
@@ -54,13 +81,21 @@ async fn remove(
             };
             show(&state, &user, id, kept, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(AppError::Conflict(m)) => {
-            let kept = Kept {
-                problem: Some(m),
-                ..Kept::default()
-            };
-            show(&state, &user, id, kept, StatusCode::CONFLICT).await
-        }
+        Err(AppError::Conflict(m)) => conflict(&state, &user, id, m).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// The enrollment page again, saying what changed since it was shown.
+async fn conflict(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    m: String,
+) -> Result<Response, PageError> {
+    let kept = Kept {
+        problem: Some(m),
+        ..Kept::default()
+    };
+    show(state, user, id, kept, StatusCode::CONFLICT).await
 }

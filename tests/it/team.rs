@@ -141,12 +141,21 @@ async fn a_member_taken_off_loses_access_at_once_and_hears_it() {
         back.contains(&format!("id=\"remove-reason-{}-error\"", members[1])),
         "{back}"
     );
-    let (s, _, _) = post(
-        a,
-        &form,
-        &[("csrf", &csrf), ("reason", "担当の交代（別の事業所へ）")],
-    )
-    .await;
+    let reason = ("reason", "担当の交代（別の事業所へ）");
+    let (s, ask, _) = post(a, &form, &[("csrf", &csrf), reason]).await;
+    assert_eq!(s, 200, "asked first");
+    assert!(
+        ask.contains(
+            "みなと訪問看護の訪問看護師 港 看護1さんを、山田 花子さんの支援チームから外します。"
+        ),
+        "{ask}"
+    );
+    assert_eq!(
+        a.api(Method::GET, &view, &c.nurse, None).await.0,
+        200,
+        "nothing done by asking"
+    );
+    let (s, _, _) = post(a, &form, &[("csrf", &csrf), reason, ("confirmed", "1")]).await;
     assert_eq!(s, 303);
     assert_eq!(
         a.api(Method::GET, &view, &c.nurse, None).await.0,
