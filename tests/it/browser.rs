@@ -3,6 +3,7 @@
 //! `target/screenshots/`. Without chromium and chromedriver the tests skip with a notice;
 //! `CONSENTFLOW_REQUIRE_TOOLS=1` (CI) fails them instead.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use serde_json::json;
 
 use super::forms::city;
 use super::helpers::{eventually, spawn_app, Backend, TestApp, PASSWORD};
+
 use super::intake::{all_read, blank_page, printed, state, upload};
 use super::mail::{fax_of, tools};
 
@@ -22,7 +24,15 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
+    /// Stops chromedriver and every Chromium it started: they share the driver's process group
+    /// (killing the driver alone left each test's browser running, and a full run's browsers
+    /// slowed the next run).
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -48,6 +58,8 @@ impl Browser {
             .port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            // Its own process group, so that `Drop` stops the browsers with it.
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
