@@ -158,35 +158,50 @@ fn attachment(content_type: &str, name: String, body: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// What the report is taken away as.
+#[derive(Clone, Copy)]
+enum Download {
+    Pdf,
+    Csv,
+}
+
 #[tracing::instrument(skip_all)]
+async fn download(
+    state: AppState,
+    user: CurrentUser,
+    q: PeriodQuery,
+    as_: Download,
+) -> Result<Response, PageError> {
+    let (p, d) = match build(&state, &user, &q).await? {
+        Ok(x) => x,
+        Err(refused) => return Ok(refused),
+    };
+    Ok(match as_ {
+        Download::Pdf => attachment(
+            "application/pdf",
+            format!("operations-{}.pdf", p.key()),
+            report_doc::pdf(d).await?,
+        ),
+        Download::Csv => attachment(
+            "text/csv; charset=utf-8",
+            format!("operations-{}.csv", p.key()),
+            report_doc::csv(&d),
+        ),
+    })
+}
+
 async fn pdf(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, PageError> {
-    let (p, d) = match build(&state, &user, &q).await? {
-        Ok(x) => x,
-        Err(refused) => return Ok(refused),
-    };
-    let bytes = report_doc::pdf(d).await?;
-    let name = format!("operations-{}.pdf", p.key());
-    Ok(attachment("application/pdf", name, bytes))
+    download(state, user, q, Download::Pdf).await
 }
 
-#[tracing::instrument(skip_all)]
 async fn csv(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, PageError> {
-    let (p, d) = match build(&state, &user, &q).await? {
-        Ok(x) => x,
-        Err(refused) => return Ok(refused),
-    };
-    let name = format!("operations-{}.csv", p.key());
-    Ok(attachment(
-        "text/csv; charset=utf-8",
-        name,
-        report_doc::csv(&d),
-    ))
+    download(state, user, q, Download::Csv).await
 }

@@ -175,11 +175,31 @@ pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendere
         payloads.push(payload);
         pdf_pages.push(PdfPage::new(Mm(draw::PAGE_W), Mm(draw::PAGE_H), ops));
     }
-    let mut doc = PdfDocument::new(&format!("{} {}", t.title, data.code));
+    let title = format!("{} {}", t.title, data.code);
+    let pdf = save(&title, font_id, f, pdf_pages).map_err(|message| TemplateError::Broken {
+        version: t.version,
+        message,
+    })?;
+    Ok(Rendered {
+        pdf,
+        payloads,
+        version: t.version,
+    })
+}
+
+/// Writes `pages` drawn in `font` (as `font_id`) as a PDF: deflated, with a stable /ID, so the
+/// same pages always give the same bytes.
+pub(crate) fn save(
+    title: &str,
+    font_id: FontId,
+    font: &font::FormFont,
+    pages: Vec<PdfPage>,
+) -> Result<Vec<u8>, String> {
+    let mut doc = PdfDocument::new(title);
     doc.resources
         .fonts
         .map
-        .insert(font_id, printpdf::PdfFont::new(f.parsed.clone()));
+        .insert(font_id, printpdf::PdfFont::new(font.parsed.clone()));
     // printpdf compresses at zlib's slowest level; taking its lopdf document uncompressed and
     // deflating here at the fastest level saves milliseconds for a file a few KB larger.
     let opts = PdfSaveOptions {
@@ -187,21 +207,13 @@ pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendere
         ..PdfSaveOptions::default()
     };
     let mut lo = doc
-        .with_pages(pdf_pages)
+        .with_pages(pages)
         .to_lopdf_document(&opts, &mut Vec::new());
-    let pdf = compress(&mut lo).map_err(|message| TemplateError::Broken {
-        version: t.version,
-        message,
-    })?;
-    Ok(Rendered {
-        pdf: stable_id(pdf),
-        payloads,
-        version: t.version,
-    })
+    Ok(stable_id(compress(&mut lo)?))
 }
 
 /// Deflates every stream that has no filter yet, and writes the file.
-pub(crate) fn compress(doc: &mut lopdf::Document) -> Result<Vec<u8>, String> {
+fn compress(doc: &mut lopdf::Document) -> Result<Vec<u8>, String> {
     use std::io::Write;
     for object in doc.objects.values_mut() {
         if let lopdf::Object::Stream(stream) = object {
@@ -244,7 +256,7 @@ fn field_texts(d: &FormData) -> impl Iterator<Item = &str> {
 
 /// printpdf writes a pseudo-random file /ID. Replace it, in place and at the same length, with a
 /// hash of the document, so identical inputs give identical bytes (and xref offsets stay valid).
-pub(crate) fn stable_id(mut pdf: Vec<u8>) -> Vec<u8> {
+fn stable_id(mut pdf: Vec<u8>) -> Vec<u8> {
     let Some(at) = find(&pdf, b"/ID") else {
         return pdf;
     };

@@ -2,7 +2,7 @@
 //! a new page where the next block would not fit (a long table goes on with its header again),
 //! and 「n / N」 at the foot of every page.
 
-use printpdf::{Color, FontId, Mm, Op, PdfDocument, PdfPage, PdfSaveOptions};
+use printpdf::{Color, FontId, Mm, Op, PdfPage};
 
 use super::chart::{self, Anchor, Rgb, Shape};
 use super::{Block, Document, Table, CHART_H, CHART_W};
@@ -120,20 +120,7 @@ pub fn to_pdf(doc: &Document) -> Result<Vec<u8>, ReportError> {
         canvas.text(PAGE_W / 2.0 - w / 2.0, PAGE_H - 10.0, 8.0, &foot);
         pdf_pages.push(PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), canvas.ops));
     }
-    let mut pdf = PdfDocument::new(&doc.title);
-    pdf.resources
-        .fonts
-        .map
-        .insert(font_id, printpdf::PdfFont::new(f.parsed.clone()));
-    let opts = PdfSaveOptions {
-        optimize: false,
-        ..PdfSaveOptions::default()
-    };
-    let mut lo = pdf
-        .with_pages(pdf_pages)
-        .to_lopdf_document(&opts, &mut Vec::new());
-    let bytes = crate::form::compress(&mut lo).map_err(ReportError)?;
-    Ok(crate::form::stable_id(bytes))
+    crate::form::save(&doc.title, font_id, f, pdf_pages).map_err(ReportError)
 }
 
 /// Column widths: the first as wide as its widest cell (within reason), the rest shared.
