@@ -4,6 +4,7 @@ mod admin;
 mod batches;
 mod enrollments;
 pub mod fax;
+mod handovers;
 mod incidents;
 mod openapi;
 mod public;
@@ -65,6 +66,33 @@ pub fn router() -> Router<AppState> {
             "/enrollments/{code}/team/{member}/removal",
             post(team::remove),
         )
+        .route(
+            "/enrollments/{code}/team/{member}/replacement",
+            post(handovers::replace),
+        )
+        .route(
+            "/enrollments/{code}/obtainer-changes",
+            post(handovers::propose),
+        )
+        .route("/obtainer-changes", get(handovers::open))
+        .route(
+            "/obtainer-changes/{id}/answer",
+            post(handovers::answer_obtainer),
+        )
+        .route("/users/{id}/transfer", post(handovers::transfer))
+        .route(
+            "/staff-transfers/{id}/answer",
+            post(handovers::answer_transfer),
+        )
+        .route(
+            "/offices/{id}/closure-requests",
+            post(handovers::ask_closure),
+        )
+        .route(
+            "/office-closures/{id}/answer",
+            post(handovers::answer_closure),
+        )
+        .route("/offices/{id}/handovers", get(handovers::of_office))
         .route(
             "/enrollments/{code}/subject",
             axum::routing::patch(subject::update),

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod date;
 pub mod deadline;
 pub mod enrollment;
+pub mod handover;
 pub mod incident;
 pub mod office;
 pub mod office_info;

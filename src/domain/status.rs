@@ -331,3 +331,29 @@ impl IncidentState {
         )
     }
 }
+
+status! {
+    /// A request between two parties (#22: a new obtainer office, a staff transfer, an office's
+    /// closure): open until the other side answers or the asking side withdraws it.
+    RequestState {
+        /// 回答待ち.
+        Open = "open",
+        /// 承諾（実施済み）.
+        Accepted = "accepted",
+        /// 辞退・却下.
+        Declined = "declined",
+        /// 取り下げ.
+        Withdrawn = "withdrawn",
+    }
+}
+
+impl RequestState {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            RequestState::Open => "回答待ち",
+            RequestState::Accepted => "実施済み",
+            RequestState::Declined => "辞退・却下",
+            RequestState::Withdrawn => "取り下げ",
+        }
+    }
+}

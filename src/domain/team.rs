@@ -1,7 +1,9 @@
 //! Team changes after registration (#22): who may take a member off a team, and when.
 
 use super::enrollment::State;
-use super::{Actor, Role};
+use super::person::Phone;
+use super::text::{bounded_text, optional_multiline, whole_number};
+use super::{Actor, FieldError, FieldErrors, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TeamRefusal {
@@ -44,6 +46,56 @@ pub fn may_remove(
         return Err(TeamRefusal::Ended);
     }
     Ok(())
+}
+
+/// Another person of the same office takes a member's place (a nurse leaves, another takes
+/// over): no new consent, since the office stays on the team. Typed as people type.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReplacementInput {
+    /// A login of the member's office, if the new person has one (its id).
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The replacement, checked: every refusal at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    pub user: Option<i64>,
+    pub name: String,
+    pub phone: String,
+    pub reason: String,
+}
+
+impl ReplacementInput {
+    pub fn parse(&self) -> Result<Replacement, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let user = match self.user.trim() {
+            "" => Some(None),
+            s => e
+                .take(
+                    whole_number("user", s, 1, i64::MAX, "ログインID")
+                        .map_err(|_| FieldError::new("user", "この事業所の職員を選んでください。")),
+                )
+                .map(Some),
+        };
+        let name = e.take(bounded_text("name", &self.name, 40, "氏名"));
+        let phone = e.take(Phone::parse("phone", &self.phone));
+        let reason = e.take(optional_multiline("reason", &self.reason, 200, "理由"));
+        e.finish(|| {
+            Some(Replacement {
+                user: user?,
+                name: name?,
+                phone: phone?.as_str().to_string(),
+                reason: reason?,
+            })
+        })
+    }
 }
 
 #[cfg(test)]
@@ -97,5 +149,30 @@ mod tests {
             Err(TeamRefusal::NotTheirs),
             "a member already gone is the obtainer's or the centre's to hear of"
         );
+    }
+
+    #[test]
+    fn a_replacement_is_read_as_typed() {
+        let r = ReplacementInput {
+            user: "１２".into(),
+            name: "  浜 看護 ".into(),
+            phone: "０２９（１１１）２２２２".into(),
+            reason: String::new(),
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(r.user, Some(12));
+        assert_eq!(r.name, "浜 看護");
+        assert_eq!(r.phone, "029-111-2222");
+        let e = ReplacementInput {
+            user: "x".into(),
+            ..ReplacementInput::default()
+        }
+        .parse()
+        .unwrap_err();
+        for f in ["user", "name", "phone"] {
+            assert!(e.get(f).is_some(), "{f}");
+        }
+        assert!(e.get("reason").is_none(), "a reason is optional");
     }
 }

@@ -4,6 +4,7 @@
 //! server's reply. The Message-ID is fixed when the row is written, so a resend after a crash
 //! is recognisable as the same message.
 
+pub mod handover;
 pub mod incidents;
 pub mod notify;
 pub mod offices;

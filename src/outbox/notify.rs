@@ -10,7 +10,7 @@ use crate::store::{offices, Conn};
 use super::Mail;
 
 /// A recipient: address and name.
-pub(super) type To = (String, Option<String>);
+pub(crate) type To = (String, Option<String>);
 
 /// A link to a page of the service, for e-mails.
 pub fn url(app: &Context, path: &str) -> String {

@@ -37,6 +37,14 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "activation_waiting",
     "incident_reported",
     "member_removed",
+    "member_replaced",
+    "obtainer_change_asked",
+    "obtainer_changed",
+    "request_declined",
+    "staff_transfer_asked",
+    "staff_transferred",
+    "office_closure_asked",
+    "office_closed",
     "_footer"
 ];
 
@@ -158,6 +166,9 @@ mod tests {
         ("reporter", "港 看護"),
         ("occurred_at", "令和8年12月1日 18:30"),
         ("member", "訪問看護師 港 看護"),
+        ("replacement", "訪問看護師 浜 看護"),
+        ("what", "みなと訪問看護ステーションの利用廃止"),
+        ("from_office", "はま居宅介護支援事業所"),
     ];
 
     #[test]

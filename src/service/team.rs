@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::enrollments::may_see;
 use crate::context::Context;
-use crate::domain::team::{may_remove, TeamRefusal};
+use crate::domain::team::{may_remove, ReplacementInput, TeamRefusal};
 use crate::domain::text::bounded_multiline;
 use crate::domain::Actor;
 use crate::error::{AppError, AppResult};
@@ -102,6 +102,74 @@ pub async fn remove(
     )
     .await?;
     let mails = outbox::team::member_removed(tx.conn(), app, &e, &m, change).await?;
+    outbox::enqueue_all(tx.conn(), app, &mails).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Puts another person of the member's office in their place (no new consent: the office
+/// stays on the team). Journaled with before and after; both people are told.
+#[tracing::instrument(skip_all, fields(enrollment = id, member = member))]
+pub async fn replace(
+    app: &Context,
+    actor: &Actor,
+    id: i64,
+    member: i64,
+    input: &ReplacementInput,
+) -> AppResult<()> {
+    let r = input.parse()?;
+    let mut tx = app.store.begin().await?;
+    let e = enrollment_rows::get(tx.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = removable(tx.conn(), actor, &e, member).await?;
+    let new_user = match r.user {
+        Some(u) => Some(super::handover::person_of(tx.conn(), "user", before.office_id, u).await?),
+        None => None,
+    };
+    let after = TeamMemberRow {
+        user_id: new_user.as_ref().map(|u| u.id),
+        name: r.name,
+        phone: r.phone,
+        ..before.clone()
+    };
+    if (after.user_id, &after.name) == (before.user_id, &before.name) {
+        return Err(crate::domain::FieldError::new("name", "交代前と同じ方です。").into());
+    }
+    if !team_changes::replace_member(tx.conn(), id, member, &after).await? {
+        return Err(AppError::Conflict(
+            "このメンバーは既にチームから外れています。".into(),
+        ));
+    }
+    let change = team_changes::record_replacement(
+        tx.conn(),
+        id,
+        (&before, &after),
+        &r.reason,
+        actor.user_id(),
+    )
+    .await?;
+    audit::append(
+        tx.conn(),
+        Event::about(
+            actor,
+            "enrollment.member_replaced",
+            ("enrollment", id),
+            json!({ "office": before.office_id, "change": change }),
+        ),
+    )
+    .await?;
+    let old_user = match before.user_id {
+        Some(u) => crate::store::users::get(tx.conn(), u).await?,
+        None => None,
+    };
+    let names = (
+        format!("{} {}", before.profession, before.name),
+        format!("{} {}", after.profession, after.name),
+    );
+    let people = (before.office_id, old_user.as_ref(), new_user.as_ref());
+    let mails =
+        outbox::handover::member_replaced(tx.conn(), app, &e, change, people, names).await?;
     outbox::enqueue_all(tx.conn(), app, &mails).await?;
     tx.commit().await?;
     Ok(())

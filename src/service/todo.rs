@@ -70,6 +70,10 @@ pub async fn for_actor(app: &Context, actor: &Actor) -> AppResult<Vec<Todo>> {
             out.extend(enrollments(
                 todo::office_enrollments(c.conn(), office).await?,
             ));
+            let admin = actor.role() == Some(Role::OfficeAdmin);
+            let w = todo::handovers(c.conn(), Some(office), admin).await?;
+            let link = format!("/offices/{office}/handovers");
+            out.push(entry("引き継ぎ・異動の依頼に回答する", &w, link));
             if actor.role() == Some(Role::OfficeAdmin) {
                 let link = format!("/offices/{office}/staff");
                 let w = todo::first_logins(c.conn(), office).await?;
@@ -106,6 +110,12 @@ pub async fn for_actor(app: &Context, actor: &Actor) -> AppResult<Vec<Todo>> {
             ));
             let w = todo::incidents(c.conn(), None).await?;
             out.push(entry("事故・不具合の報告に対応する", &w, "/incidents"));
+            let w = todo::handovers(c.conn(), None, false).await?;
+            out.push(entry(
+                "事業所の利用廃止の申し出を決定する",
+                &w,
+                "/offices/closures",
+            ));
             drop(c);
             out.extend(training_overdue(app).await?);
         }

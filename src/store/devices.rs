@@ -297,7 +297,9 @@ pub async fn expiring(
     until: DateTime<Utc>,
 ) -> Result<Vec<(i64, i64, DateTime<Utc>)>, sqlx::Error> {
     let sql = "SELECT id, office_id, expires_at FROM vouchers
-        WHERE redeemed_at IS NULL AND expires_at > $1 AND expires_at <= $2 ORDER BY id";
+        WHERE redeemed_at IS NULL AND expires_at > $1 AND expires_at <= $2
+          AND office_id NOT IN (SELECT id FROM offices WHERE closed_at IS NOT NULL)
+        ORDER BY id";
     db!(c, |c| sqlx::query_as::<_, (i64, i64, DateTime<Utc>)>(sql)
         .bind(now)
         .bind(until)

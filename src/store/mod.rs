@@ -15,6 +15,7 @@ pub mod enrollments;
 pub mod fax;
 pub mod fax_list;
 pub mod forms;
+pub mod handovers;
 pub mod incidents;
 pub mod leases;
 pub mod ocr;

@@ -95,3 +95,24 @@ pub async fn first_logins(c: Conn<'_>, office: i64) -> Result<Waiting, sqlx::Err
         FROM users WHERE office_id = $1 AND must_change_password AND NOT disabled";
     one(c, sql, Some(office)).await
 }
+
+/// Handover requests waiting for an answer: new obtainers asked of an office (any office user
+/// answers), transfers into it (its administrator), closures (the city, `None`).
+pub async fn handovers(
+    c: Conn<'_>,
+    office: Option<i64>,
+    admin: bool,
+) -> Result<Waiting, sqlx::Error> {
+    let sql = "SELECT 'handovers' AS what, COUNT(*) AS count, MIN(asked_at) AS oldest FROM (
+            SELECT asked_at FROM obtainer_changes WHERE state = 'open' AND to_office_id = $1
+            UNION ALL
+            SELECT asked_at FROM staff_transfers WHERE state = 'open' AND to_office_id = $1 AND $2
+            UNION ALL
+            SELECT asked_at FROM office_closures WHERE state = 'open' AND $1 IS NULL
+        ) w";
+    db!(c, |c| sqlx::query_as::<_, Waiting>(sql)
+        .bind(office)
+        .bind(admin)
+        .fetch_one(&mut *c)
+        .await)
+}

@@ -81,7 +81,7 @@ pub struct OfficeTraining {
 pub async fn by_office(c: Conn<'_>) -> Result<Vec<OfficeTraining>, sqlx::Error> {
     let sql = "SELECT o.id AS office_id, o.name, o.kind, o.admin_email, o.admin_name, o.created_at,
             (SELECT MAX(t.held_on) FROM trainings t WHERE t.office_id = o.id) AS last
-        FROM offices o ORDER BY o.id";
+        FROM offices o WHERE o.closed_at IS NULL ORDER BY o.id";
     db!(c, |c| sqlx::query_as::<_, OfficeTraining>(sql)
         .fetch_all(&mut *c)
         .await)

@@ -31,11 +31,13 @@ pub struct Kept {
     pub errors: FieldErrors,
     /// A refusal that is not one field's (someone else took the step first).
     pub problem: Option<String>,
+    /// Other forms' fields as typed (a replacement's name, a new obtainer office).
+    pub typed: Vec<(&'static str, String)>,
 }
 
 impl Kept {
     /// The value typed into `field` of step `action`'s form ("" for another step's form).
-    fn value<'a>(&'a self, action: &str, field: &'a str) -> &'a str {
+    fn value(&self, action: &str, field: &str) -> &str {
         if self.action != action {
             return "";
         }
@@ -45,7 +47,11 @@ impl Kept {
             "relationship" => &self.relationship,
             "reason" => &self.reason,
             "channel" => &self.channel,
-            _ => "",
+            other => self
+                .typed
+                .iter()
+                .find(|(k, _)| *k == other)
+                .map_or("", |(_, v)| v.as_str()),
         }
     }
 
@@ -85,6 +91,12 @@ struct DetailPage<'a> {
     front: Option<FrontChecks>,
     /// 差し戻しの理由 as typed, or as the checks word it.
     return_reason: String,
+    /// A new obtainer office asked and not answered yet.
+    handover: Option<crate::store::handovers::ObtainerChange>,
+    /// The logins of the obtainer office (another care manager) and of the viewer's own office
+    /// (a replacement), as (id, name).
+    obtainer_staff: Vec<(i64, String)>,
+    own_staff: Vec<(i64, String)>,
 }
 
 impl DetailPage<'_> {
@@ -167,6 +179,57 @@ impl DetailPage<'_> {
         })
     }
 
+    /// Whether the signed-in person is of `office` (a replacement offers its logins).
+    fn own_office(&self, office: &i64) -> bool {
+        self.user.is_some_and(|u| u.office_id == Some(*office))
+    }
+
+    /// Whether the signed-in person may propose a new obtainer office or care manager.
+    fn may_hand_over(&self) -> bool {
+        let e = &self.v.enrollment;
+        let o = e.obtainer_office_id;
+        self.user.is_some_and(|u| {
+            crate::domain::handover::may_propose_obtainer(&u.actor(), o, o, false, e.state).is_ok()
+        })
+    }
+
+    /// Whether the signed-in person may withdraw the open proposal.
+    fn may_withdraw(&self, ch: &crate::store::handovers::ObtainerChange) -> bool {
+        use crate::domain::handover::{may_answer_obtainer, Answer};
+        self.user.is_some_and(|u| {
+            let (a, f, t) = (u.actor(), ch.from_office_id, ch.to_office_id);
+            may_answer_obtainer(
+                &a,
+                Answer::Withdraw,
+                f,
+                t,
+                ch.state,
+                self.v.enrollment.state,
+            )
+            .is_ok()
+        })
+    }
+
+    /// Offices that may take the enrollment on: open ones, the obtainer's first.
+    fn open_offices(&self) -> Vec<&crate::store::offices::Office> {
+        let ob = self.v.enrollment.obtainer_office_id;
+        let mut v: Vec<_> = self
+            .offices
+            .iter()
+            .filter(|o| o.closed_at.is_none())
+            .collect();
+        v.sort_by_key(|o| o.id != ob);
+        v
+    }
+
+    /// The value typed into `field` of form `action`, and its message.
+    fn typed(&self, action: &str, field: &str) -> (&str, Option<&str>) {
+        (
+            self.kept.value(action, field),
+            self.kept.error(action, field),
+        )
+    }
+
     /// The reason typed for taking member `id` off, kept when refused, and why.
     fn removal(&self, id: &i64) -> (&str, Option<&str>) {
         let action = format!("remove:{id}");
@@ -187,6 +250,15 @@ impl DetailPage<'_> {
             t.office_name,
             t.reason
         ))
+    }
+
+    /// A change of obtainer on the timeline: to which office.
+    fn handover_note(&self, details: &str) -> String {
+        let v: serde_json::Value = serde_json::from_str(details).unwrap_or_default();
+        match v.get("to_office").and_then(|o| o.as_i64()) {
+            Some(o) => format!("→ {}", self.office_name(&o)),
+            None => String::new(),
+        }
     }
 
     /// A details change on the timeline: each field, before → after (from the journal the
@@ -245,6 +317,22 @@ pub async fn show(
     let mut c = state.store.acquire().await?;
     let forms = crate::store::forms::all_for(c.conn(), id).await?;
     let offices = crate::store::offices::list(c.conn()).await?;
+    let handover = crate::store::handovers::obtainer_changes_of(c.conn(), id)
+        .await?
+        .into_iter()
+        .find(|ch| ch.state == crate::domain::status::RequestState::Open);
+    let staff = |us: Vec<crate::store::users::UserRow>| -> Vec<(i64, String)> {
+        us.into_iter()
+            .filter(|u| !u.disabled)
+            .map(|u| (u.id, u.name))
+            .collect()
+    };
+    let obtainer_staff =
+        staff(crate::store::users::of_office(c.conn(), v.enrollment.obtainer_office_id).await?);
+    let own_staff = match user.office_id {
+        Some(o) => staff(crate::store::users::of_office(c.conn(), o).await?),
+        None => vec![],
+    };
     let mails = if user.sees_all() {
         crate::store::outbox::list(c.conn(), None, Some(("enrollment", id)), 50).await?
     } else {
@@ -291,6 +379,9 @@ pub async fn show(
         offices,
         front,
         return_reason,
+        handover,
+        obtainer_staff,
+        own_staff,
         today: state.clock.today().to_string(),
     };
     Ok(render(status, &page))

@@ -11,6 +11,7 @@ pub mod device;
 pub mod enrollment;
 pub mod fax_message;
 pub mod fax_page;
+pub mod handover;
 pub mod health;
 pub mod inbox;
 pub mod incidents;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(steps::router())
         .merge(subject::router())
         .merge(team::router())
+        .merge(handover::router())
         .merge(resend::router())
         .merge(outbox::router())
         .merge(users::router())

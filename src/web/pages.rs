@@ -38,6 +38,11 @@ pub fn action_label(action: &str) -> &'static str {
         "enrollment.checks_overridden" => "自動確認と異なる判断",
         "enrollment.subject_updated" => "基本情報を変更",
         "enrollment.member_removed" => "チームメンバーを外す",
+        "enrollment.member_replaced" => "チームの担当者を交代",
+        "enrollment.obtainer_change_asked" => "同意取得事業所の引き継ぎを依頼",
+        "enrollment.obtainer_changed" => "同意取得事業所・担当者を変更",
+        "enrollment.obtainer_change_declined" => "引き継ぎを辞退",
+        "enrollment.obtainer_change_withdrawn" => "引き継ぎの依頼を取り下げ",
         _ => "その他の操作",
     }
 }

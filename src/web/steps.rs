@@ -137,6 +137,7 @@ impl StepForm {
             channel: self.channel.clone(),
             errors,
             problem,
+            typed: vec![],
         }
     }
 }

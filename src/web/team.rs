@@ -18,7 +18,12 @@ use crate::http::AppState;
 use crate::service::{enrollments, team};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/enrollments/{code}/team/{member}/removal", post(remove))
+    Router::new()
+        .route("/enrollments/{code}/team/{member}/removal", post(remove))
+        .route(
+            "/enrollments/{code}/team/{member}/replacement",
+            post(replace),
+        )
 }
 
 #[derive(Deserialize)]
@@ -86,8 +91,55 @@ async fn remove(
     }
 }
 
+#[derive(Deserialize)]
+struct ReplacementForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: crate::domain::team::ReplacementInput,
+}
+
+/// Another person of the member's office takes their place (no confirmation: nothing is lost,
+/// and it is undone the same way).
+#[tracing::instrument(skip_all)]
+async fn replace(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((code, member)): Path<(String, String)>,
+    axum::Form(f): axum::Form<ReplacementForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf)?;
+    let actor = user.actor();
+    let id = enrollments::resolve(&state.store, &actor, &code).await?;
+    let member = super::id_of(&member)?;
+    match team::replace(&state, &actor, id, member, &f.input).await {
+        Ok(()) => Ok(flash::redirect(
+            &state,
+            &format!("/enrollments/{code}"),
+            "担当者の交代を登録しました（交代前と交代後の方にメールで知らせます）。",
+        )),
+        Err(AppError::Invalid(errors)) => {
+            let i = f.input;
+            let kept = Kept {
+                action: format!("replace:{member}"),
+                errors,
+                typed: vec![
+                    ("user", i.user),
+                    ("name", i.name),
+                    ("phone", i.phone),
+                    ("reason", i.reason),
+                ],
+                ..Kept::default()
+            };
+            show(&state, &user, id, kept, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Conflict(m)) => conflict(&state, &user, id, m).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The enrollment page again, saying what changed since it was shown.
-async fn conflict(
+pub(super) async fn conflict(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
