@@ -184,6 +184,9 @@ impl AppError {
             AppError::PasswordChangeRequired => {
                 "初回のパスワードを変更してください（new_password を指定）。".into()
             }
+            // A rule's own Japanese message says what to do (「…が1件残っています」); the state
+            // machine's English one is for the log.
+            AppError::InvalidState(m) if !m.is_ascii() => m.clone(),
             AppError::InvalidState(_) => "現在の状態ではこの操作はできません。".into(),
             AppError::DeviceRequired => "このパソコンは登録されていません。証明書取得用No/パスワードで登録したパソコンから利用してください。".into(),
             AppError::Internal(_) => {

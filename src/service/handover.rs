@@ -107,6 +107,10 @@ pub async fn propose(
         e.state,
     )
     .map_err(refused)?;
+    let open = rows::obtainer_changes_of(tx.conn(), id).await?;
+    if open.iter().any(|ch| ch.state == RequestState::Open) {
+        return Err(already_asked());
+    }
     let to_user = match how {
         ObtainerMove::Asks => None,
         ObtainerMove::AtOnce => {
@@ -154,6 +158,10 @@ pub async fn propose(
     outbox::enqueue_all(tx.conn(), app, &mails).await?;
     tx.commit().await?;
     Ok((change, to_user.is_some()))
+}
+
+fn already_asked() -> AppError {
+    AppError::Conflict("この登録は既に引き継ぎを依頼中です。先に依頼を取り下げてください。".into())
 }
 
 async fn event(
@@ -214,7 +222,6 @@ pub async fn answer(
     to_user: &str,
     note: &str,
 ) -> AppResult<ObtainerChange> {
-    let note = optional_multiline("note", note, 200, "コメント")?;
     let mut tx = app.store.begin().await?;
     let ch = involved(tx.conn(), actor, change).await?;
     let e = enrollment_rows::get(tx.conn(), ch.enrollment_id)
@@ -229,6 +236,7 @@ pub async fn answer(
         e.state,
     )
     .map_err(refused)?;
+    let note = optional_multiline("note", note, 200, "コメント")?;
     let mails = match answer {
         Answer::Accept => {
             let u = match to_user.trim() {

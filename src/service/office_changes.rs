@@ -126,7 +126,6 @@ pub async fn answer_transfer(
     answer: Answer,
     note: &str,
 ) -> AppResult<Transfer> {
-    let note = optional_multiline("note", note, 200, "コメント")?;
     let mut tx = app.store.begin().await?;
     let t = rows::transfer(tx.conn(), id)
         .await?
@@ -136,6 +135,7 @@ pub async fn answer_transfer(
     }
     handover::may_answer_transfer(actor, answer, t.from_office_id, t.to_office_id, t.state)
         .map_err(refused)?;
+    let note = optional_multiline("note", note, 200, "コメント")?;
     let mails = match answer {
         Answer::Accept => carry_out(tx.conn(), app, actor, &t).await?,
         Answer::Decline | Answer::Withdraw => {
@@ -222,7 +222,6 @@ pub async fn answer_closure(
     answer: Answer,
     note: &str,
 ) -> AppResult<Closure> {
-    let note = optional_multiline("note", note, 200, "コメント")?;
     let mut tx = app.store.begin().await?;
     let k = rows::closure(tx.conn(), id)
         .await?
@@ -230,6 +229,7 @@ pub async fn answer_closure(
     sees(actor, k.office_id)?;
     let left = rows::obtaining(tx.conn(), k.office_id).await?.len();
     handover::may_answer_closure(actor, answer, k.office_id, k.state, left).map_err(refused)?;
+    let note = optional_multiline("note", note, 200, "コメント")?;
     let o = offices::get(tx.conn(), k.office_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -147,9 +147,7 @@ impl Shown {
     ) -> Result<Shown, PageError> {
         let (errors, problem) = match e {
             AppError::Invalid(errors) => (errors, None),
-            AppError::Conflict(m) | AppError::InvalidState(m) | AppError::Forbidden(m) => {
-                (FieldErrors::default(), Some(m))
-            }
+            AppError::Conflict(m) | AppError::InvalidState(m) => (FieldErrors::default(), Some(m)),
             e => return Err(e.into()),
         };
         Ok(Shown {

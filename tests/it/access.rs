@@ -188,6 +188,22 @@ async fn every_get_route_answers_only_its_audience() {
             format!("/enrollments/{code}/subject"),
         ),
         (
+            "/offices/{id}/handovers",
+            OFFICE_A,
+            format!("/offices/{office_a}/handovers"),
+        ),
+        (
+            "/api/v1/obtainer-changes",
+            SIGNED_IN,
+            p("/api/v1/obtainer-changes"),
+        ),
+        (
+            "/api/v1/offices/{id}/handovers",
+            OFFICE_A,
+            format!("/api/v1/offices/{office_a}/handovers"),
+        ),
+        ("/offices/closures", CITY, p("/offices/closures")),
+        (
             "/reports/operations.pdf",
             CITY,
             p("/reports/operations.pdf"),

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use consentflow::domain::{Actor, Role};
-use consentflow::service::{devices, registration};
+use consentflow::service::{devices, handover, office_changes, registration};
 
 use super::access::{fixture, Fx};
 use super::forms::city;
@@ -115,6 +115,39 @@ async fn every_write_route_answers_only_its_audience() {
     .await;
     let device = sql_count(a, "SELECT MAX(id) FROM devices").await;
 
+    // One open request of each kind: a new obtainer asked of the nursing office, a transfer of
+    // office A's staff member there, and office A's closure. Answered below with a note too
+    // long, so whoever may answer gets 422 and they stay open.
+    let (nursing, cm_id) = (
+        c.nursing,
+        sql_count(a, "SELECT id FROM users WHERE login = 'caremgr'").await,
+    );
+    let cm_actor = Actor::User {
+        id: cm_id,
+        role: Role::Staff,
+        office_id: Some(office_a),
+    };
+    let proposal = handover::Proposal {
+        to_office: nursing.to_string(),
+        reason: "転居".into(),
+        ..Default::default()
+    };
+    let (change, _) = handover::propose(&a.state, &cm_actor, id, &proposal)
+        .await
+        .unwrap();
+    let transfer = office_changes::transfer(&a.state, &admin_actor, victim, &nursing.to_string())
+        .await
+        .unwrap()
+        .id;
+    let closure = office_changes::ask_closure(&a.state, &admin_actor, office_a, "閉所")
+        .await
+        .unwrap()
+        .id;
+    let long = "長".repeat(201);
+    let withdraw = || form(&[("answer", "withdraw"), ("note", long.as_str())]);
+    let withdraw_json = json!({ "answer": "withdraw", "note": long });
+    let replacement = || form(&[("name", "浜 看護"), ("phone", "029-111-2222")]);
+
     let o = office_a;
     let reason = || form(&[("reason", "確認のため")]);
     let pdf = b"%PDF-1.4\n".to_vec();
@@ -167,7 +200,34 @@ async fn every_write_route_answers_only_its_audience() {
         ("POST", "/offices/{id}/staff/{user}/password", OFFICE_A_ADMIN, format!("/offices/{o}/staff/{victim}/password"), form(&[])),
         ("POST", "/offices/{id}/trainings", OFFICE_A_KEEPERS, format!("/offices/{o}/trainings"),
             Body::Multipart(vec![("held_on", ""), ("topic", "研修"), ("attendees", "3")], vec![])),
+        ("POST", "/enrollments/{code}/team/{member}/replacement", TEAM_KEEPERS,
+            format!("/enrollments/{code}/team/999999/replacement"), replacement()),
+        // To the obtainer's own office without naming the new care manager: 422.
+        ("POST", "/enrollments/{code}/obtainer", TEAM_KEEPERS, format!("/enrollments/{code}/obtainer"),
+            form(&[("to_office", &o.to_string()), ("reason", "担当替え")])),
+        ("POST", "/handovers/{id}", TEAM_KEEPERS, format!("/handovers/{change}"), withdraw()),
+        // To the office the person is in already: 422.
+        ("POST", "/offices/{id}/transfers", OFFICE_A_KEEPERS, format!("/offices/{o}/transfers"),
+            form(&[("user", &victim.to_string()), ("to_office", &o.to_string())])),
+        ("POST", "/transfers/{id}", OFFICE_A_KEEPERS, format!("/transfers/{transfer}"), withdraw()),
+        ("POST", "/offices/{id}/closure", OFFICE_A_KEEPERS, format!("/offices/{o}/closure"), form(&[("reason", "")])),
+        ("POST", "/closures/{id}", OFFICE_A_KEEPERS, format!("/closures/{closure}"), withdraw()),
         // The API.
+        ("POST", "/api/v1/enrollments/{code}/team/{member}/replacement", TEAM_KEEPERS,
+            format!("/api/v1/enrollments/{code}/team/999999/replacement"),
+            Body::Json(json!({ "name": "浜 看護", "phone": "029-111-2222" }))),
+        ("POST", "/api/v1/enrollments/{code}/obtainer-changes", TEAM_KEEPERS,
+            format!("/api/v1/enrollments/{code}/obtainer-changes"), Body::Json(json!({ "to_office": o.to_string(), "reason": "担当替え" }))),
+        ("POST", "/api/v1/obtainer-changes/{id}/answer", TEAM_KEEPERS,
+            format!("/api/v1/obtainer-changes/{change}/answer"), Body::Json(withdraw_json.clone())),
+        ("POST", "/api/v1/users/{id}/transfer", OFFICE_A_KEEPERS, format!("/api/v1/users/{victim}/transfer"),
+            Body::Json(json!({ "to_office": o.to_string() }))),
+        ("POST", "/api/v1/staff-transfers/{id}/answer", OFFICE_A_KEEPERS,
+            format!("/api/v1/staff-transfers/{transfer}/answer"), Body::Json(withdraw_json.clone())),
+        ("POST", "/api/v1/offices/{id}/closure-requests", OFFICE_A_KEEPERS,
+            format!("/api/v1/offices/{o}/closure-requests"), Body::Json(json!({ "reason": "" }))),
+        ("POST", "/api/v1/office-closures/{id}/answer", OFFICE_A_KEEPERS,
+            format!("/api/v1/office-closures/{closure}/answer"), Body::Json(withdraw_json.clone())),
         ("POST", "/api/v1/offices", CITY, "/api/v1/offices".into(), Body::Json(json!({ "kind": "pharmacy", "name": "", "phone": "", "fax": "", "address": "", "admin_email": "" }))),
         ("PUT", "/api/v1/offices/{id}", OFFICE_A_KEEPERS, format!("/api/v1/offices/{o}"), Body::Json(json!({ "address": "茨城県ひたちなか市1-1", "phone": "029-000-0001", "fax": "029-000-0002", "coords_locked": false, "hours": "", "closed_days": [], "co_located": "" }))),
         ("POST", "/api/v1/office-applications/{id}/approval", CITY, format!("/api/v1/office-applications/{application}/approval"), Body::Empty),

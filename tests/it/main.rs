@@ -13,6 +13,7 @@ mod db;
 mod drills;
 mod field_checks;
 mod forms;
+mod handover;
 mod harness;
 mod helpers;
 mod hostile;

@@ -11,7 +11,7 @@ use super::helpers::{csrf_of, get, login, post, spawn_app, sql, Backend, TestApp
 use super::intake::printed;
 use super::rows::outbox_rows;
 
-async fn to_active(a: &TestApp, c: &super::forms::City, code: &str) {
+pub(super) async fn to_active(a: &TestApp, c: &super::forms::City, code: &str) {
     let path = format!("/api/v1/enrollments/{code}/transitions");
     for (token, body) in [
         (

@@ -1,0 +1,769 @@
+//! Handing over after registration (#22): a new obtainer office takes an enrollment on only
+//! when it accepts (and the old office keeps access only if on the team); within an office the
+//! care manager changes at once; a person is replaced within an office without new consent; a
+//! login moves to another office; an office closes only once no enrollment it obtains is left.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use consentflow::domain::{Actor, Role};
+use consentflow::service::accounts::{create_office, OfficeInput};
+
+use super::forms::{city, City};
+use super::helpers::{
+    csrf_of, get, login, post, spawn_app, sql, sql_count, Backend, TestApp, PASSWORD,
+};
+use super::intake::printed;
+use super::rows::outbox_rows;
+use super::team::to_active;
+
+/// A second 居宅介護支援事業所 with a care manager and an administrator.
+async fn hama(a: &TestApp) -> (i64, String, String) {
+    let input = OfficeInput {
+        kind: "home_care_support".into(),
+        name: "はま居宅介護支援事業所".into(),
+        phone: "029-222-3333".into(),
+        fax: "029-222-3334".into(),
+        address: "茨城県ひたちなか市".into(),
+        admin_email: "hama@example.jp".into(),
+    };
+    let id = create_office(&a.store, &Actor::System, &input)
+        .await
+        .unwrap()
+        .id;
+    a.user("cm2", Role::Staff, Some(id)).await;
+    a.user("admin2", Role::OfficeAdmin, Some(id)).await;
+    (id, a.token("cm2").await, a.token("admin2").await)
+}
+
+fn mails_of(rows: &[Value], template: &str) -> Vec<String> {
+    let mut to: Vec<String> = rows
+        .iter()
+        .filter(|r| r["template"] == template)
+        .map(|r| r["to_address"].as_str().unwrap().to_string())
+        .collect();
+    to.sort();
+    to
+}
+
+async fn active(a: &TestApp, c: &City, name: &str) -> String {
+    let (id, _) = printed(a, c, name, 1).await;
+    let code = a.code(id).await;
+    to_active(a, c, &code).await;
+    code
+}
+
+#[tokio::test]
+async fn a_new_obtainer_office_takes_over_only_when_it_accepts() {
+    let app = spawn_app(Backend::chosen()).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    sql(
+        a,
+        "UPDATE users SET email = 'cm@example.jp' WHERE login = 'caremgr'",
+    )
+    .await;
+    let (hama, cm2, _) = hama(a).await;
+    let code = active(a, &c, "山田 花子").await;
+    let view = format!("/api/v1/enrollments/{code}");
+    let propose = format!("/api/v1/enrollments/{code}/obtainer-changes");
+
+    // Typed as a clerk types: the office number in full-width digits.
+    let wide: String = hama
+        .to_string()
+        .chars()
+        .map(|d| char::from_u32(d as u32 + 0xFEE0).unwrap())
+        .collect();
+    let body = json!({ "to_office": wide, "reason": "転居のため" });
+    assert_eq!(
+        a.api(Method::POST, &propose, &c.nurse, Some(body.clone()))
+            .await
+            .0,
+        403,
+        "a team member does not"
+    );
+    let (s, empty) = a
+        .api(
+            Method::POST,
+            &propose,
+            &c.cm,
+            Some(json!({ "to_office": wide, "reason": "" })),
+        )
+        .await;
+    assert_eq!(
+        (s, empty["error"]["field"].as_str()),
+        (422, Some("reason")),
+        "{empty}"
+    );
+    let (s, ch) = a
+        .api(Method::POST, &propose, &c.cm, Some(body.clone()))
+        .await;
+    assert_eq!(s, 201, "{ch}");
+    assert_eq!(
+        (ch["state"].as_str(), ch["initial"].as_str()),
+        (Some("open"), Some("ヤ"))
+    );
+    let change = ch["id"].as_i64().unwrap();
+    assert_eq!(
+        a.api(Method::POST, &propose, &c.cm, Some(body)).await.0,
+        409,
+        "one open at a time"
+    );
+
+    // Until it accepts, the new office sees the proposal, not the enrollment.
+    assert_eq!(a.api(Method::GET, &view, &cm2, None).await.0, 404);
+    let (_, open) = a
+        .api(Method::GET, "/api/v1/obtainer-changes", &cm2, None)
+        .await;
+    assert_eq!(open.as_array().map(Vec::len), Some(1), "{open}");
+    let (_, none) = a
+        .api(Method::GET, "/api/v1/obtainer-changes", &c.pharma, None)
+        .await;
+    assert_eq!(none.as_array().map(Vec::len), Some(0), "{none}");
+    assert_eq!(
+        mails_of(&outbox_rows(a).await, "obtainer_change_asked"),
+        ["hama@example.jp"]
+    );
+    let answer = format!("/api/v1/obtainer-changes/{change}/answer");
+    let accept = json!({ "answer": "accept" });
+    assert_eq!(
+        a.api(Method::POST, &answer, &c.pharma, Some(accept.clone()))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        a.api(Method::POST, &answer, &c.cm, Some(accept.clone()))
+            .await
+            .0,
+        403,
+        "the old office does not accept"
+    );
+    let (s, e) = a
+        .api(
+            Method::POST,
+            &answer,
+            &cm2,
+            Some(json!({ "answer": "承諾" })),
+        )
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("answer")));
+
+    let (s, done) = a
+        .api(Method::POST, &answer, &cm2, Some(accept.clone()))
+        .await;
+    assert_eq!(
+        (s, done["state"].as_str()),
+        (200, Some("accepted")),
+        "{done}"
+    );
+    let (s, e) = a.api(Method::GET, &view, &cm2, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(e["enrollment"]["obtainer_office_id"].as_i64(), Some(hama));
+    let cm2_id = sql_count(a, "SELECT id FROM users WHERE login = 'cm2'").await;
+    assert_eq!(
+        e["enrollment"]["obtainer_user_id"].as_i64(),
+        Some(cm2_id),
+        "the one who accepted"
+    );
+    assert_eq!(
+        a.api(Method::GET, &view, &c.cm, None).await.0,
+        404,
+        "the old office is not on the team"
+    );
+    assert_eq!(
+        a.api(Method::GET, &view, &c.nurse, None).await.0,
+        200,
+        "the team stays"
+    );
+    assert_eq!(
+        a.api(Method::POST, &answer, &cm2, Some(accept)).await.0,
+        409,
+        "answered once"
+    );
+    // Reminders and 要対応 follow the obtainer: the enrollment is on the new office's list.
+    let (_, list) = a.api(Method::GET, "/api/v1/enrollments", &cm2, None).await;
+    assert!(list.to_string().contains(&code), "{list}");
+    assert_eq!(
+        mails_of(&outbox_rows(a).await, "obtainer_changed"),
+        ["cm@example.jp", "hama@example.jp"],
+        "the old care manager, and the new one (through their office)"
+    );
+    let actions: Vec<String> = e["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        actions.contains(&"enrollment.obtainer_change_asked".into())
+            && actions.contains(&"enrollment.obtainer_changed".into()),
+        "{actions:?}"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn within_an_office_the_care_manager_changes_at_once_and_a_refusal_changes_nothing() {
+    let app = spawn_app(Backend::chosen()).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let office = sql_count(
+        a,
+        "SELECT id FROM offices WHERE name = '柴田介護保険事務所'",
+    )
+    .await;
+    let cm3 = a.user("cm3", Role::Staff, Some(office)).await;
+    let (hama, cm2, _) = hama(a).await;
+    let code = active(a, &c, "山田 花子").await;
+    let propose = format!("/api/v1/enrollments/{code}/obtainer-changes");
+
+    let (s, e) = a
+        .api(
+            Method::POST,
+            &propose,
+            &c.cm,
+            Some(json!({ "to_office": office.to_string(), "reason": "担当替え" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("to_user")),
+        "who takes over is named"
+    );
+    let (s, e) = a.api(Method::POST, &propose, &c.cm, Some(json!({ "to_office": office.to_string(), "to_user": "999999", "reason": "担当替え" }))).await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("to_user")),
+        "a login of the office: {e}"
+    );
+    let (s, ch) = a.api(Method::POST, &propose, &c.cm, Some(json!({ "to_office": office.to_string(), "to_user": cm3.to_string(), "reason": "担当替え" }))).await;
+    assert_eq!((s, ch["state"].as_str()), (201, Some("accepted")), "{ch}");
+    let (_, e) = a
+        .api(
+            Method::GET,
+            &format!("/api/v1/enrollments/{code}"),
+            &c.centre,
+            None,
+        )
+        .await;
+    assert_eq!(e["enrollment"]["obtainer_user_id"].as_i64(), Some(cm3));
+
+    // Declined: nothing moves, and the care manager hears why. Withdrawn by the centre.
+    let (_, ch) = a
+        .api(
+            Method::POST,
+            &propose,
+            &c.centre,
+            Some(json!({ "to_office": hama.to_string(), "reason": "転居" })),
+        )
+        .await;
+    let answer = format!("/api/v1/obtainer-changes/{}/answer", ch["id"]);
+    let (s, d) = a
+        .api(
+            Method::POST,
+            &answer,
+            &cm2,
+            Some(json!({ "answer": "decline", "note": "空きがありません" })),
+        )
+        .await;
+    assert_eq!((s, d["state"].as_str()), (200, Some("declined")), "{d}");
+    let (_, e) = a
+        .api(
+            Method::GET,
+            &format!("/api/v1/enrollments/{code}"),
+            &c.centre,
+            None,
+        )
+        .await;
+    assert_eq!(e["enrollment"]["obtainer_office_id"].as_i64(), Some(office));
+    assert_eq!(
+        mails_of(&outbox_rows(a).await, "request_declined"),
+        ["o@example.jp"]
+    );
+    let (_, ch) = a
+        .api(
+            Method::POST,
+            &propose,
+            &c.cm,
+            Some(json!({ "to_office": hama.to_string(), "reason": "転居" })),
+        )
+        .await;
+    let answer = format!("/api/v1/obtainer-changes/{}/answer", ch["id"]);
+    assert_eq!(
+        a.api(
+            Method::POST,
+            &answer,
+            &cm2,
+            Some(json!({ "answer": "withdraw" }))
+        )
+        .await
+        .0,
+        403
+    );
+    let (s, w) = a
+        .api(
+            Method::POST,
+            &answer,
+            &c.centre,
+            Some(json!({ "answer": "withdraw" })),
+        )
+        .await;
+    assert_eq!((s, w["state"].as_str()), (200, Some("withdrawn")), "{w}");
+
+    // On the page: a refused proposal keeps what was typed, beside the field.
+    login(a, "caremgr", PASSWORD).await;
+    let (_, page, _) = get(a, &format!("/enrollments/{code}")).await;
+    let csrf = csrf_of(&page);
+    let form = format!("/enrollments/{code}/obtainer");
+    let (s, back, _) = post(
+        a,
+        &form,
+        &[
+            ("csrf", &csrf),
+            ("to_office", &hama.to_string()),
+            ("reason", ""),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(back.contains("id=\"handover-reason-error\""), "{back}");
+    assert!(
+        back.contains(&format!("<option value=\"{hama}\" selected>")),
+        "the office kept"
+    );
+    let (s, _, to) = post(
+        a,
+        &form,
+        &[
+            ("csrf", &csrf),
+            ("to_office", &hama.to_string()),
+            ("reason", "転居のため"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (s, to.as_deref()),
+        (303, Some(format!("/enrollments/{code}").as_str()))
+    );
+    let (_, page, _) = get(a, &format!("/enrollments/{code}")).await;
+    assert!(
+        page.contains("はま居宅介護支援事業所へ引き継ぎを依頼中です"),
+        "{page}"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_person_is_replaced_within_the_office_and_both_hear_it() {
+    let app = spawn_app(Backend::chosen()).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let code = active(a, &c, "山田 花子").await;
+    let nurse2 = a.user("nurse2", Role::Staff, Some(c.nursing)).await;
+    sql(
+        a,
+        "UPDATE users SET email = 'n2@example.jp' WHERE login = 'nurse2'",
+    )
+    .await;
+    let view = format!("/api/v1/enrollments/{code}");
+    let (_, v) = a.api(Method::GET, &view, &c.centre, None).await;
+    let member = v["team"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/enrollments/{code}/team/{member}/replacement");
+
+    let body = json!({ "user": nurse2.to_string(), "name": "浜 看護", "phone": "０２９（２７０）０００３", "reason": "異動" });
+    assert_eq!(
+        a.api(Method::POST, &path, &c.nurse, Some(body.clone()))
+            .await
+            .0,
+        403,
+        "a member asks their administrator"
+    );
+    let (s, e) = a
+        .api(
+            Method::POST,
+            &path,
+            &c.cm,
+            Some(json!({ "user": "", "name": "港 看護0", "phone": "029-270-0002" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("name")),
+        "the same person: {e}"
+    );
+    let (s, e) = a
+        .api(
+            Method::POST,
+            &path,
+            &c.cm,
+            Some(json!({ "user": "999999", "name": "浜 看護", "phone": "029-270-0003" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("user")),
+        "a login of the member's office: {e}"
+    );
+    assert_eq!(a.api(Method::POST, &path, &c.cm, Some(body)).await.0, 204);
+    let (_, v) = a.api(Method::GET, &view, &c.centre, None).await;
+    let m = &v["team"][0];
+    assert_eq!(
+        (
+            m["name"].as_str(),
+            m["phone"].as_str(),
+            m["user_id"].as_i64()
+        ),
+        (Some("浜 看護"), Some("029-270-0003"), Some(nurse2))
+    );
+    assert_eq!(v["team_changes"][0]["kind"], "replaced");
+    assert_eq!(
+        mails_of(&outbox_rows(a).await, "member_replaced"),
+        ["n2@example.jp", "o@example.jp"],
+        "the one who left (through the office) and the one who took over"
+    );
+    login(a, "caremgr", PASSWORD).await;
+    let (_, page, _) = get(a, &format!("/enrollments/{code}")).await;
+    assert!(page.contains("訪問看護師 港 看護0 → 浜 看護"), "{page}");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_login_moves_to_another_office_and_its_access_goes_with_it() {
+    let app = spawn_app(Backend::chosen()).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let nurse = sql_count(a, "SELECT id FROM users WHERE login = 'nurse'").await;
+    let pharmacy = sql_count(a, "SELECT id FROM offices WHERE name = 'コヤマ薬局'").await;
+    a.user("nadmin", Role::OfficeAdmin, Some(c.nursing)).await;
+    a.user("padmin", Role::OfficeAdmin, Some(pharmacy)).await;
+    a.user("cityadmin", Role::CityAdmin, None).await;
+    let (nadmin, padmin, city_t) = (
+        a.token("nadmin").await,
+        a.token("padmin").await,
+        a.token("cityadmin").await,
+    );
+    // The nurse is on a team by name and login.
+    let body = json!({
+        "subject": { "name": "山田 花子", "kana": "ヤマダ ハナコ", "birth_date": "1940-04-01", "sex": "female",
+                     "address": "茨城県ひたちなか市東石川1-1", "phone": "029-270-1000" },
+        "team": [{ "office_id": c.nursing, "user_id": nurse, "profession": "訪問看護師", "name": "nurse さん", "phone": "029-270-0002" }]
+    });
+    let (s, e) = a
+        .api(Method::POST, "/api/v1/enrollments", &c.cm, Some(body))
+        .await;
+    assert_eq!(s, 201, "{e}");
+    let view = format!("/api/v1/enrollments/{}", e["code"].as_str().unwrap());
+    assert_eq!(a.api(Method::GET, &view, &c.nurse, None).await.0, 200);
+
+    let move_ = format!("/api/v1/users/{nurse}/transfer");
+    let to = json!({ "to_office": pharmacy.to_string() });
+    assert_eq!(
+        a.api(Method::POST, &move_, &c.nurse, Some(to.clone()))
+            .await
+            .0,
+        403,
+        "not one's own to move"
+    );
+    assert_eq!(
+        a.api(Method::POST, &move_, &padmin, Some(to.clone()))
+            .await
+            .0,
+        404,
+        "the new office does not take people"
+    );
+    let (s, e) = a
+        .api(
+            Method::POST,
+            &move_,
+            &nadmin,
+            Some(json!({ "to_office": c.nursing.to_string() })),
+        )
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("to_office")));
+    let (s, t) = a.api(Method::POST, &move_, &nadmin, Some(to.clone())).await;
+    assert_eq!((s, t["state"].as_str()), (201, Some("open")), "{t}");
+    assert_eq!(
+        a.api(Method::GET, &view, &c.nurse, None).await.0,
+        200,
+        "nothing moves until accepted"
+    );
+    assert_eq!(
+        mails_of(&outbox_rows(a).await, "staff_transfer_asked"),
+        ["o@example.jp"]
+    );
+    let answer = format!("/api/v1/staff-transfers/{}/answer", t["id"]);
+    assert_eq!(
+        a.api(
+            Method::POST,
+            &answer,
+            &nadmin,
+            Some(json!({ "answer": "accept" }))
+        )
+        .await
+        .0,
+        403
+    );
+    let (s, t) = a
+        .api(
+            Method::POST,
+            &answer,
+            &padmin,
+            Some(json!({ "answer": "accept" })),
+        )
+        .await;
+    assert_eq!((s, t["state"].as_str()), (200, Some("accepted")), "{t}");
+    assert_eq!(
+        sql_count(
+            a,
+            &format!("SELECT office_id FROM users WHERE id = {nurse}")
+        )
+        .await,
+        pharmacy
+    );
+    assert_eq!(
+        a.api(Method::GET, &view, &c.nurse, None).await.0,
+        401,
+        "the old token ended with the move"
+    );
+    let moved = a.token("nurse").await;
+    assert_eq!(
+        a.api(Method::GET, &view, &moved, None).await.0,
+        404,
+        "the old office's enrollments are gone"
+    );
+    // The old administrator sees what to reassign.
+    let (_, h) = a
+        .api(
+            Method::GET,
+            &format!("/api/v1/offices/{}/handovers", c.nursing),
+            &nadmin,
+            None,
+        )
+        .await;
+    let left = h["left_behind"].as_array().unwrap();
+    assert_eq!(left.len(), 1, "{h}");
+    assert_eq!(left[0]["user_id"].as_i64(), Some(nurse));
+    assert!(left[0]["member_id"].is_i64());
+
+    // The city moves a login at once.
+    let (s, t) = a
+        .api(
+            Method::POST,
+            &move_,
+            &city_t,
+            Some(json!({ "to_office": c.nursing.to_string() })),
+        )
+        .await;
+    assert_eq!((s, t["state"].as_str()), (201, Some("accepted")), "{t}");
+    assert_eq!(
+        sql_count(
+            a,
+            &format!("SELECT office_id FROM users WHERE id = {nurse}")
+        )
+        .await,
+        c.nursing
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn an_office_closes_only_once_no_enrollment_it_obtains_is_left() {
+    let app = spawn_app(Backend::chosen()).await.unwrap();
+    let a = &app;
+    let c = city(a).await;
+    let office = sql_count(
+        a,
+        "SELECT id FROM offices WHERE name = '柴田介護保険事務所'",
+    )
+    .await;
+    a.user("admin-a", Role::OfficeAdmin, Some(office)).await;
+    a.user("cityadmin", Role::CityAdmin, None).await;
+    let (admin, city_t) = (a.token("admin-a").await, a.token("cityadmin").await);
+    sql(
+        a,
+        "UPDATE users SET email = 'city@example.jp' WHERE login = 'cityadmin'",
+    )
+    .await;
+    let (hama, cm2, _) = hama(a).await;
+    // Both on the map before.
+    sql(a, "UPDATE offices SET latitude = 36.39, longitude = 140.53").await;
+    let (id, _) = printed(a, &c, "山田 花子", 1).await;
+    let code = a.code(id).await;
+    sql(a, &format!("INSERT INTO devices (office_id, label, token_hash, created_at) VALUES ({office}, '事務PC', 'closing-pc', '2026-11-01T00:00:00Z')")).await;
+
+    let ask = format!("/api/v1/offices/{office}/closure-requests");
+    assert_eq!(
+        a.api(Method::POST, &ask, &c.cm, Some(json!({ "reason": "閉所" })))
+            .await
+            .0,
+        403,
+        "its administrator asks"
+    );
+    let (s, k) = a
+        .api(
+            Method::POST,
+            &ask,
+            &admin,
+            Some(json!({ "reason": "事業所を閉じるため" })),
+        )
+        .await;
+    assert_eq!(s, 201, "{k}");
+    assert_eq!(
+        mails_of(&outbox_rows(a).await, "office_closure_asked"),
+        ["city@example.jp"]
+    );
+    let answer = format!("/api/v1/office-closures/{}/answer", k["id"]);
+    assert_eq!(
+        a.api(
+            Method::POST,
+            &answer,
+            &admin,
+            Some(json!({ "answer": "accept" }))
+        )
+        .await
+        .0,
+        403,
+        "the city decides"
+    );
+    let (s, e) = a
+        .api(
+            Method::POST,
+            &answer,
+            &city_t,
+            Some(json!({ "answer": "accept" })),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("invalid_state")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("1件"),
+        "{e}"
+    );
+
+    // The city's page lists what is left, then the enrollment moves and the office closes.
+    login(a, "cityadmin", PASSWORD).await;
+    let (_, page, _) = get(a, &format!("/offices/{office}/handovers")).await;
+    assert!(
+        page.contains("同意取得事業所の登録が1件残っています") && page.contains(&code),
+        "{page}"
+    );
+    let (_, ch) = a
+        .api(
+            Method::POST,
+            &format!("/api/v1/enrollments/{code}/obtainer-changes"),
+            &c.cm,
+            Some(json!({ "to_office": hama.to_string(), "reason": "閉所" })),
+        )
+        .await;
+    let (s, _) = a
+        .api(
+            Method::POST,
+            &format!("/api/v1/obtainer-changes/{}/answer", ch["id"]),
+            &cm2,
+            Some(json!({ "answer": "accept" })),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, page, _) = get(a, &format!("/offices/{office}/handovers")).await;
+    let form = format!("/closures/{}", k["id"]);
+    let csrf = csrf_of(&page);
+    let (s, confirm, _) = post(a, &form, &[("csrf", &csrf), ("answer", "accept")]).await;
+    assert_eq!(s, 200, "asked first");
+    assert!(
+        confirm.contains("柴田介護保険事務所の利用を廃止します。"),
+        "{confirm}"
+    );
+    assert_eq!(
+        sql_count(
+            a,
+            &format!("SELECT COUNT(*) FROM offices WHERE id = {office} AND closed_at IS NOT NULL")
+        )
+        .await,
+        0
+    );
+    let (s, _, _) = post(
+        a,
+        &form,
+        &[("csrf", &csrf), ("answer", "accept"), ("confirmed", "1")],
+    )
+    .await;
+    assert_eq!(s, 303);
+
+    assert_eq!(
+        sql_count(
+            a,
+            &format!("SELECT COUNT(*) FROM offices WHERE id = {office} AND closed_at IS NOT NULL")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        sql_count(
+            a,
+            &format!("SELECT COUNT(*) FROM users WHERE office_id = {office} AND disabled = FALSE")
+        )
+        .await,
+        0,
+        "staff disabled"
+    );
+    assert_eq!(
+        sql_count(
+            a,
+            &format!(
+                "SELECT COUNT(*) FROM devices WHERE office_id = {office} AND revoked_at IS NULL"
+            )
+        )
+        .await,
+        0,
+        "PCs revoked"
+    );
+    assert_eq!(
+        a.api(Method::GET, "/api/v1/enrollments", &c.cm, None)
+            .await
+            .0,
+        401,
+        "the care manager's token ended"
+    );
+    let map = reqwest::get(a.url("/api/v1/public/offices.geojson"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        map.contains("はま居宅介護支援事業所") && !map.contains("柴田介護保険事務所"),
+        "off the map: {map}"
+    );
+    let mut conn = a.store.acquire().await.unwrap();
+    let trained = consentflow::store::trainings::by_office(conn.conn())
+        .await
+        .unwrap();
+    assert!(
+        trained.iter().all(|o| o.office_id != office),
+        "no more training e-mails"
+    );
+    drop(conn);
+    assert_eq!(
+        mails_of(&outbox_rows(a).await, "office_closed"),
+        ["o@example.jp"]
+    );
+    let actions = sql_count(a, &format!("SELECT COUNT(*) FROM audit_log WHERE target_kind = 'office' AND target_id = {office} AND action IN ('office.closure_asked', 'office.closed')")).await;
+    assert_eq!(actions, 2);
+    assert_eq!(
+        a.api(
+            Method::POST,
+            &ask,
+            &city_t,
+            Some(json!({ "reason": "もう一度" }))
+        )
+        .await
+        .0,
+        409,
+        "closed already"
+    );
+    app.finish().await;
+}
