@@ -10,6 +10,7 @@ mod openapi;
 mod public;
 mod registration;
 mod reports;
+mod retention;
 mod subject;
 mod team;
 mod tokens;
@@ -93,6 +94,11 @@ pub fn router() -> Router<AppState> {
             post(handovers::answer_closure),
         )
         .route("/offices/{id}/handovers", get(handovers::of_office))
+        .route("/retention", get(retention::coming))
+        .route(
+            "/enrollments/{code}/retention-hold",
+            post(retention::hold).delete(retention::release),
+        )
         .route(
             "/enrollments/{code}/subject",
             axum::routing::patch(subject::update),

@@ -72,6 +72,8 @@ pub struct Config {
     pub reminders: schedules::Reminders,
     /// The public 地域資源マップ: its tiles and where it opens.
     pub map: map::MapConfig,
+    /// How long an ended enrollment's personal data is kept.
+    pub retention: schedules::Retention,
 }
 
 /// The two connection pools. The job workers have their own, so a crowd of people opening
@@ -190,6 +192,7 @@ impl Default for Config {
             schedules: Default::default(),
             training: Default::default(),
             reminders: Default::default(),
+            retention: Default::default(),
             map: Default::default(),
         }
     }

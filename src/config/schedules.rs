@@ -12,6 +12,8 @@ pub struct Schedules {
     pub reminders: String,
     /// Copies that arrived with a page missing.
     pub missing_pages: String,
+    /// Retiring old data: erases what passed `retention.years` (#22).
+    pub retention: String,
 }
 
 impl Default for Schedules {
@@ -20,16 +22,18 @@ impl Default for Schedules {
             enabled: true,
             reminders: "0 0 9 * * *".into(),
             missing_pages: "0 0 * * * *".into(),
+            retention: "0 30 3 * * *".into(),
         }
     }
 }
 
 impl Schedules {
     /// Every schedule by name.
-    pub fn all(&self) -> [(&'static str, &str); 2] {
+    pub fn all(&self) -> [(&'static str, &str); 3] {
         [
             ("reminders", self.reminders.as_str()),
             ("missing_pages", self.missing_pages.as_str()),
+            ("retention", self.retention.as_str()),
         ]
     }
 }
@@ -51,6 +55,25 @@ impl Default for Reminders {
             repeat_days: 7,
             voucher_warn_days: 3,
             missing_page_hours: 2,
+        }
+    }
+}
+
+/// `[retention]`: how long the personal data of an ended enrollment is kept (#22).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Retention {
+    /// Years after an enrollment was withdrawn or closed before its personal data is erased.
+    pub years: u32,
+    /// How far ahead the city's list of coming erasures looks, in days.
+    pub preview_days: i64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            years: 5,
+            preview_days: 30,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod office;
 pub mod office_info;
 pub mod person;
 pub mod report;
+pub mod retention;
 pub mod search;
 pub mod status;
 pub mod subject;

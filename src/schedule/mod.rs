@@ -87,6 +87,7 @@ pub async fn work(app: &Context, name: &str, at: DateTime<Utc>) -> AppResult<usi
     match name {
         "reminders" => reminders::daily(app, at).await,
         "missing_pages" => reminders::missing_pages(app, at).await,
+        "retention" => crate::service::retention::run(app, at).await,
         other => {
             tracing::warn!(schedule = other, "unknown schedule");
             Ok(0)

@@ -23,6 +23,7 @@ pub mod registration;
 pub mod report;
 pub mod report_counts;
 pub mod report_doc;
+pub mod retention;
 pub mod subject;
 pub mod suspension;
 pub mod team;

@@ -25,6 +25,12 @@ pub struct EnrollmentRow {
     pub copy_round: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When its personal data was erased (`retention.years` after it ended).
+    #[sqlx(default)]
+    pub erased_at: Option<DateTime<Utc>>,
+    /// Why the city holds it back from erasure.
+    #[sqlx(default)]
+    pub retention_hold: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -54,7 +60,7 @@ pub struct TeamMemberRow {
 
 macro_rules! columns {
     () => {
-        "id, code, subject_id, obtainer_user_id, obtainer_office_id, state, form_version, consent_date, signer, proxy_relationship, revision, copy_round, created_at, updated_at"
+        "id, code, subject_id, obtainer_user_id, obtainer_office_id, state, form_version, consent_date, signer, proxy_relationship, revision, copy_round, created_at, updated_at, erased_at, retention_hold"
     };
 }
 

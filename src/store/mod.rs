@@ -22,6 +22,7 @@ pub mod ocr;
 pub mod offices;
 pub mod outbox;
 pub mod report;
+pub mod retention;
 pub mod schedules;
 pub mod security;
 pub mod subject_changes;

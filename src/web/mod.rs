@@ -25,6 +25,7 @@ pub mod password;
 pub mod print;
 pub mod report;
 pub mod resend;
+pub mod retention;
 pub mod staff;
 pub mod steps;
 pub mod subject;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(subject::router())
         .merge(team::router())
         .merge(handover::router())
+        .merge(retention::router())
         .merge(resend::router())
         .merge(outbox::router())
         .merge(users::router())

@@ -43,6 +43,9 @@ pub fn action_label(action: &str) -> &'static str {
         "enrollment.obtainer_changed" => "同意取得事業所・担当者を変更",
         "enrollment.obtainer_change_declined" => "引き継ぎを辞退",
         "enrollment.obtainer_change_withdrawn" => "引き継ぎの依頼を取り下げ",
+        "enrollment.retention_held" => "個人情報の消去を保留",
+        "enrollment.retention_released" => "消去の保留を解除",
+        "enrollment.erased" => "保存期間の経過により個人情報を消去",
         _ => "その他の操作",
     }
 }

@@ -203,6 +203,8 @@ async fn every_get_route_answers_only_its_audience() {
             format!("/api/v1/offices/{office_a}/handovers"),
         ),
         ("/offices/closures", CITY, p("/offices/closures")),
+        ("/retention", CITY, p("/retention")),
+        ("/api/v1/retention", CITY, p("/api/v1/retention")),
         (
             "/reports/operations.pdf",
             CITY,

@@ -212,6 +212,8 @@ async fn every_write_route_answers_only_its_audience() {
         ("POST", "/transfers/{id}", OFFICE_A_KEEPERS, format!("/transfers/{transfer}"), withdraw()),
         ("POST", "/offices/{id}/closure", OFFICE_A_KEEPERS, format!("/offices/{o}/closure"), form(&[("reason", "")])),
         ("POST", "/closures/{id}", OFFICE_A_KEEPERS, format!("/closures/{closure}"), withdraw()),
+        ("POST", "/enrollments/{code}/retention-hold", CITY, format!("/enrollments/{code}/retention-hold"), form(&[("reason", "")])),
+        ("POST", "/enrollments/{code}/retention-release", CITY, format!("/enrollments/{code}/retention-release"), form(&[])),
         // The API.
         ("POST", "/api/v1/enrollments/{code}/team/{member}/replacement", TEAM_KEEPERS,
             format!("/api/v1/enrollments/{code}/team/999999/replacement"),
@@ -226,6 +228,9 @@ async fn every_write_route_answers_only_its_audience() {
             format!("/api/v1/staff-transfers/{transfer}/answer"), Body::Json(withdraw_json.clone())),
         ("POST", "/api/v1/offices/{id}/closure-requests", OFFICE_A_KEEPERS,
             format!("/api/v1/offices/{o}/closure-requests"), Body::Json(json!({ "reason": "" }))),
+        ("POST", "/api/v1/enrollments/{code}/retention-hold", CITY, format!("/api/v1/enrollments/{code}/retention-hold"),
+            Body::Json(json!({ "reason": "" }))),
+        ("DELETE", "/api/v1/enrollments/{code}/retention-hold", CITY, format!("/api/v1/enrollments/{code}/retention-hold"), Body::Empty),
         ("POST", "/api/v1/office-closures/{id}/answer", OFFICE_A_KEEPERS,
             format!("/api/v1/office-closures/{closure}/answer"), Body::Json(withdraw_json.clone())),
         ("POST", "/api/v1/offices", CITY, "/api/v1/offices".into(), Body::Json(json!({ "kind": "pharmacy", "name": "", "phone": "", "fax": "", "address": "", "admin_email": "" }))),

@@ -40,6 +40,7 @@ mod print_pages;
 mod reconcile;
 mod report;
 mod report_world;
+mod retention;
 mod rows;
 mod schedule_nodes;
 mod schedules;
