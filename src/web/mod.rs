@@ -12,6 +12,7 @@ pub mod enrollment;
 pub mod fax_message;
 pub mod fax_page;
 pub mod handover;
+mod handovers_page;
 pub mod health;
 pub mod inbox;
 pub mod incidents;

@@ -2,6 +2,7 @@
 //! One binary (faster to link); each module is one area.
 
 mod access;
+mod access_fixture;
 mod access_writes;
 mod attacks;
 mod attacks_input;
@@ -28,6 +29,7 @@ mod matrix;
 mod new_enrollment;
 mod nodes;
 mod ocr;
+mod office_changes;
 mod office_info;
 mod office_rejection;
 mod offices;
