@@ -22,16 +22,43 @@ const MAC_LEN: usize = 10;
 pub enum FormKind {
     /// 登録申込兼同意書（別紙1）
     Bessi1,
+    /// 支援チームメンバー追加同意書: consent to members joining an active team (#22).
+    MemberAddition,
 }
 
 impl FormKind {
+    pub const ALL: [FormKind; 2] = [FormKind::Bessi1, FormKind::MemberAddition];
+
     fn tag(self) -> &'static str {
         match self {
             FormKind::Bessi1 => "B1",
+            FormKind::MemberAddition => "TA",
         }
     }
+
     fn from_tag(s: &str) -> Option<FormKind> {
-        (s == "B1").then_some(FormKind::Bessi1)
+        FormKind::ALL.into_iter().find(|k| k.tag() == s)
+    }
+
+    /// The `kind` its templates declare, and the folder they live in under `forms/`.
+    pub fn template_kind(self) -> &'static str {
+        match self {
+            FormKind::Bessi1 => "bessi1",
+            FormKind::MemberAddition => "member_addition",
+        }
+    }
+
+    pub fn folder(self) -> &'static str {
+        match self {
+            FormKind::Bessi1 => "bessi1",
+            FormKind::MemberAddition => "tsuika",
+        }
+    }
+
+    pub fn of_template(kind: &str) -> Option<FormKind> {
+        FormKind::ALL
+            .into_iter()
+            .find(|k| k.template_kind() == kind)
     }
 }
 

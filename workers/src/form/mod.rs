@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 use printpdf::{FontId, Mm, PdfDocument, PdfPage, PdfSaveOptions};
 use sha2::{Digest, Sha256};
 
-use crate::payload::{FormKind, Payload};
+use crate::payload::Payload;
 use crate::EnrollmentCode;
 
 /// The person the form is for. `None` in [`FormData::subject`] prints the blank variant.
@@ -154,7 +154,7 @@ pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendere
     let mut pdf_pages = Vec::new();
     for (i, content) in plan.into_iter().enumerate() {
         let payload = Payload {
-            kind: FormKind::Bessi1,
+            kind: t.form_kind(),
             code: data.code.clone(),
             version: t.version,
             page: i as u8 + 1,

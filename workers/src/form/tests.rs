@@ -171,3 +171,18 @@ fn base_font_build_time() {
         t.elapsed() - full
     );
 }
+
+#[test]
+fn an_addition_form_prints_its_own_kind_and_title_with_the_same_code() {
+    use crate::payload::FormKind;
+    let (t, _) = template::builtin_of(FormKind::MemberAddition, 1).unwrap();
+    let data = sample(2);
+    let r = render(&t, &data, &key()).unwrap();
+    let p = Payload::verify(&r.payloads[0], |_| Some(b"test-key".as_slice())).unwrap();
+    assert_eq!((p.kind, &p.code), (FormKind::MemberAddition, &data.code));
+    assert!(r.payloads[0].starts_with("CF1:TA:"), "{}", r.payloads[0]);
+    let b1 = render(&v1(), &data, &key()).unwrap();
+    assert_ne!(r.pdf, b1.pdf, "a different form for the same person");
+    let p1 = Payload::verify(&b1.payloads[0], |_| Some(b"test-key".as_slice())).unwrap();
+    assert_eq!(p1.kind, FormKind::Bessi1);
+}
