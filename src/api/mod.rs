@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, with bearer tokens. Errors are `{"error": {"code", "message"}}`.
 
+mod additions;
 mod admin;
 mod batches;
 mod enrollments;
@@ -95,6 +96,19 @@ pub fn router() -> Router<AppState> {
         )
         .route("/offices/{id}/handovers", get(handovers::of_office))
         .route("/retention", get(retention::coming))
+        .route("/enrollments/{code}/additions", post(additions::propose))
+        .route(
+            "/enrollments/{code}/additions/{id}/form.pdf",
+            get(additions::form),
+        )
+        .route(
+            "/enrollments/{code}/additions/{id}/verification",
+            post(additions::verify),
+        )
+        .route(
+            "/enrollments/{code}/additions/{id}/withdrawal",
+            post(additions::withdraw),
+        )
         .route(
             "/enrollments/{code}/retention-hold",
             post(retention::hold).delete(retention::release),

@@ -11,6 +11,8 @@ pub enum TeamRefusal {
     NotTheirs,
     /// Withdrawn or closed: the team is kept as it ended.
     Ended,
+    /// Members are added to a team in use (利用中) only; before that the team is on 別紙1.
+    NotActive,
 }
 
 /// A member is taken off by the obtainer office (the team's representative), by the centre, or
@@ -46,6 +48,35 @@ pub fn may_remove(
         return Err(TeamRefusal::Ended);
     }
     Ok(())
+}
+
+/// Members are added by the obtainer office (the team's representative) or the centre, to a
+/// team in use; the person consents on a 支援チームメンバー追加同意書 first.
+pub fn may_add(actor: &Actor, obtainer_office: i64, state: State) -> Result<(), TeamRefusal> {
+    let allowed = match actor {
+        Actor::User {
+            role: Role::Centre, ..
+        } => true,
+        Actor::User {
+            role: Role::Staff | Role::OfficeAdmin,
+            office_id: Some(o),
+            ..
+        } => *o == obtainer_office,
+        _ => false,
+    };
+    if !allowed {
+        return Err(TeamRefusal::NotTheirs);
+    }
+    match state {
+        State::Active => Ok(()),
+        s if s.is_terminal() => Err(TeamRefusal::Ended),
+        _ => Err(TeamRefusal::NotActive),
+    }
+}
+
+/// The centre verifies the signed addition form (as it verifies 別紙1); then the members join.
+pub fn may_verify_addition(actor: &Actor) -> bool {
+    actor.role() == Some(Role::Centre)
 }
 
 /// Another person of the same office takes a member's place (a nurse leaves, another takes
@@ -149,6 +180,33 @@ mod tests {
             Err(TeamRefusal::NotTheirs),
             "a member already gone is the obtainer's or the centre's to hear of"
         );
+    }
+
+    #[test]
+    fn members_are_added_to_a_team_in_use_by_its_representative_or_the_centre() {
+        let add = |a: &Actor, s| may_add(a, 1, s);
+        assert_eq!(add(&user(Role::Staff, Some(1)), State::Active), Ok(()));
+        assert_eq!(add(&user(Role::Centre, None), State::Active), Ok(()));
+        assert_eq!(
+            add(&user(Role::Staff, Some(2)), State::Active),
+            Err(TeamRefusal::NotTheirs),
+            "a member office asks the obtainer"
+        );
+        assert_eq!(
+            add(&user(Role::CityAdmin, None), State::Active),
+            Err(TeamRefusal::NotTheirs)
+        );
+        assert_eq!(
+            add(&user(Role::Staff, Some(1)), State::Verified),
+            Err(TeamRefusal::NotActive),
+            "before activation the team is on 別紙1"
+        );
+        assert_eq!(
+            add(&user(Role::Staff, Some(1)), State::Closed),
+            Err(TeamRefusal::Ended)
+        );
+        assert!(may_verify_addition(&user(Role::Centre, None)));
+        assert!(!may_verify_addition(&user(Role::Staff, Some(1))));
     }
 
     #[test]

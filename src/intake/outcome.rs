@@ -8,7 +8,7 @@ use consentflow_workers::{FormKind, Payload, PayloadError};
 use crate::domain::status::PageOutcome;
 use crate::error::{AppError, AppResult};
 use crate::store::fax::{self, NewPage};
-use crate::store::{enrollments, forms, Conn};
+use crate::store::{additions, enrollments, forms, Conn};
 
 /// Beside a verified code of ours, a code that failed verification (a forged or damaged one
 /// pasted on): the note the page's reason carries.
@@ -85,6 +85,9 @@ async fn decide_one(
     content: &str,
     row: &mut NewPage<'_>,
 ) -> AppResult<(PageOutcome, String, Option<i64>)> {
+    if let Some(matched) = addition_page(c.reborrow(), page, row).await? {
+        return Ok(matched);
+    }
     let Some(payload) = page
         .scan
         .verified()
@@ -163,6 +166,59 @@ async fn decide_one(
             payload.page, payload.pages
         ),
         Some(enrollment_id),
+    ))
+}
+
+/// The open addition a page of a 支援チームメンバー追加同意書 belongs to (#22), by its code.
+pub(super) async fn addition_of(c: Conn<'_>, page: &ReadPage) -> AppResult<Option<(i64, i64)>> {
+    let Some(p) = page
+        .scan
+        .verified()
+        .find(|p| p.kind == FormKind::MemberAddition)
+    else {
+        return Ok(None);
+    };
+    Ok(additions::open_by_code(c, &p.code.to_string()).await?)
+}
+
+/// A page of an addition form: matched to the enrollment when an addition waits for it (it is
+/// not a page of the 別紙1 copy, so it never completes one), invalid when none waits.
+async fn addition_page(
+    c: Conn<'_>,
+    page: &ReadPage,
+    row: &mut NewPage<'_>,
+) -> AppResult<Option<(PageOutcome, String, Option<i64>)>> {
+    let Some(p) = page
+        .scan
+        .verified()
+        .find(|p| p.kind == FormKind::MemberAddition)
+        .cloned()
+    else {
+        return Ok(None);
+    };
+    if page.scan.verified().any(|p| p.kind == FormKind::Bessi1) {
+        return Ok(None);
+    }
+    row.form_version = Some(i64::from(p.version));
+    Ok(Some(
+        match additions::open_by_code(c, &p.code.to_string()).await? {
+            Some((_, enrollment)) => {
+                row.enrollment_id = Some(enrollment);
+                (
+                    PageOutcome::Matched,
+                    format!(
+                        "支援チームメンバー追加同意書の{}/{}ページ目として照合しました",
+                        p.page, p.pages
+                    ),
+                    Some(enrollment),
+                )
+            }
+            None => (
+                PageOutcome::Invalid,
+                "確認待ちのメンバー追加がない登録の、支援チームメンバー追加同意書です".into(),
+                None,
+            ),
+        },
     ))
 }
 

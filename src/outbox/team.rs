@@ -40,3 +40,39 @@ pub async fn member_removed(
         })
         .collect())
 }
+
+/// Members who joined after the centre verified the addition form hear it (or their office
+/// administrator does), and so does the obtainer.
+pub async fn members_added(
+    mut c: Conn<'_>,
+    app: &Context,
+    e: &EnrollmentRow,
+    addition: i64,
+    members: &[TeamMemberRow],
+) -> AppResult<Vec<Mail>> {
+    let mut to = Vec::new();
+    for m in members {
+        let user = match m.user_id {
+            Some(id) => users::get(c.reborrow(), id).await?,
+            None => None,
+        };
+        to.extend(reach(c.reborrow(), user.as_ref(), Some(m.office_id)).await?);
+    }
+    to.extend(obtainer(c.reborrow(), e).await?);
+    let mut seen = std::collections::HashSet::new();
+    to.retain(|(a, _): &(String, Option<String>)| seen.insert(a.to_lowercase()));
+    let subject = enrollments::subject(c.reborrow(), e.subject_id).await?;
+    let names: Vec<String> = members
+        .iter()
+        .map(|m| format!("{} {}", m.profession, m.name))
+        .collect();
+    let member = names.join("、");
+    Ok(to
+        .into_iter()
+        .map(|to| {
+            let key = format!("members-added:{addition}:{}", to.0.to_lowercase());
+            let more = vec![("member", member.clone())];
+            about(app, e, &subject.kana, (key, "members_added"), to, more)
+        })
+        .collect())
+}

@@ -38,6 +38,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "incident_reported",
     "member_removed",
     "member_replaced",
+    "members_added",
     "obtainer_change_asked",
     "obtainer_changed",
     "request_declined",

@@ -94,6 +94,8 @@ pub struct EnrollmentView {
     pub printed_differences: Vec<crate::domain::subject::FieldChange>,
     /// Members taken off the team, with why.
     pub team_changes: Vec<crate::store::team_changes::TeamChange>,
+    /// Members asked to join (open: 追加待ち until the centre verifies their consent form).
+    pub additions: Vec<crate::store::additions::Addition>,
 }
 
 /// Field names of each team row, as the form names its inputs' errors: `team.2.phone`.
@@ -114,7 +116,10 @@ pub const TEAM_FIELDS: [[&str; 5]; 20] =
     team_fields!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
 
 /// Each member's fields, refusals added to `e` by row (`team.2.phone`).
-fn parse_members(e: &mut FieldErrors, team: &[MemberInput]) -> Option<Vec<TeamMemberRow>> {
+pub(crate) fn parse_members(
+    e: &mut FieldErrors,
+    team: &[MemberInput],
+) -> Option<Vec<TeamMemberRow>> {
     if team.len() > TEAM_FIELDS.len() {
         e.push(FieldError::new("team", "チームメンバーは20人までです。"));
         return None;
@@ -147,7 +152,7 @@ fn new_code() -> EnrollmentCode {
 
 /// The obtainer is of the creating office; each member's office exists and a chosen person
 /// belongs to it. Every refusal at once.
-async fn check_people(
+pub(crate) async fn check_people(
     mut c: Conn<'_>,
     office: i64,
     obtainer: i64,
@@ -290,6 +295,7 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<Enrollment
     let (subject_changes, printed_differences) =
         super::subject::journal_and_differences(c.conn(), id, &subject).await?;
     let team_changes = crate::store::team_changes::of_enrollment(c.conn(), id).await?;
+    let additions = crate::store::additions::of_enrollment(c.conn(), id).await?;
     drop(c);
     super::reads::record(store, actor, "enrollment", ("enrollment", id)).await?;
     Ok(EnrollmentView {
@@ -300,6 +306,7 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<Enrollment
         subject_changes,
         printed_differences,
         team_changes,
+        additions,
     })
 }
 

@@ -17,7 +17,7 @@ use crate::store::forms::{self as form_rows, IssuedForm, NewIssued};
 use crate::store::{blobs, enrollments, offices, users, Conn};
 
 /// The message a care manager sees when a field cannot be printed.
-fn form_error(e: FormError) -> AppError {
+pub(crate) fn form_error(e: FormError) -> AppError {
     match e {
         FormError::MissingGlyphs { field, chars } => {
             let list: String = chars.iter().collect();
@@ -39,7 +39,7 @@ fn form_error(e: FormError) -> AppError {
     }
 }
 
-async fn form_data(
+pub(crate) async fn form_data(
     c: &mut crate::store::Pooled,
     state: &Context,
     row: &enrollments::EnrollmentRow,

@@ -2,6 +2,7 @@
 //! event, and commits. Web pages, the API and the CLI all call these.
 
 pub mod accounts;
+pub mod additions;
 pub mod batches;
 pub mod checks;
 pub mod copies;

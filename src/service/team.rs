@@ -15,7 +15,7 @@ use crate::store::audit::{self, Event};
 use crate::store::enrollments::{self as enrollment_rows, EnrollmentRow, TeamMemberRow};
 use crate::store::{team_changes, Conn};
 
-fn refused(r: TeamRefusal) -> AppError {
+pub(crate) fn refused(r: TeamRefusal) -> AppError {
     match r {
         TeamRefusal::NotTheirs => AppError::Forbidden(
             "メンバーを外せるのは、同意取得事業所・連携推進センター・そのメンバーの事業所の管理者です。"
@@ -24,6 +24,9 @@ fn refused(r: TeamRefusal) -> AppError {
         TeamRefusal::Ended => {
             AppError::InvalidState("撤回または終了した登録のチームは変更できません。".into())
         }
+        TeamRefusal::NotActive => AppError::InvalidState(
+            "メンバーの追加は利用中の登録で行います（利用開始前は別紙1のチームを直してください）。".into(),
+        ),
     }
 }
 

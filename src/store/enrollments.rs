@@ -45,7 +45,7 @@ pub struct SubjectRow {
     pub insurance_number: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TeamMemberRow {
     /// The row (0 before it is stored).
     #[sqlx(default)]

@@ -4,6 +4,7 @@
 //! (`$1` placeholders, `RETURNING`, `ON CONFLICT`); the [`db!`] macro runs the same body against
 //! whichever connection type is behind a [`Conn`], so each query is type-checked for both.
 
+pub mod additions;
 pub mod applications;
 pub mod audit;
 pub mod auth;

@@ -179,6 +179,30 @@ impl DetailPage<'_> {
         })
     }
 
+    /// Additions waiting for the centre's check (追加待ち).
+    fn waiting(&self) -> Vec<&crate::store::additions::Addition> {
+        use crate::domain::status::RequestState;
+        self.v
+            .additions
+            .iter()
+            .filter(|a| a.state == RequestState::Open)
+            .collect()
+    }
+
+    /// Whether the signed-in person may list members to add now (none waiting).
+    fn may_add(&self) -> bool {
+        let e = &self.v.enrollment;
+        self.waiting().is_empty()
+            && self.user.is_some_and(|u| {
+                crate::domain::team::may_add(&u.actor(), e.obtainer_office_id, e.state).is_ok()
+            })
+    }
+
+    fn may_verify_addition(&self) -> bool {
+        self.user
+            .is_some_and(|u| crate::domain::team::may_verify_addition(&u.actor()))
+    }
+
     /// Whether the signed-in person is of `office` (a replacement offers its logins).
     fn own_office(&self, office: &i64) -> bool {
         self.user.is_some_and(|u| u.office_id == Some(*office))

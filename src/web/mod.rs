@@ -1,6 +1,7 @@
 //! The web: Japanese server-rendered pages, the JSON API, health and metrics.
 
 pub mod account;
+pub mod additions;
 pub mod applications;
 pub mod apply;
 pub mod assets;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(subject::router())
         .merge(team::router())
         .merge(handover::router())
+        .merge(additions::router())
         .merge(retention::router())
         .merge(resend::router())
         .merge(outbox::router())

@@ -45,6 +45,9 @@ pub fn action_label(action: &str) -> &'static str {
         "enrollment.obtainer_change_withdrawn" => "引き継ぎの依頼を取り下げ",
         "enrollment.retention_held" => "個人情報の消去を保留",
         "enrollment.retention_released" => "消去の保留を解除",
+        "enrollment.members_asked" => "メンバーの追加を依頼（追加待ち）",
+        "enrollment.members_added" => "メンバー追加の同意を確認（チームに追加）",
+        "enrollment.members_withdrawn" => "メンバーの追加を取り下げ",
         "enrollment.erased" => "保存期間の経過により個人情報を消去",
         _ => "その他の操作",
     }

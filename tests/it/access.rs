@@ -79,6 +79,17 @@ async fn every_get_route_answers_only_its_audience() {
         ),
         ("/offices/closures", CITY, p("/offices/closures")),
         ("/retention", CITY, p("/retention")),
+        // No addition waits on the fixture: nobody finds one (additions.rs prints a real one).
+        (
+            "/enrollments/{code}/additions/{id}/form.pdf",
+            ".......",
+            format!("/enrollments/{code}/additions/999999/form.pdf"),
+        ),
+        (
+            "/api/v1/enrollments/{code}/additions/{id}/form.pdf",
+            ".......",
+            format!("/api/v1/enrollments/{code}/additions/999999/form.pdf"),
+        ),
         ("/api/v1/retention", CITY, p("/api/v1/retention")),
         (
             "/reports/operations.pdf",

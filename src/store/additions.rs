@@ -1,0 +1,145 @@
+//! Members waiting to join an active team (#22): the addition, its form's pages, and the join.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::enrollments::TeamMemberRow;
+use super::Conn;
+use crate::db;
+use crate::domain::status::RequestState;
+
+/// An addition: who is to join, and where it stands (open = 追加待ち).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Addition {
+    pub id: i64,
+    pub enrollment_id: i64,
+    /// The members as listed: [{office_id, user_id, profession, name, phone}].
+    #[serde(serialize_with = "as_json")]
+    #[schema(value_type = Vec<Object>)]
+    pub members: String,
+    pub form_version: i64,
+    #[sqlx(try_from = "String")]
+    pub state: RequestState,
+    pub asked_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Pages of its signed form received (matched by their code).
+    #[sqlx(default)]
+    pub pages_received: i64,
+}
+
+fn as_json<S: serde::Serializer>(members: &str, s: S) -> Result<S::Ok, S::Error> {
+    let v: serde_json::Value = serde_json::from_str(members).unwrap_or_default();
+    serde::Serialize::serialize(&v, s)
+}
+
+impl Addition {
+    /// The members as listed.
+    pub fn members(&self) -> Vec<TeamMemberRow> {
+        serde_json::from_str(&self.members).unwrap_or_default()
+    }
+}
+
+macro_rules! additions {
+    ($where:literal) => {
+        concat!(
+            "SELECT a.id, a.enrollment_id, a.members, a.form_version, a.state, a.asked_at,
+                a.answered_at,
+                (SELECT COUNT(*) FROM fax_pages p WHERE p.addition_id = a.id AND p.outcome = 'matched')
+                    AS pages_received
+            FROM team_additions a ",
+            $where
+        )
+    };
+}
+
+pub async fn insert(
+    c: Conn<'_>,
+    enrollment: i64,
+    members: &[TeamMemberRow],
+    form_version: i64,
+    by: Option<i64>,
+) -> Result<i64, sqlx::Error> {
+    let now = c.now;
+    let json = serde_json::to_string(members).unwrap_or_else(|_| "[]".into());
+    let sql = "INSERT INTO team_additions (enrollment_id, members, form_version, state, asked_by,
+            asked_at)
+        VALUES ($1, $2, $3, 'open', $4, $5) RETURNING id";
+    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
+        .bind(enrollment)
+        .bind(&json)
+        .bind(form_version)
+        .bind(by)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await)
+}
+
+pub async fn get(c: Conn<'_>, id: i64) -> Result<Option<Addition>, sqlx::Error> {
+    db!(c, |c| sqlx::query_as::<_, Addition>(additions!(
+        "WHERE a.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await)
+}
+
+/// An enrollment's additions, oldest first.
+pub async fn of_enrollment(c: Conn<'_>, enrollment: i64) -> Result<Vec<Addition>, sqlx::Error> {
+    let sql = additions!("WHERE a.enrollment_id = $1 ORDER BY a.id");
+    db!(c, |c| sqlx::query_as::<_, Addition>(sql)
+        .bind(enrollment)
+        .fetch_all(&mut *c)
+        .await)
+}
+
+/// The open addition of the enrollment with `code`, for a page of its form.
+pub async fn open_by_code(c: Conn<'_>, code: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    let sql = "SELECT a.id, a.enrollment_id FROM team_additions a
+        JOIN enrollments e ON e.id = a.enrollment_id WHERE e.code = $1 AND a.state = 'open'";
+    db!(c, |c| sqlx::query_as::<_, (i64, i64)>(sql)
+        .bind(code)
+        .fetch_optional(&mut *c)
+        .await)
+}
+
+/// Answers the addition: false if it was answered already.
+pub async fn answer(
+    c: Conn<'_>,
+    id: i64,
+    state: RequestState,
+    by: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let now = c.now;
+    let sql = "UPDATE team_additions SET state = $1, answered_by = $2, answered_at = $3
+        WHERE id = $4 AND state = 'open'";
+    let n = db!(c, |c| sqlx::query(sql)
+        .bind(state.as_str())
+        .bind(by)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// The next free position on the team.
+pub async fn next_position(c: Conn<'_>, enrollment: i64) -> Result<i64, sqlx::Error> {
+    let sql = "SELECT CAST(COALESCE(MAX(position), -1) + 1 AS BIGINT) FROM team_members
+        WHERE enrollment_id = $1";
+    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
+        .bind(enrollment)
+        .fetch_one(&mut *c)
+        .await)
+}
+
+/// Marks a page as one of the addition's.
+pub async fn set_page(c: Conn<'_>, page: i64, addition: i64) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE fax_pages SET addition_id = $1 WHERE id = $2";
+    db!(c, |c| sqlx::query(sql)
+        .bind(addition)
+        .bind(page)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
+}
