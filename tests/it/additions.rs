@@ -156,7 +156,7 @@ async fn a_pharmacy_joins_an_active_team_only_once_the_centre_verifies_its_conse
         202
     );
     all_read(a, &c.centre).await;
-    let invalid = sql_count(a, &format!("SELECT COUNT(*) FROM fax_pages WHERE enrollment_id IS NULL AND outcome = 'invalid' AND reason LIKE '%メンバー追加%'")).await;
+    let invalid = sql_count(a, "SELECT COUNT(*) FROM fax_pages WHERE enrollment_id IS NULL AND outcome = 'invalid' AND reason LIKE '%メンバー追加%'").await;
     assert_eq!(invalid, 1);
 
     // On the page: a refused addition keeps what was typed beside the field.
