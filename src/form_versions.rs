@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use consentflow_workers::check::Printed;
 use consentflow_workers::form::{template, Template};
+use consentflow_workers::FormKind;
 use sha2::{Digest, Sha256};
 
 /// One template version and the hash of its text, recorded with every form issued from it.
@@ -42,6 +43,8 @@ impl Entry {
 #[derive(Debug, Clone)]
 pub struct FormRegistry {
     versions: BTreeMap<u16, Entry>,
+    /// The 支援チームメンバー追加同意書's versions (built in only).
+    additions: BTreeMap<u16, Entry>,
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -74,7 +77,15 @@ impl FormRegistry {
                 versions.insert(v, Entry::new(t, sha));
             }
         }
-        Ok(FormRegistry { versions })
+        let mut additions = BTreeMap::new();
+        for v in template::builtin_versions_of(FormKind::MemberAddition) {
+            let (t, text) = template::builtin_of(FormKind::MemberAddition, v)?;
+            additions.insert(v, Entry::new(t, sha256_hex(text)));
+        }
+        Ok(FormRegistry {
+            versions,
+            additions,
+        })
     }
 
     pub fn latest(&self) -> u16 {
@@ -83,5 +94,13 @@ impl FormRegistry {
 
     pub fn get(&self, v: u16) -> Option<&Entry> {
         self.versions.get(&v)
+    }
+
+    /// Version `v` of form kind `kind`.
+    pub fn get_of(&self, kind: FormKind, v: u16) -> Option<&Entry> {
+        match kind {
+            FormKind::Bessi1 => self.versions.get(&v),
+            FormKind::MemberAddition => self.additions.get(&v),
+        }
     }
 }

@@ -38,14 +38,27 @@ pub(super) struct Checked {
 /// Pages are keyed by (document's position in the message, page number).
 pub(super) type Checks = HashMap<(usize, u32), Checked>;
 
-/// The page's one code of ours when it is a first page of 別紙1: its payload, and the code as
-/// read (its text and sightings).
+/// The page's one code of ours when it is a first page of 別紙1 or of a 支援チームメンバー追加
+/// 同意書: its payload, and the code as read (its text and sightings).
 fn front_code(scan: &PageScan) -> Option<(&consentflow_workers::Payload, &Found)> {
-    if super::outcome::codes_on(scan).len() != 1 {
-        return None;
-    }
+    let kind = match super::outcome::codes_on(scan).len() {
+        1 => FormKind::Bessi1,
+        0 => {
+            let mut codes: Vec<String> = scan
+                .verified()
+                .filter(|p| p.kind == FormKind::MemberAddition)
+                .map(|p| p.code.to_string())
+                .collect();
+            codes.dedup();
+            if codes.len() != 1 {
+                return None;
+            }
+            FormKind::MemberAddition
+        }
+        _ => return None,
+    };
     scan.found.iter().find_map(|f| match &f.verdict {
-        Ok(p) if p.kind == FormKind::Bessi1 && p.page == 1 => Some((p, f)),
+        Ok(p) if p.kind == kind && p.page == 1 => Some((p, f)),
         _ => None,
     })
 }
@@ -61,6 +74,7 @@ pub(super) async fn run(app: &Context, read: &ReadMessage) -> Checks {
                 continue;
             };
             let job = Job {
+                kind: payload.kind,
                 version: payload.version,
                 text: found.text.clone(),
                 sightings: found.sightings.clone(),
@@ -80,6 +94,7 @@ pub(super) async fn run(app: &Context, read: &ReadMessage) -> Checks {
 }
 
 struct Job {
+    kind: FormKind,
     version: u16,
     text: String,
     sightings: Vec<Vec<(f32, f32)>>,
@@ -87,7 +102,7 @@ struct Job {
 }
 
 async fn one(app: &Context, job: Job) -> AppResult<Option<Checked>> {
-    let Some(entry) = app.forms.get(job.version).cloned() else {
+    let Some(entry) = app.forms.get_of(job.kind, job.version).cloned() else {
         return Ok(None);
     };
     let permit = app.cpu.clone().acquire_owned().await;

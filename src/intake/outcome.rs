@@ -200,6 +200,8 @@ async fn addition_page(
         return Ok(None);
     }
     row.form_version = Some(i64::from(p.version));
+    row.form_page = Some(i64::from(p.page));
+    row.form_pages = Some(i64::from(p.pages));
     Ok(Some(
         match additions::open_by_code(c, &p.code.to_string()).await? {
             Some((_, enrollment)) => {

@@ -119,6 +119,28 @@ pub async fn overdue(
         .collect())
 }
 
+/// An addition's consent form not back `days` past its deadline (the `k`-th reminder): the
+/// obtainer hears it.
+pub async fn addition_overdue(
+    mut c: Conn<'_>,
+    app: &Context,
+    e: &EnrollmentRow,
+    addition: i64,
+    days: i64,
+    k: i64,
+) -> AppResult<Vec<Mail>> {
+    let to: Vec<(String, Option<String>)> = obtainer(c.reborrow(), e).await?.into_iter().collect();
+    let subject = enrollments::subject(c, e.subject_id).await?;
+    Ok(to
+        .into_iter()
+        .map(|to| {
+            let key = format!("addition-overdue:{addition}:{k}:{}", to.0.to_lowercase());
+            let more = vec![("days", days.to_string())];
+            about(app, e, &subject.kana, (key, "addition_overdue"), to, more)
+        })
+        .collect())
+}
+
 /// A certificate retrieval No not used yet, expiring soon.
 pub fn voucher_expiring(office: &Office, voucher: i64, expires: DateTime<Utc>) -> Mail {
     let name = Some(office.admin_name.clone()).filter(|n| !n.is_empty());

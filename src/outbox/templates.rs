@@ -39,6 +39,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "member_removed",
     "member_replaced",
     "members_added",
+    "addition_overdue",
     "obtainer_change_asked",
     "obtainer_changed",
     "request_declined",

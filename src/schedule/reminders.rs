@@ -7,7 +7,7 @@ use crate::clock::japan_date;
 use crate::context::Context;
 use crate::error::AppResult;
 use crate::outbox::{self, Mail};
-use crate::store::{devices, enrollments, fax_list, offices, trainings, Conn};
+use crate::store::{additions, devices, enrollments, fax_list, offices, trainings, Conn};
 
 /// Writes `mails` in one transaction and queues them. Returns how many were new.
 async fn write(app: &Context, mails: Vec<Mail>) -> AppResult<usize> {
@@ -25,6 +25,7 @@ pub async fn daily(app: &Context, now: DateTime<Utc>) -> AppResult<usize> {
     let mut c = app.store.acquire().await?;
     let mut mails = training(c.conn(), app, now).await?;
     mails.extend(overdue(c.conn(), app, now).await?);
+    mails.extend(additions_overdue(c.conn(), app, now).await?);
     mails.extend(vouchers(c.conn(), app, now).await?);
     drop(c);
     let n = write(app, mails).await?;
@@ -71,6 +72,32 @@ async fn overdue(mut c: Conn<'_>, app: &Context, now: DateTime<Utc>) -> AppResul
         }
         let k = (days - 1) / repeat;
         mails.extend(outbox::reminders::overdue(c.reborrow(), app, &e, e.state, days, k).await?);
+    }
+    Ok(mails)
+}
+
+/// Additions whose consent form has not come back within `deadlines.copy_days` (#22): the
+/// obtainer is reminded on the first day overdue, then every `repeat_days`, as for 別紙1.
+async fn additions_overdue(
+    mut c: Conn<'_>,
+    app: &Context,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Mail>> {
+    let d = &app.config.deadlines;
+    let repeat = app.config.reminders.repeat_days.max(1);
+    let mut mails = Vec::new();
+    for a in additions::overdue(c.reborrow(), d.cutoffs(now).copy).await? {
+        let days = (now - a.asked_at).num_days() - d.copy_days;
+        if days < 1 || (days - 1) % repeat != 0 {
+            continue;
+        }
+        let Some(e) = enrollments::get(c.reborrow(), a.enrollment_id).await? else {
+            continue;
+        };
+        let k = (days - 1) / repeat;
+        mails.extend(
+            outbox::reminders::addition_overdue(c.reborrow(), app, &e, a.id, days, k).await?,
+        );
     }
     Ok(mails)
 }

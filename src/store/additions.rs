@@ -25,6 +25,11 @@ pub struct Addition {
     /// Pages of its signed form received (matched by their code).
     #[sqlx(default)]
     pub pages_received: i64,
+    /// What the field checks saw on the newest front page received (filled, empty, undecided).
+    #[sqlx(default)]
+    pub signature_check: Option<String>,
+    #[sqlx(default)]
+    pub date_check: Option<String>,
 }
 
 fn as_json<S: serde::Serializer>(members: &str, s: S) -> Result<S::Ok, S::Error> {
@@ -32,7 +37,31 @@ fn as_json<S: serde::Serializer>(members: &str, s: S) -> Result<S::Ok, S::Error>
     serde::Serialize::serialize(&v, s)
 }
 
+/// A check's verdict in words: 記入あり, 空欄, 判定できません.
+fn verdict_ja(v: &Option<String>) -> &'static str {
+    match v
+        .as_deref()
+        .and_then(crate::domain::status::FieldVerdict::parse)
+    {
+        Some(crate::domain::status::FieldVerdict::Filled) => "記入あり",
+        Some(crate::domain::status::FieldVerdict::Empty) => "空欄",
+        Some(crate::domain::status::FieldVerdict::Undecided) => "判定できません",
+        None => "未確認",
+    }
+}
+
 impl Addition {
+    /// 自動確認：本人署名 記入あり／同意日 空欄
+    pub fn checks_ja(&self) -> Option<String> {
+        (self.signature_check.is_some() || self.date_check.is_some()).then(|| {
+            format!(
+                "自動確認：本人署名 {}／同意日 {}",
+                verdict_ja(&self.signature_check),
+                verdict_ja(&self.date_check)
+            )
+        })
+    }
+
     /// The members as listed.
     pub fn members(&self) -> Vec<TeamMemberRow> {
         serde_json::from_str(&self.members).unwrap_or_default()
@@ -45,7 +74,13 @@ macro_rules! additions {
             "SELECT a.id, a.enrollment_id, a.members, a.form_version, a.state, a.asked_at,
                 a.answered_at,
                 (SELECT COUNT(*) FROM fax_pages p WHERE p.addition_id = a.id AND p.outcome = 'matched')
-                    AS pages_received
+                    AS pages_received,
+                (SELECT k.verdict FROM page_checks k JOIN fax_pages p ON p.id = k.page_id
+                 WHERE p.addition_id = a.id AND p.form_page = 1 AND k.field = 'signature'
+                 ORDER BY p.id DESC LIMIT 1) AS signature_check,
+                (SELECT k.verdict FROM page_checks k JOIN fax_pages p ON p.id = k.page_id
+                 WHERE p.addition_id = a.id AND p.form_page = 1 AND k.field = 'consent_date'
+                 ORDER BY p.id DESC LIMIT 1) AS date_check
             FROM team_additions a ",
             $where
         )
@@ -142,4 +177,18 @@ pub async fn set_page(c: Conn<'_>, page: i64, addition: i64) -> Result<(), sqlx:
         .execute(&mut *c)
         .await
         .map(|_| ()))
+}
+
+/// Open additions asked at or before `before` whose form has not come back at all.
+pub async fn overdue(c: Conn<'_>, before: DateTime<Utc>) -> Result<Vec<Addition>, sqlx::Error> {
+    let sql = additions!(
+        "WHERE a.state = 'open' AND a.asked_at <= $1
+           AND NOT EXISTS (SELECT 1 FROM fax_pages p WHERE p.addition_id = a.id
+                           AND p.outcome = 'matched')
+         ORDER BY a.id"
+    );
+    db!(c, |c| sqlx::query_as::<_, Addition>(sql)
+        .bind(before)
+        .fetch_all(&mut *c)
+        .await)
 }

@@ -118,6 +118,9 @@ async fn a_pharmacy_joins_an_active_team_only_once_the_centre_verifies_its_conse
         "an addition's page is no 別紙1 copy"
     );
     assert_eq!(e["additions"][0]["pages_received"], 1, "{e}");
+    // Its front page is checked as 別紙1's: the form came back unsigned and undated.
+    assert_eq!(e["additions"][0]["signature_check"], "empty", "{e}");
+    assert_eq!(e["additions"][0]["date_check"], "empty", "{e}");
     assert_eq!(
         a.api(Method::GET, &view, &c.pharma, None).await.0,
         404,
@@ -191,5 +194,66 @@ async fn a_pharmacy_joins_an_active_team_only_once_the_centre_verifies_its_conse
         page.contains("大山 薬（追加待ち）") && page.contains("支援チームメンバー追加同意書を印刷"),
         "{page}"
     );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn an_addition_form_not_back_is_reminded_like_a_consent_copy() {
+    use chrono::{Duration, TimeZone, Utc};
+    let start = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    let clock = consentflow::clock::ManualClock::new(start);
+    let app = super::helpers::spawn_app_clocked(
+        Backend::chosen(),
+        Some(std::sync::Arc::new(clock.clone())),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let a = &app;
+    let c = city(a).await;
+    sql(
+        a,
+        "UPDATE users SET email = 'cm@example.jp' WHERE login = 'caremgr'",
+    )
+    .await;
+    let pharmacy = sql_count(a, "SELECT id FROM offices WHERE name = 'コヤマ薬局'").await;
+    let (id, _) = printed(a, &c, "山田 花子", 1).await;
+    let code = a.code(id).await;
+    to_active(a, &c, &code).await;
+    let member = json!({ "team": [{ "office_id": pharmacy, "profession": "薬剤師", "name": "小山 薬", "phone": "029-219-7882" }] });
+    let (s, added) = a
+        .api(
+            Method::POST,
+            &format!("/api/v1/enrollments/{code}/additions"),
+            &c.cm,
+            Some(member),
+        )
+        .await;
+    assert_eq!(s, 201, "{added}");
+    let reminded = |day: i64| {
+        let at = start + Duration::days(day);
+        clock.set(at);
+        async move {
+            consentflow::schedule::work(&a.state, "reminders", at)
+                .await
+                .unwrap();
+            mails_of(&outbox_rows(a).await, "addition_overdue")
+        }
+    };
+    assert!(reminded(14).await.is_empty(), "within copy_days (14)");
+    assert_eq!(
+        reminded(15).await,
+        ["cm@example.jp"],
+        "the first day overdue"
+    );
+    assert_eq!(reminded(15).await.len(), 1, "once a day, whatever runs");
+    assert_eq!(reminded(16).await.len(), 1);
+    assert_eq!(reminded(22).await.len(), 2, "then every repeat_days (7)");
+    let withdraw = format!(
+        "/api/v1/enrollments/{code}/additions/{}/withdrawal",
+        added["id"]
+    );
+    assert_eq!(a.api(Method::POST, &withdraw, &c.cm, None).await.0, 204);
+    assert_eq!(reminded(29).await.len(), 2, "withdrawn: no more");
     app.finish().await;
 }
