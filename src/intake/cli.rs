@@ -8,6 +8,31 @@ use crate::config::Config;
 use crate::context::Context;
 use crate::store::fax;
 
+/// SQLite answers "database is locked" at once, whatever the busy timeout, to a connection whose
+/// read must become a write after another process wrote (seen twice in CI, when this command ran
+/// beside a busy server). Each step here is one transaction, so it is simply tried again.
+fn locked(e: &anyhow::Error) -> bool {
+    format!("{e:#}").contains("database is locked")
+}
+
+async fn patiently<T, F, Fut>(mut step: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut tries = 0u64;
+    loop {
+        match step().await {
+            Err(e) if locked(&e) && tries < 8 => {
+                tries += 1;
+                tracing::warn!(tries, "database locked; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(200 * tries)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 async fn report(app: &Context, id: i64) -> anyhow::Result<()> {
     let summary = process::process_message(app, id).await?;
     let mut c = app.store.acquire().await?;
@@ -24,7 +49,7 @@ async fn report(app: &Context, id: i64) -> anyhow::Result<()> {
 }
 
 pub async fn intake(config: Config, files: &[PathBuf]) -> anyhow::Result<()> {
-    let app = Context::build(config).await?;
+    let app = patiently(|| Context::build(config.clone())).await?;
     let mut failed = 0;
     for file in files {
         let raw = match tokio::fs::read(file).await {
@@ -36,17 +61,14 @@ pub async fn intake(config: Config, files: &[PathBuf]) -> anyhow::Result<()> {
             }
         };
         let name = file.file_name().map(|n| n.to_string_lossy().to_string());
-        let stored = store(
-            &app,
-            &Arrival {
-                source: Source::Cli,
-                raw: &raw,
-                file_name: name.as_deref(),
-                uploaded_by: None,
-                imap: None,
-            },
-        )
-        .await?;
+        let arrival = Arrival {
+            source: Source::Cli,
+            raw: &raw,
+            file_name: name.as_deref(),
+            uploaded_by: None,
+            imap: None,
+        };
+        let stored = patiently(|| async { Ok(store(&app, &arrival).await?) }).await?;
         drop(raw);
         if stored.duplicate {
             println!(
@@ -55,7 +77,7 @@ pub async fn intake(config: Config, files: &[PathBuf]) -> anyhow::Result<()> {
                 stored.id
             );
         }
-        report(&app, stored.id).await?;
+        patiently(|| report(&app, stored.id)).await?;
     }
     if failed > 0 {
         anyhow::bail!("{failed} file(s) could not be read");
