@@ -169,18 +169,6 @@ async fn decide_one(
     ))
 }
 
-/// The open addition a page of a 支援チームメンバー追加同意書 belongs to (#22), by its code.
-pub(super) async fn addition_of(c: Conn<'_>, page: &ReadPage) -> AppResult<Option<(i64, i64)>> {
-    let Some(p) = page
-        .scan
-        .verified()
-        .find(|p| p.kind == FormKind::MemberAddition)
-    else {
-        return Ok(None);
-    };
-    Ok(additions::open_by_code(c, &p.code.to_string()).await?)
-}
-
 /// A page of an addition form: matched to the enrollment when an addition waits for it (it is
 /// not a page of the 別紙1 copy, so it never completes one), invalid when none waits.
 async fn addition_page(
@@ -204,8 +192,9 @@ async fn addition_page(
     row.form_pages = Some(i64::from(p.pages));
     Ok(Some(
         match additions::open_by_code(c, &p.code.to_string()).await? {
-            Some((_, enrollment)) => {
+            Some((addition, enrollment)) => {
                 row.enrollment_id = Some(enrollment);
+                row.addition_id = Some(addition);
                 (
                     PageOutcome::Matched,
                     format!(

@@ -212,11 +212,6 @@ async fn store_page(
     row.outcome = outcome;
     row.reason = &reason;
     let id = fax::insert_page(c.reborrow(), &row).await?;
-    if outcome == PageOutcome::Matched {
-        if let Some((addition, _)) = outcome::addition_of(c.reborrow(), page).await? {
-            crate::store::additions::set_page(c.reborrow(), id, addition).await?;
-        }
-    }
     if let Some(r) = reading {
         by_text::store(c.reborrow(), id, r).await?;
     }

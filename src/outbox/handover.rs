@@ -1,7 +1,7 @@
 //! The e-mails of handing over (#22): a new obtainer office asked and its answer, a person
 //! replaced within an office, a login moved to another office, an office closed.
 
-use super::notify::{about, obtainer, reach, url, To};
+use super::notify::{about, obtainer, reach, unique, url, To};
 use super::offices::{city, mail};
 use super::Mail;
 use crate::context::Context;
@@ -11,12 +11,6 @@ use crate::store::handovers::{Closure, ObtainerChange, Transfer};
 use crate::store::offices::{self, Office};
 use crate::store::users::{self, UserRow};
 use crate::store::Conn;
-
-fn unique(mut to: Vec<To>) -> Vec<To> {
-    let mut seen = std::collections::HashSet::new();
-    to.retain(|(a, _)| seen.insert(a.to_lowercase()));
-    to
-}
 
 async fn office(c: Conn<'_>, id: i64) -> AppResult<Option<Office>> {
     Ok(offices::get(c, id).await?)

@@ -2,6 +2,7 @@
 //! The e-mail names the kind, the office, the reporter and when; what happened is read on the
 //! screen (it may name people).
 
+use super::notify::unique;
 use super::notify::url;
 use super::offices::{city, mail};
 use super::Mail;
@@ -20,8 +21,7 @@ pub async fn reported(mut c: Conn<'_>, app: &Context, i: &Incident) -> AppResult
         None => Vec::new(),
     };
     to.extend(city(c, app).await?);
-    let mut seen = std::collections::HashSet::new();
-    to.retain(|(a, _)| seen.insert(a.to_lowercase()));
+    let to = unique(to);
     let vars = vec![
         ("kind", i.kind.full_label_ja()),
         (

@@ -61,6 +61,13 @@ pub(super) fn about(
     }
 }
 
+/// One e-mail per address (compared without case), the first name given kept.
+pub(super) fn unique(mut to: Vec<To>) -> Vec<To> {
+    let mut seen = std::collections::HashSet::new();
+    to.retain(|(a, _)| seen.insert(a.to_lowercase()));
+    to
+}
+
 /// Where a person is reached: their own address, else their office administrator's (staff
 /// without an address of their own, members known only by name).
 pub(super) async fn reach(
@@ -124,8 +131,7 @@ pub async fn team_activated(
         to.extend(reach(c.reborrow(), user.as_ref(), Some(m.office_id)).await?);
     }
     // One e-mail per address, however many roles it has on the team.
-    let mut seen = std::collections::HashSet::new();
-    to.retain(|(a, _)| seen.insert(a.to_lowercase()));
+    let to = unique(to);
     let subject = enrollments::subject(c.reborrow(), e.subject_id).await?;
     let office = offices::get(c, e.obtainer_office_id)
         .await?

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::notify::unique;
 use super::notify::url;
 use super::Mail;
 use crate::context::Context;
@@ -21,8 +22,7 @@ pub(super) async fn city(c: Conn<'_>, app: &Context) -> AppResult<Vec<(String, O
         .map(|(a, n)| (a, Some(n)))
         .collect();
     to.extend(app.config.offices.notify.iter().map(|a| (a.clone(), None)));
-    let mut seen = std::collections::HashSet::new();
-    to.retain(|(a, _)| seen.insert(a.to_lowercase()));
+    let to = unique(to);
     Ok(to)
 }
 

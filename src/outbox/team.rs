@@ -1,7 +1,7 @@
 //! Team changes (#22): a member taken off the team hears it (or their office administrator
 //! does), and so does the obtainer. The reason is read on the screen.
 
-use super::notify::{about, obtainer, reach};
+use super::notify::{about, obtainer, reach, unique};
 use super::Mail;
 use crate::context::Context;
 use crate::error::AppResult;
@@ -23,8 +23,7 @@ pub async fn member_removed(
     let mut to = Vec::new();
     to.extend(reach(c.reborrow(), user.as_ref(), Some(m.office_id)).await?);
     to.extend(obtainer(c.reborrow(), e).await?);
-    let mut seen = std::collections::HashSet::new();
-    to.retain(|(a, _): &(String, Option<String>)| seen.insert(a.to_lowercase()));
+    let to = unique(to);
     let subject = enrollments::subject(c.reborrow(), e.subject_id).await?;
     let office = offices::get(c, m.office_id)
         .await?
@@ -59,8 +58,7 @@ pub async fn members_added(
         to.extend(reach(c.reborrow(), user.as_ref(), Some(m.office_id)).await?);
     }
     to.extend(obtainer(c.reborrow(), e).await?);
-    let mut seen = std::collections::HashSet::new();
-    to.retain(|(a, _): &(String, Option<String>)| seen.insert(a.to_lowercase()));
+    let to = unique(to);
     let subject = enrollments::subject(c.reborrow(), e.subject_id).await?;
     let names: Vec<String> = members
         .iter()

@@ -168,17 +168,6 @@ pub async fn next_position(c: Conn<'_>, enrollment: i64) -> Result<i64, sqlx::Er
         .await)
 }
 
-/// Marks a page as one of the addition's.
-pub async fn set_page(c: Conn<'_>, page: i64, addition: i64) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE fax_pages SET addition_id = $1 WHERE id = $2";
-    db!(c, |c| sqlx::query(sql)
-        .bind(addition)
-        .bind(page)
-        .execute(&mut *c)
-        .await
-        .map(|_| ()))
-}
-
 /// Open additions asked at or before `before` whose form has not come back at all.
 pub async fn overdue(c: Conn<'_>, before: DateTime<Utc>) -> Result<Vec<Addition>, sqlx::Error> {
     let sql = additions!(

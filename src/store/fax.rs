@@ -232,6 +232,8 @@ pub struct NewPage<'a> {
     pub height: Option<i64>,
     pub stage: Option<&'a str>,
     pub scan_ms: Option<i64>,
+    /// A page of a 支援チームメンバー追加同意書: the addition it belongs to (#22).
+    pub addition_id: Option<i64>,
 }
 
 pub async fn insert_page(c: Conn<'_>, p: &NewPage<'_>) -> Result<i64, sqlx::Error> {
@@ -239,9 +241,9 @@ pub async fn insert_page(c: Conn<'_>, p: &NewPage<'_>) -> Result<i64, sqlx::Erro
     let sql = "INSERT INTO fax_pages (document_id, number, outcome, reason, enrollment_id,
                  copy_round, form_page, form_pages, form_version, payload, is_primary,
                  content_sha256, image_sha256, thumb_sha256, width, height, stage, scan_ms,
-                 created_at, detail)
+                 created_at, detail, addition_id)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                 $17, $18, $19, $20) RETURNING id";
+                 $17, $18, $19, $20, $21) RETURNING id";
     db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
         .bind(p.document_id)
         .bind(p.number)
@@ -263,6 +265,7 @@ pub async fn insert_page(c: Conn<'_>, p: &NewPage<'_>) -> Result<i64, sqlx::Erro
         .bind(p.scan_ms)
         .bind(now)
         .bind(p.detail)
+        .bind(p.addition_id)
         .fetch_one(&mut *c)
         .await)
 }
