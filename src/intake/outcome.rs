@@ -172,7 +172,7 @@ async fn decide_one(
 /// A page of an addition form: matched to the enrollment when an addition waits for it (it is
 /// not a page of the 別紙1 copy, so it never completes one), invalid when none waits.
 async fn addition_page(
-    c: Conn<'_>,
+    mut c: Conn<'_>,
     page: &ReadPage,
     row: &mut NewPage<'_>,
 ) -> AppResult<Option<(PageOutcome, String, Option<i64>)>> {
@@ -190,27 +190,37 @@ async fn addition_page(
     row.form_version = Some(i64::from(p.version));
     row.form_page = Some(i64::from(p.page));
     row.form_pages = Some(i64::from(p.pages));
-    Ok(Some(
-        match additions::open_by_code(c, &p.code.to_string()).await? {
-            Some((addition, enrollment)) => {
-                row.enrollment_id = Some(enrollment);
-                row.addition_id = Some(addition);
-                (
-                    PageOutcome::Matched,
-                    format!(
-                        "支援チームメンバー追加同意書の{}/{}ページ目として照合しました",
-                        p.page, p.pages
-                    ),
-                    Some(enrollment),
-                )
+    let open = additions::open_by_code(c.reborrow(), &p.code.to_string()).await?;
+    let received = match open {
+        Some((addition, _)) => additions::received_pages(c, addition).await?,
+        None => Vec::new(),
+    };
+    Ok(Some(match open {
+        Some((addition, enrollment)) => {
+            row.enrollment_id = Some(enrollment);
+            row.addition_id = Some(addition);
+            if received.contains(&i64::from(p.page)) {
+                let reason = format!(
+                    "支援チームメンバー追加同意書の{}ページ目は受信済みです",
+                    p.page
+                );
+                return Ok(Some((PageOutcome::Duplicate, reason, Some(enrollment))));
             }
-            None => (
-                PageOutcome::Invalid,
-                "確認待ちのメンバー追加がない登録の、支援チームメンバー追加同意書です".into(),
-                None,
-            ),
-        },
-    ))
+            (
+                PageOutcome::Matched,
+                format!(
+                    "支援チームメンバー追加同意書の{}/{}ページ目として照合しました",
+                    p.page, p.pages
+                ),
+                Some(enrollment),
+            )
+        }
+        None => (
+            PageOutcome::Invalid,
+            "確認待ちのメンバー追加がない登録の、支援チームメンバー追加同意書です".into(),
+            None,
+        ),
+    }))
 }
 
 /// The enrollment a verified payload belongs to, and whether that form version is superseded.

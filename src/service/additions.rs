@@ -118,8 +118,15 @@ pub async fn pdf(app: &Context, actor: &Actor, id: i64, addition: i64) -> AppRes
             "確認済みまたは取り下げたメンバー追加の同意書は印刷できません。".into(),
         ));
     }
+    let rendered = render(app, &e, &a).await?;
+    super::reads::record(&app.store, actor, "consent_form", ("enrollment", id)).await?;
+    Ok(rendered.pdf)
+}
+
+/// The addition's form drawn (off the async threads).
+async fn render(app: &Context, e: &EnrollmentRow, a: &Addition) -> AppResult<form::Rendered> {
     let mut c = app.store.acquire().await?;
-    let mut data = super::forms::form_data(&mut c, app, &e, false).await?;
+    let mut data = super::forms::form_data(&mut c, app, e, false).await?;
     let mut team = Vec::new();
     for m in a.members() {
         let office = offices::get(c.conn(), m.office_id)
@@ -145,8 +152,13 @@ pub async fn pdf(app: &Context, actor: &Actor, id: i64, addition: i64) -> AppRes
         .await
         .map_err(internal)?
         .map_err(super::forms::form_error)?;
-    super::reads::record(&app.store, actor, "consent_form", ("enrollment", id)).await?;
-    Ok(rendered.pdf)
+    Ok(rendered)
+}
+
+/// How many pages the addition's printed form has (a long list of members continues), for a
+/// page the centre assigns by hand.
+pub(crate) async fn form_pages(app: &Context, e: &EnrollmentRow, a: &Addition) -> AppResult<i64> {
+    Ok(render(app, e, a).await?.payloads.len() as i64)
 }
 
 /// The centre verifies the signed copy (at least one page of it received): the members join

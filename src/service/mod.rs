@@ -20,6 +20,7 @@ pub mod office_changes;
 pub mod overview;
 pub mod reads;
 pub mod reconcile;
+pub mod reconcile_addition;
 pub mod registration;
 pub mod report;
 pub mod report_counts;

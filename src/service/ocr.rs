@@ -13,7 +13,7 @@ use crate::domain::status::OcrStatus;
 use crate::domain::Actor;
 use crate::error::AppResult;
 use crate::store::fax_list::Candidate;
-use crate::store::ocr::{self as store, Narrow, WaitingPerson};
+use crate::store::ocr::{self as store, Awaited, Narrow, WaitingPerson};
 use crate::store::{Conn, Store};
 
 /// What OCR read on a page, for the page view and the API.
@@ -27,6 +27,9 @@ pub struct OcrView {
     pub text: Option<String>,
     /// The page is the city's 別紙1 (its title or its labels were read).
     pub is_consent_form: bool,
+    /// The page is the 支援チームメンバー追加同意書 (its title was read): it is ranked against
+    /// the people whose team waits on an addition.
+    pub is_addition_form: bool,
     pub name: Option<String>,
     pub kana: Option<String>,
     pub birth_date: Option<NaiveDate>,
@@ -48,6 +51,7 @@ impl OcrView {
     fn fields(&self) -> OcrFields {
         OcrFields {
             is_consent_form: self.is_consent_form,
+            is_addition_form: self.is_addition_form,
             name: self.name.clone(),
             kana: self.kana.clone(),
             birth_date: self.birth_date,
@@ -81,6 +85,7 @@ pub(crate) async fn read_of(c: Conn<'_>, id: i64) -> AppResult<Option<OcrView>> 
         notice: o.status.notice_ja().map(str::to_string),
         text: o.text,
         is_consent_form: f.is_consent_form,
+        is_addition_form: f.is_addition_form,
         name: f.name,
         kana: f.kana,
         birth_date: f.birth_date,
@@ -117,13 +122,18 @@ fn narrow(f: &OcrFields) -> Narrow {
     }
 }
 
-/// People waiting for a copy, ranked against `f`, best first (those who agree on nothing are
-/// left out).
+/// People waiting for a copy (for an addition's form, when the page is one), ranked against
+/// `f`, best first (those who agree on nothing are left out).
 pub async fn ranked(c: Conn<'_>, f: &OcrFields) -> AppResult<Vec<(WaitingPerson, Ranked)>> {
     if f.name.is_none() && f.kana.is_none() && f.birth_date.is_none() && f.phone.is_none() {
         return Ok(Vec::new());
     }
-    let mut people = store::waiting_people(c, &narrow(f)).await?;
+    let awaited = if f.is_addition_form {
+        Awaited::Addition
+    } else {
+        Awaited::Copy
+    };
+    let mut people = store::waiting_people(c, &narrow(f), awaited).await?;
     let ranking = {
         let persons: Vec<Person> = people
             .iter()
@@ -166,6 +176,7 @@ pub async fn candidates(c: Conn<'_>, view: &OcrView) -> AppResult<Vec<Candidate>
             subject_kana: p.subject_kana,
             birth_date: p.birth_date,
             office_name: p.office_name,
+            addition_id: p.addition_id,
             score: Some((r.score.total * 100.0).round() / 100.0),
             agreed: r.score.agreed.iter().map(|s| s.to_string()).collect(),
         })

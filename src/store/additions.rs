@@ -137,6 +137,17 @@ pub async fn open_by_code(c: Conn<'_>, code: &str) -> Result<Option<(i64, i64)>,
         .await)
 }
 
+/// The pages of the addition's form received (matched), by their number on the form.
+pub async fn received_pages(c: Conn<'_>, addition: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let sql = "SELECT DISTINCT form_page FROM fax_pages
+        WHERE addition_id = $1 AND outcome = 'matched' AND form_page IS NOT NULL
+        ORDER BY form_page";
+    db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
+        .bind(addition)
+        .fetch_all(&mut *c)
+        .await)
+}
+
 /// Answers the addition: false if it was answered already.
 pub async fn answer(
     c: Conn<'_>,

@@ -320,7 +320,7 @@ pub async fn assign(
     let now = c.now;
     let sql = "UPDATE fax_pages SET outcome = $1, reason = $2, enrollment_id = $3, copy_round = $4,
                  form_page = $5, form_pages = $6, form_version = $7, is_primary = $8,
-                 resolved_by = $9, resolved_at = $10
+                 resolved_by = $9, resolved_at = $10, addition_id = $12
                WHERE id = $11 AND outcome IN ('unreadable', 'invalid') AND resolved_at IS NULL";
     db!(c, |c| sqlx::query(sql)
         .bind(m.outcome.as_str())
@@ -334,6 +334,7 @@ pub async fn assign(
         .bind(user_id)
         .bind(now)
         .bind(page_id)
+        .bind(m.addition_id)
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected() == 1))

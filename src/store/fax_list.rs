@@ -204,6 +204,9 @@ pub struct Candidate {
     pub birth_date: chrono::NaiveDate,
     /// The obtainer's office.
     pub office_name: String,
+    /// The open addition (追加待ち) the person's team waits on: the page is then offered as a
+    /// page of its 支援チームメンバー追加同意書, not of a 別紙1 copy.
+    pub addition_id: Option<i64>,
     /// For a candidate found by what OCR read on the page: how well it agrees, 0 to 1.
     #[sqlx(skip)]
     pub score: Option<f64>,
@@ -212,7 +215,8 @@ pub struct Candidate {
     pub agreed: Vec<String>,
 }
 
-/// Enrollments waiting for a copy that a page may belong to: the codes read off the page (a
+/// Enrollments waiting for a copy (or with an addition waiting for its form) that a page may
+/// belong to: the codes read off the page (a
 /// damaged QR code, or two forms' codes on one page), the obtainer's office FAX number (digits
 /// only), or a search by name, カナ or code.
 pub async fn candidates(
@@ -222,10 +226,14 @@ pub async fn candidates(
     search: Option<&SearchTerm>,
 ) -> Result<Vec<Candidate>, sqlx::Error> {
     let sql = "SELECT e.id, e.code, e.state, s.name AS subject_name, s.kana AS subject_kana,
-            s.birth_date, o.name AS office_name
+            s.birth_date, o.name AS office_name,
+            (SELECT a.id FROM team_additions a
+             WHERE a.enrollment_id = e.id AND a.state = 'open') AS addition_id
         FROM enrollments e JOIN subjects s ON s.id = e.subject_id
         JOIN offices o ON o.id = e.obtainer_office_id
-        WHERE e.state IN ('form_issued', 'consent_signed', 'returned') -- State::awaits_copy
+        WHERE (e.state IN ('form_issued', 'consent_signed', 'returned') -- State::awaits_copy
+            OR EXISTS (SELECT 1 FROM team_additions t
+                WHERE t.enrollment_id = e.id AND t.state = 'open'))
           AND (
             e.code = $1 OR e.code = $6
             OR REPLACE(REPLACE(REPLACE(o.fax, '-', ''), ' ', ''), '(', '') = $2

@@ -53,7 +53,8 @@ pub async fn of_page(c: Conn<'_>, page_id: i64) -> Result<Option<PageOcr>, sqlx:
     }))
 }
 
-/// A person waiting for a copy, with what OCR's fields are compared with.
+/// A person waiting for a copy (or for an addition's form), with what OCR's fields are
+/// compared with.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WaitingPerson {
     pub id: i64,
@@ -65,6 +66,8 @@ pub struct WaitingPerson {
     pub birth_date: NaiveDate,
     pub phone: String,
     pub office_name: String,
+    /// The open addition the person's team waits on (`None` when waiting for a copy).
+    pub addition_id: Option<i64>,
 }
 
 /// What narrows the people waiting before they are scored: any one of these agreeing brings a
@@ -84,19 +87,50 @@ pub struct Narrow {
 /// People most scored against a page: the rest wait for a search.
 pub const WAITING_LIMIT: i64 = 2000;
 
-/// People waiting for a copy whom `n` lets in, the latest first.
-pub async fn waiting_people(c: Conn<'_>, n: &Narrow) -> Result<Vec<WaitingPerson>, sqlx::Error> {
-    let sql = "SELECT e.id, e.code, e.state, s.name AS subject_name, s.kana AS subject_kana,
-            s.birth_date, s.phone, o.name AS office_name
-        FROM enrollments e JOIN subjects s ON s.id = e.subject_id
-        JOIN offices o ON o.id = e.obtainer_office_id
-        WHERE e.state IN ('form_issued', 'consent_signed', 'returned') -- State::awaits_copy
-          AND (s.birth_date = $1
-            OR REPLACE(REPLACE(s.kana, ' ', ''), '　', '') LIKE $2
-            OR REPLACE(REPLACE(s.kana, ' ', ''), '　', '') LIKE $3
-            OR REPLACE(REPLACE(s.name, ' ', ''), '　', '') LIKE $4
-            OR REPLACE(REPLACE(REPLACE(s.phone, '-', ''), ' ', ''), '(', '') = $5)
-        ORDER BY e.updated_at DESC, e.id DESC LIMIT $6";
+/// What a page is taken to be, so whom it may belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Awaited {
+    /// A copy of 別紙1: people waiting for one.
+    Copy,
+    /// A 支援チームメンバー追加同意書: people whose team has an addition open.
+    Addition,
+}
+
+macro_rules! waiting {
+    ($who:literal) => {
+        concat!(
+            "SELECT e.id, e.code, e.state, s.name AS subject_name, s.kana AS subject_kana,
+                s.birth_date, s.phone, o.name AS office_name,
+                (SELECT a.id FROM team_additions a
+                 WHERE a.enrollment_id = e.id AND a.state = 'open') AS addition_id
+            FROM enrollments e JOIN subjects s ON s.id = e.subject_id
+            JOIN offices o ON o.id = e.obtainer_office_id
+            WHERE ",
+            $who,
+            " AND (s.birth_date = $1
+                OR REPLACE(REPLACE(s.kana, ' ', ''), '　', '') LIKE $2
+                OR REPLACE(REPLACE(s.kana, ' ', ''), '　', '') LIKE $3
+                OR REPLACE(REPLACE(s.name, ' ', ''), '　', '') LIKE $4
+                OR REPLACE(REPLACE(REPLACE(s.phone, '-', ''), ' ', ''), '(', '') = $5)
+            ORDER BY e.updated_at DESC, e.id DESC LIMIT $6"
+        )
+    };
+}
+
+/// People waiting for what `awaited` names whom `n` lets in, the latest first.
+pub async fn waiting_people(
+    c: Conn<'_>,
+    n: &Narrow,
+    awaited: Awaited,
+) -> Result<Vec<WaitingPerson>, sqlx::Error> {
+    let sql = match awaited {
+        // State::awaits_copy
+        Awaited::Copy => waiting!("e.state IN ('form_issued', 'consent_signed', 'returned')"),
+        Awaited::Addition => waiting!(
+            "EXISTS (SELECT 1 FROM team_additions t
+                WHERE t.enrollment_id = e.id AND t.state = 'open')"
+        ),
+    };
     db!(c, |c| sqlx::query_as::<_, WaitingPerson>(sql)
         .bind(n.birth_date)
         .bind(n.kana_head.as_deref())

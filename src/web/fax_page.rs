@@ -200,6 +200,9 @@ struct AssignForm {
     enrollment_id: i64,
     #[serde(default)]
     page: i64,
+    /// A candidate waiting on an addition's form offers the page to it.
+    #[serde(default)]
+    addition_id: Option<i64>,
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -214,6 +217,7 @@ async fn assign(
     let a = Assignment {
         enrollment_id: f.enrollment_id,
         page: f.page,
+        addition_id: f.addition_id,
     };
     match reconcile::assign(&state, &user.actor(), id, &a).await {
         Ok(_) => Ok(flash::redirect(

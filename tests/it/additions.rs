@@ -112,6 +112,22 @@ async fn a_pharmacy_joins_an_active_team_only_once_the_centre_verifies_its_conse
     )
     .await;
     assert_eq!(matched, 1, "the page is the addition's, by its code");
+    // FAXed twice (the machine said it failed): the second is a duplicate, kept.
+    let eml = gateway_mail(
+        "add-2@gw.example.jp",
+        "FAX受信 029-265-8332",
+        "",
+        &[("fax.tif", "image/tiff", &tiff)],
+    );
+    assert_eq!(
+        upload(a, &c.centre, &[("add2.eml", &eml)]).await.status(),
+        202
+    );
+    all_read(a, &c.centre).await;
+    let twice = format!(
+        "SELECT COUNT(*) FROM fax_pages WHERE addition_id = {addition} AND outcome = 'duplicate'"
+    );
+    assert_eq!(sql_count(a, &twice).await, 1);
     let (_, e) = a.api(Method::GET, &view, &c.centre, None).await;
     assert_eq!(
         e["enrollment"]["state"], "active",

@@ -4,6 +4,7 @@
 mod access;
 mod access_fixture;
 mod access_writes;
+mod addition_pages;
 mod additions;
 mod attacks;
 mod attacks_input;

@@ -21,17 +21,17 @@ use super::rows::sql_count;
 mod plain;
 
 /// Someone waiting for a copy: name, kana, birth date, phone.
-type Who<'a> = (&'a str, &'a str, &'a str, &'a str);
+pub(super) type Who<'a> = (&'a str, &'a str, &'a str, &'a str);
 
-const HANAKO: Who = ("斎藤 花子", "サイトウ ハナコ", "1938-05-12", "029-270-4321");
+pub(super) const HANAKO: Who = ("斎藤 花子", "サイトウ ハナコ", "1938-05-12", "029-270-4321");
 /// Same kana, one character of the name apart, another birthday.
-const LOOK_ALIKE: Who = ("斉藤 花子", "サイトウ ハナコ", "1941-02-03", "029-271-1111");
+pub(super) const LOOK_ALIKE: Who = ("斉藤 花子", "サイトウ ハナコ", "1941-02-03", "029-271-1111");
 /// Same kana and birthday, two characters of the name apart: close enough that a person
 /// decides.
 const TWIN: Who = ("齋藤 華子", "サイトウ ハナコ", "1938-05-12", "029-272-2222");
 
 /// A consent form printed for `who` by the care manager: the enrollment and the PDF.
-async fn printed_for(a: &TestApp, c: &City, who: Who<'_>) -> (i64, Vec<u8>) {
+pub(super) async fn printed_for(a: &TestApp, c: &City, who: Who<'_>) -> (i64, Vec<u8>) {
     let (name, kana, born, phone) = who;
     let body = json!({
         "subject": { "name": name, "kana": kana, "birth_date": born, "sex": "female",
@@ -52,10 +52,17 @@ async fn printed_for(a: &TestApp, c: &City, who: Who<'_>) -> (i64, Vec<u8>) {
 /// The printed form as the city's plain form, FAXed from the care manager's office: an e-mail
 /// from the FAX gateway whose subject names the sending number.
 fn plain_fax(form: &[u8]) -> Vec<u8> {
+    plain_fax_of(form, consentflow_workers::FormKind::Bessi1)
+}
+
+/// A printed form of `kind` as a plain one (no code of ours), FAXed as `plain_fax` does.
+pub(super) fn plain_fax_of(form: &[u8], kind: consentflow_workers::FormKind) -> Vec<u8> {
     let pages = fax::read(form, Some(Kind::Pdf), &Limits::default()).unwrap();
     let mut page = pages.into_iter().next().unwrap().unwrap().image;
     let scan = fax::scan(&page, &|_| None, std::time::Duration::from_secs(10));
-    let t = template::builtin(template::latest_builtin()).unwrap().0;
+    let t = template::builtin_of(kind, template::latest_builtin_of(kind))
+        .unwrap()
+        .0;
     plain::strip_codes(&mut page, &t, &scan.found[0].text);
     let left = fax::scan(&page, &|_| None, std::time::Duration::from_secs(10));
     assert!(left.found.is_empty(), "no code of ours is left on the page");
@@ -69,7 +76,7 @@ fn plain_fax(form: &[u8]) -> Vec<u8> {
 }
 
 /// Uploads the e-mail as the centre, reads it; the page as the API shows it.
-async fn received(a: &TestApp, c: &City, eml: &[u8]) -> Value {
+pub(super) async fn received(a: &TestApp, c: &City, eml: &[u8]) -> Value {
     let r = upload(a, &c.centre, &[("fax.eml", eml)]).await;
     assert_eq!(r.status(), 202);
     let stored: Value = r.json().await.unwrap();
@@ -79,7 +86,7 @@ async fn received(a: &TestApp, c: &City, eml: &[u8]) -> Value {
     view["pages"][0].clone()
 }
 
-fn ids(list: &Value) -> Vec<i64> {
+pub(super) fn ids(list: &Value) -> Vec<i64> {
     list.as_array()
         .unwrap()
         .iter()
@@ -87,7 +94,7 @@ fn ids(list: &Value) -> Vec<i64> {
         .collect()
 }
 
-fn ocr_installed() -> bool {
+pub(super) fn ocr_installed() -> bool {
     if !tools(&["gs", "img2pdf", "tesseract"]) {
         return false;
     }

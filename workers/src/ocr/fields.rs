@@ -13,6 +13,9 @@ use crate::form::wareki;
 pub struct OcrFields {
     /// The page is the city's 登録申込兼同意書 (its title or two of its labels were read).
     pub is_consent_form: bool,
+    /// The page is the 支援チームメンバー追加同意書 (its title was read): a form with the same
+    /// labels, so never taken for a 別紙1.
+    pub is_addition_form: bool,
     pub name: Option<String>,
     /// In katakana, without spaces.
     pub kana: Option<String>,
@@ -143,6 +146,7 @@ pub fn read_fields(text: &str) -> OcrFields {
         is_consent_form: lines
             .iter()
             .any(|l| l.contains("登録申込兼同意書") || l.contains("申込兼同意")),
+        is_addition_form: false,
         name,
         kana,
         birth_date: find(&lines, BIRTH, date_in),
@@ -155,7 +159,12 @@ pub fn read_fields(text: &str) -> OcrFields {
         f.birth_date.is_some(),
         f.phone.is_some(),
     ];
+    // Its title, its end often lost (「支援チームメンバー追】」), or its 「別紙1（追加）」.
+    f.is_addition_form = lines
+        .iter()
+        .any(|l| l.contains("メンバー追") || (l.contains("紙1") && l.contains("(追加)")));
     f.is_consent_form |= labels.iter().filter(|l| **l).count() >= 2;
+    f.is_consent_form &= !f.is_addition_form;
     f
 }
 
@@ -199,5 +208,25 @@ mod tests {
         assert_eq!(f.name, None);
         let f = read_fields("請求書\n金額 12,000円\n");
         assert_eq!(f, OcrFields::default());
+    }
+
+    #[test]
+    fn the_addition_form_is_told_from_the_consent_form() {
+        let text = "電 子 @ 連 絡 帳   支 援 チ ー ム メ ン バ ー 追 加 同 意 書\n\
+                    | フ リ ガ ナ | ヤ マ ダ   ハ ナ コ\n| 氏 名 | 山 田   花 子\n\
+                    | 生 年 月 日 | 昭 和 １ ５ 年 ４ 月 １ 日\n";
+        let f = read_fields(text);
+        assert!(f.is_addition_form);
+        assert!(
+            !f.is_consent_form,
+            "its labels are 別紙1's, its title is not"
+        );
+        assert_eq!(f.name.as_deref(), Some("山田花子"));
+        // As Tesseract read it through a FAX: the title's end lost, 別 read as 強.
+        let f =
+            read_fields("強紙1 (追加)\n\n電子@連絡帳 支援チームメンバー追】\n氏名 | 斉藤 花子\n");
+        assert!(f.is_addition_form && !f.is_consent_form);
+        let f = read_fields("電子@連絡帳 登録申込兼同意書\n氏名 山田花子\n");
+        assert!(f.is_consent_form && !f.is_addition_form);
     }
 }

@@ -201,6 +201,7 @@ mod tests {
         // OCR misread one character of the name.
         let read = OcrFields {
             is_consent_form: true,
+            is_addition_form: false,
             name: Some("斎藤華予".into()),
             kana: Some("サイトウハナコ".into()),
             birth_date: d(1940, 4, 1),
