@@ -47,6 +47,8 @@ pub struct Reminders {
     pub voucher_warn_days: i64,
     /// A copy still missing a page this many hours after its last page arrived is reported.
     pub missing_page_hours: i64,
+    /// Overdue enrollments read, and their e-mails written, per transaction in the daily run.
+    pub batch: i64,
 }
 
 impl Default for Reminders {
@@ -55,6 +57,7 @@ impl Default for Reminders {
             repeat_days: 7,
             voucher_warn_days: 3,
             missing_page_hours: 2,
+            batch: 2000,
         }
     }
 }

@@ -12,8 +12,9 @@ use crate::domain::training::Step;
 use crate::error::AppResult;
 use crate::store::enrollments::{self, EnrollmentRow};
 use crate::store::offices::Office;
+use crate::store::reminders::OverdueRow;
 use crate::store::trainings::OfficeTraining;
-use crate::store::{users, Conn};
+use crate::store::Conn;
 
 /// A training reminder of `step` for the cycle due on `due`: the office's administrator, or
 /// for `Step::City` the city.
@@ -73,33 +74,30 @@ pub async fn training(
 }
 
 /// An enrollment overdue by `days` (the `k`-th reminder of this wait): the obtainer for a
-/// copy, the centre for an activation.
-pub async fn overdue(
-    mut c: Conn<'_>,
+/// copy, the centre (`centre`'s addresses) for an activation. No query: the row carries what
+/// the e-mail needs, so a run over a city's overdue enrollments reads them a page at a time.
+pub fn overdue(
     app: &Context,
-    e: &EnrollmentRow,
-    state: State,
-    days: i64,
-    k: i64,
-) -> AppResult<Vec<Mail>> {
-    let template = match state {
+    row: &OverdueRow,
+    (days, k): (i64, i64),
+    centre: &[(String, String)],
+) -> Vec<Mail> {
+    let e = &row.e;
+    let template = match e.state {
         State::Returned => "resend_overdue",
         State::TeamRegistered => "activation_overdue",
         _ => "copy_overdue",
     };
-    let to: Vec<(String, Option<String>)> = if state == State::TeamRegistered {
-        users::centre_addresses(c.reborrow())
-            .await?
-            .into_iter()
-            .map(|(a, n)| (a, Some(n)))
+    let to: Vec<(String, Option<String>)> = if e.state == State::TeamRegistered {
+        centre
+            .iter()
+            .map(|(a, n)| (a.clone(), Some(n.clone())))
             .collect()
     } else {
-        obtainer(c.reborrow(), e).await?.into_iter().collect()
+        vec![row.obtainer()]
     };
-    let subject = enrollments::subject(c, e.subject_id).await?;
     let entered = e.updated_at.timestamp();
-    Ok(to
-        .into_iter()
+    to.into_iter()
         .map(|to| {
             let key = format!(
                 "overdue:{}:{}:{entered}:{k}:{}",
@@ -110,13 +108,13 @@ pub async fn overdue(
             about(
                 app,
                 e,
-                &subject.kana,
+                &row.kana,
                 (key, template),
                 to,
                 vec![("days", days.to_string())],
             )
         })
-        .collect())
+        .collect()
 }
 
 /// An addition's consent form not back `days` past its deadline (the `k`-th reminder): the

@@ -1,13 +1,18 @@
 //! What the schedules do: decide, as of their slot, which reminders are due, and write each as
 //! an outbox e-mail with a key naming its cycle and step (so each is sent once).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::japan_date;
 use crate::context::Context;
 use crate::error::AppResult;
 use crate::outbox::{self, Mail};
-use crate::store::{additions, devices, enrollments, fax_list, offices, trainings, Conn};
+use crate::store::reminders::{self, OverdueRow};
+use crate::store::{
+    additions, devices, enrollments, fax_list, offices, schedules, trainings, users, Conn,
+};
 
 /// Writes `mails` in one transaction and queues them. Returns how many were new.
 async fn write(app: &Context, mails: Vec<Mail>) -> AppResult<usize> {
@@ -24,11 +29,11 @@ async fn write(app: &Context, mails: Vec<Mail>) -> AppResult<usize> {
 pub async fn daily(app: &Context, now: DateTime<Utc>) -> AppResult<usize> {
     let mut c = app.store.acquire().await?;
     let mut mails = training(c.conn(), app, now).await?;
-    mails.extend(overdue(c.conn(), app, now).await?);
     mails.extend(additions_overdue(c.conn(), app, now).await?);
     mails.extend(vouchers(c.conn(), app, now).await?);
     drop(c);
-    let n = write(app, mails).await?;
+    let mut n = write(app, mails).await?;
+    n += overdue(app, now).await?;
     tracing::info!(new = n, "reminders written");
     Ok(n)
 }
@@ -46,34 +51,75 @@ async fn training(mut c: Conn<'_>, app: &Context, now: DateTime<Utc>) -> AppResu
     Ok(mails)
 }
 
-async fn overdue(mut c: Conn<'_>, app: &Context, now: DateTime<Utc>) -> AppResult<Vec<Mail>> {
+/// Overdue enrollments, set-based: a page of `reminders.batch` at a time by id, each joined to what its
+/// e-mail needs, written in a transaction of its own that also records how far the run got
+/// (so a run cut off by a shutdown resumes there for the same slot). Memory holds one page.
+async fn overdue(app: &Context, now: DateTime<Utc>) -> AppResult<usize> {
     let d = &app.config.deadlines;
-    let repeat = app.config.reminders.repeat_days.max(1);
-    let mut mails = Vec::new();
-    for e in enrollments::overdue(c.reborrow(), &d.cutoffs(now)).await? {
-        let Some(days) = d.overdue_days(e.state, e.updated_at, now) else {
-            continue;
+    let cut = d.cutoffs(now);
+    let (mut after, held, centre) = {
+        let mut c = app.store.acquire().await?;
+        (
+            schedules::progress(c.conn(), NAME, now).await?.unwrap_or(0),
+            reminders::waiting_fax_numbers(c.conn()).await?,
+            users::centre_addresses(c.conn()).await?,
+        )
+    };
+    let batch = app.config.reminders.batch.max(1);
+    let mut written = 0;
+    loop {
+        let rows = {
+            let mut c = app.store.acquire().await?;
+            reminders::overdue_after(c.conn(), &cut, after, batch).await?
         };
-        // On the first day overdue, then every `repeat` days: at most that often, even when a
-        // reminder held back (below) leaves a week out.
-        if (days - 1) % repeat != 0 {
-            continue;
+        let Some(last) = rows.last().map(|r| r.e.id) else {
+            break;
+        };
+        let mails: Vec<Mail> = rows
+            .iter()
+            .filter_map(|r| due_step(app, r, now, &held).map(|step| (r, step)))
+            .flat_map(|(r, step)| outbox::reminders::overdue(app, r, step, &centre))
+            .collect();
+        let mut tx = app.store.begin().await?;
+        let ids = outbox::enqueue_all(tx.conn(), app, &mails).await?;
+        schedules::set_progress(tx.conn(), NAME, now, last).await?;
+        tx.commit().await?;
+        written += ids.len();
+        outbox::kick(app, ids).await;
+        if (rows.len() as i64) < batch {
+            break;
         }
-        // A copy may be sitting unread in the centre's queue: no reminder while a page from
-        // the obtainer's FAX number waits there.
-        if e.state.awaits_copy() {
-            let office = offices::get(c.reborrow(), e.obtainer_office_id).await?;
-            let digits: String = office
-                .map(|o| o.fax.chars().filter(char::is_ascii_digit).collect())
-                .unwrap_or_default();
-            if !digits.is_empty() && fax_list::waiting_from(c.reborrow(), &digits).await? {
-                continue;
-            }
-        }
-        let k = (days - 1) / repeat;
-        mails.extend(outbox::reminders::overdue(c.reborrow(), app, &e, e.state, days, k).await?);
+        after = last;
     }
-    Ok(mails)
+    Ok(written)
+}
+
+/// The schedule whose run this is (its progress is kept under this name).
+const NAME: &str = "reminders";
+
+/// Whether row `r` is reminded today: (days overdue, which reminder of this wait).
+fn due_step(
+    app: &Context,
+    r: &OverdueRow,
+    now: DateTime<Utc>,
+    held: &HashSet<String>,
+) -> Option<(i64, i64)> {
+    let repeat = app.config.reminders.repeat_days.max(1);
+    let days = app
+        .config
+        .deadlines
+        .overdue_days(r.e.state, r.e.updated_at, now)?;
+    // On the first day overdue, then every `repeat` days: at most that often, even when a
+    // reminder held back (below) leaves a week out.
+    if (days - 1) % repeat != 0 {
+        return None;
+    }
+    // A copy may be sitting unread in the centre's queue: no reminder while a page from the
+    // obtainer's FAX number waits there.
+    if r.e.state.awaits_copy() && held.contains(&r.fax_digits()) {
+        return None;
+    }
+    Some((days, (days - 1) / repeat))
 }
 
 /// Additions whose consent form has not come back within `deadlines.copy_days` (#22): the

@@ -236,26 +236,3 @@ pub async fn apply(c: Conn<'_>, id: i64, revision: i64, d: &Decision) -> Result<
         .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
-
-/// Enrollments waiting on someone past their deadline: no copy, a returned copy not resent,
-/// a registered team not activated.
-pub async fn overdue(
-    c: Conn<'_>,
-    cut: &crate::domain::deadline::Cutoffs,
-) -> Result<Vec<EnrollmentRow>, sqlx::Error> {
-    let sql = concat!(
-        "SELECT ",
-        columns!(),
-        " FROM enrollments
-        WHERE (state IN ('form_issued', 'consent_signed') AND updated_at <= $1)
-           OR (state = 'returned' AND updated_at <= $2)
-           OR (state = 'team_registered' AND updated_at <= $3)
-        ORDER BY id"
-    );
-    db!(c, |c| sqlx::query_as::<_, EnrollmentRow>(sql)
-        .bind(cut.copy)
-        .bind(cut.resend)
-        .bind(cut.activation)
-        .fetch_all(&mut *c)
-        .await)
-}

@@ -262,20 +262,6 @@ pub async fn next_waiting(c: Conn<'_>, not: i64) -> Result<Option<i64>, sqlx::Er
         .await)
 }
 
-/// Whether a page from the FAX number `fax_digits` still waits for the centre (an overdue
-/// copy is then probably in the queue, and its reminder holds off).
-pub async fn waiting_from(c: Conn<'_>, fax_digits: &str) -> Result<bool, sqlx::Error> {
-    let sql = "SELECT COUNT(*) FROM fax_pages p
-        JOIN fax_documents d ON d.id = p.document_id JOIN fax_messages m ON m.id = d.message_id
-        WHERE p.outcome IN ('unreadable', 'invalid')
-          AND REPLACE(REPLACE(REPLACE(m.fax_number, '-', ''), ' ', ''), '(', '') = $1";
-    let n = db!(c, |c| sqlx::query_scalar::<_, i64>(sql)
-        .bind(fax_digits)
-        .fetch_one(&mut *c)
-        .await)?;
-    Ok(n > 0)
-}
-
 /// Copies of the current round missing a page: some pages matched, the last more than
 /// `before`, and the enrollment still waiting for the copy. (enrollment, round, pages, of).
 pub async fn incomplete_copies(

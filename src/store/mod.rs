@@ -22,6 +22,7 @@ pub mod leases;
 pub mod ocr;
 pub mod offices;
 pub mod outbox;
+pub mod reminders;
 pub mod report;
 pub mod retention;
 pub mod schedules;

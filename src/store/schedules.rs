@@ -34,6 +34,39 @@ pub async fn finished(c: Conn<'_>, name: &str, slot: DateTime<Utc>) -> Result<()
         .map(|_| ()))
 }
 
+/// How far the run of `name` for `slot` got before it was stopped (the last enrollment id whose
+/// reminders were written), if it was.
+pub async fn progress(
+    c: Conn<'_>,
+    name: &str,
+    slot: DateTime<Utc>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let sql = "SELECT progress FROM schedule_firings WHERE name = $1 AND slot = $2";
+    let row = db!(c, |c| sqlx::query_scalar::<_, Option<i64>>(sql)
+        .bind(name)
+        .bind(slot)
+        .fetch_optional(&mut *c)
+        .await)?;
+    Ok(row.flatten())
+}
+
+/// Records how far the run got (in the transaction that wrote that batch's e-mails).
+pub async fn set_progress(
+    c: Conn<'_>,
+    name: &str,
+    slot: DateTime<Utc>,
+    last: i64,
+) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE schedule_firings SET progress = $3 WHERE name = $1 AND slot = $2";
+    db!(c, |c| sqlx::query(sql)
+        .bind(name)
+        .bind(slot)
+        .bind(last)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
+}
+
 /// The latest slot of `name` that was claimed, if any.
 pub async fn last(c: Conn<'_>, name: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     let sql = "SELECT MAX(slot) FROM schedule_firings WHERE name = $1";

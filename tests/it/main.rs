@@ -42,6 +42,7 @@ mod pc;
 mod pg_restart;
 mod print_pages;
 mod reconcile;
+mod reminder_runs;
 mod report;
 mod report_world;
 mod retention;
