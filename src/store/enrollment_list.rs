@@ -41,29 +41,38 @@ pub struct ListFilter {
     pub offset: i64,
 }
 
-// The page's rows are chosen from `enrollments` alone (filtered, ordered, limited), and only
-// those 50 are joined to their subject and office: joining first looked up the subject of every
-// row of an office before sorting. A search looks at the subject through EXISTS.
-macro_rules! page_of {
-    ($scope:literal) => {
+// What the list's filters ask of an enrollment `e`: a state, a search (names and kana compared
+// without spaces, see `SearchTerm`; the subject looked at through EXISTS), overdue only.
+macro_rules! filters {
+    () => {
+        " AND ($1 IS NULL OR e.state = $1)
+          AND ($2 IS NULL OR e.code = $4 OR EXISTS (SELECT 1 FROM subjects s
+               WHERE s.id = e.subject_id
+                 AND (REPLACE(REPLACE(s.name, ' ', ''), '　', '') LIKE $2
+                      OR REPLACE(REPLACE(s.kana, ' ', ''), '　', '') LIKE $3)))
+          AND (NOT $5
+               OR (e.state IN ('form_issued', 'consent_signed') AND e.updated_at <= $6)
+               OR (e.state = 'returned' AND e.updated_at <= $7)
+               OR (e.state = 'copy_received' AND e.updated_at <= $8)
+               OR (e.state = 'team_registered' AND e.updated_at <= $9))"
+    };
+}
+
+macro_rules! row_of {
+    () => {
+        "SELECT e.id, e.code, e.state, e.subject_id, e.obtainer_office_id, e.updated_at
+         FROM enrollments e WHERE "
+    };
+}
+
+macro_rules! joined {
+    ($rows:expr) => {
         concat!(
             "SELECT e.id, e.code, e.state, s.name AS subject_name, s.kana AS subject_kana,
                 e.obtainer_office_id, o.name AS office_name, e.updated_at
-            FROM (SELECT e.id, e.code, e.state, e.subject_id, e.obtainer_office_id, e.updated_at
-                  FROM enrollments e WHERE ",
-            $scope,
-            // Names and kana are compared without spaces (see `SearchTerm`).
-            " AND ($1 IS NULL OR e.state = $1)
-              AND ($2 IS NULL OR e.code = $4 OR EXISTS (SELECT 1 FROM subjects s
-                   WHERE s.id = e.subject_id
-                     AND (REPLACE(REPLACE(s.name, ' ', ''), '　', '') LIKE $2
-                          OR REPLACE(REPLACE(s.kana, ' ', ''), '　', '') LIKE $3)))
-              AND (NOT $5
-                   OR (e.state IN ('form_issued', 'consent_signed') AND e.updated_at <= $6)
-                   OR (e.state = 'returned' AND e.updated_at <= $7)
-                   OR (e.state = 'copy_received' AND e.updated_at <= $8)
-                   OR (e.state = 'team_registered' AND e.updated_at <= $9))
-                  ORDER BY e.updated_at DESC, e.id DESC LIMIT $10 OFFSET $11) e
+            FROM (",
+            $rows,
+            ") e
             JOIN subjects s ON s.id = e.subject_id
             JOIN offices o ON o.id = e.obtainer_office_id
             ORDER BY e.updated_at DESC, e.id DESC"
@@ -71,18 +80,41 @@ macro_rules! page_of {
     };
 }
 
-// Separate statements rather than `$12 IS NULL OR …`, so each gets its own plan: the centre's
-// walks the `updated_at` index; an office's starts from its own few rows.
-const ALL: &str = page_of!("1 = 1");
-const OFFICE: &str = page_of!(
-    "e.id IN (SELECT id FROM enrollments WHERE obtainer_office_id = $12
-              UNION SELECT enrollment_id FROM team_members WHERE office_id = $12)"
-);
+// The page's rows are chosen from `enrollments` alone (filtered, ordered, limited), and only
+// those 50 are joined to their subject and office. The centre's walks the `updated_at` index.
+const ALL: &str = joined!(concat!(
+    row_of!(),
+    "1 = 1",
+    filters!(),
+    " ORDER BY e.updated_at DESC, e.id DESC LIMIT $10 OFFSET $11"
+));
+
+// An office's list (#23): the enrollments it obtains, walked in order down the index on
+// (obtainer_office_id, updated_at, id) and stopped after a page, and those it is on the team
+// of, each limited to the rows up to the page's end ($12 = limit + offset) before the two are
+// merged. Fetching every enrollment of a busy office by key first cost 75 ms at 1,000,000.
+macro_rules! office_page {
+    ($team:literal) => {
+        joined!(concat!(
+            "SELECT e.* FROM (SELECT * FROM (",
+            row_of!(),
+            "e.obtainer_office_id = $13",
+            filters!(),
+            " ORDER BY e.updated_at DESC, e.id DESC LIMIT $12) a UNION SELECT * FROM (",
+            row_of!(),
+            $team,
+            filters!(),
+            " ORDER BY e.updated_at DESC, e.id DESC LIMIT $12) b) e",
+            " ORDER BY e.updated_at DESC, e.id DESC LIMIT $10 OFFSET $11"
+        ))
+    };
+}
+const OFFICE: &str =
+    office_page!("e.id IN (SELECT enrollment_id FROM team_members WHERE office_id = $13)");
 // PostgreSQL plans `IN (subquery)` as a hash join over every enrollment (44 ms at 100,000);
-// an array of the office's ids is fetched by primary key instead.
-const OFFICE_PG: &str = page_of!(
-    "e.id = ANY(ARRAY(SELECT id FROM enrollments WHERE obtainer_office_id = $12
-              UNION SELECT enrollment_id FROM team_members WHERE office_id = $12))"
+// an array of the office's memberships is fetched by primary key instead.
+const OFFICE_PG: &str = office_page!(
+    "e.id = ANY(ARRAY(SELECT enrollment_id FROM team_members WHERE office_id = $13))"
 );
 
 pub async fn list(c: Conn<'_>, f: &ListFilter) -> Result<Vec<ListItem>, sqlx::Error> {
@@ -109,7 +141,7 @@ pub async fn list(c: Conn<'_>, f: &ListFilter) -> Result<Vec<ListItem>, sqlx::Er
             .bind(f.limit)
             .bind(f.offset);
         let q = match f.office {
-            Some(o) => q.bind(o),
+            Some(o) => q.bind(f.limit + f.offset).bind(o),
             None => q,
         };
         q.fetch_all(&mut *c).await

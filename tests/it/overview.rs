@@ -80,6 +80,10 @@ async fn story(app: TestApp) {
         "{expected}"
     );
     assert_eq!(mine.len() as i64, expected);
+    let mut mine_ids: Vec<i64> = mine.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    mine_ids.sort();
+    mine_ids.dedup();
+    assert_eq!(mine_ids.len() as i64, expected, "each once, over pages");
 
     // Search: a name typed without its space, kana typed in hiragana, a code in lower case.
     let hit = all(a, &centre, "q=%E4%BD%90%E8%97%A4%E8%A9%A6%E9%A8%93000010").await; // 佐藤試験000010
