@@ -9,6 +9,8 @@ use crate::config::{Config, Keys};
 use crate::form_versions::FormRegistry;
 use crate::mailer::Mailer;
 use crate::queue::Queue;
+use crate::snapshot::Snapshot;
+use crate::store::enrollment_list::CityCounts;
 use crate::store::Store;
 
 #[derive(Clone, Debug)]
@@ -27,6 +29,8 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     /// Bounds CPU-heavy work (reading FAX pages) to the machine's cores.
     pub cpu: Arc<tokio::sync::Semaphore>,
+    /// The dashboard's counts over the whole city, worked out at most once a minute (#23).
+    pub city_counts: Arc<Snapshot<CityCounts>>,
 }
 
 impl Context {
@@ -54,6 +58,7 @@ impl Context {
             cpu: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            city_counts: Arc::new(Snapshot::new(chrono::Duration::minutes(1))),
         })
     }
 

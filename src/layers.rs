@@ -19,12 +19,12 @@
 //! config
 //! store
 //! error
-//! domain, secret, memory, clock
+//! domain, secret, memory, clock, snapshot
 //! ```
 
 /// Lowest first. Modules on one line are peers: neither may use the other.
 const LAYERS: &[&[&str]] = &[
-    &["domain", "secret", "memory", "clock"],
+    &["domain", "secret", "memory", "clock", "snapshot"],
     &["error"],
     &["store"],
     &["config"],

@@ -26,6 +26,7 @@ pub mod secret;
 pub mod seed;
 pub mod serve;
 pub mod service;
+pub mod snapshot;
 pub mod store;
 pub mod web;
 

@@ -204,9 +204,7 @@ pub async fn dashboard(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
 ) -> AppResult<Json<overview::Dashboard>> {
-    Ok(Json(
-        overview::dashboard(&state.store, &actor, &state.config.deadlines).await?,
-    ))
+    Ok(Json(overview::dashboard(&state, &actor).await?))
 }
 
 /// Ask the consent obtainer to FAX the copy again (centre staff), with a reason; e-mailed

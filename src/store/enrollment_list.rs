@@ -113,9 +113,8 @@ const OFFICE: &str =
     office_page!("e.id IN (SELECT enrollment_id FROM team_members WHERE office_id = $13)");
 // PostgreSQL plans `IN (subquery)` as a hash join over every enrollment (44 ms at 100,000);
 // an array of the office's memberships is fetched by primary key instead.
-const OFFICE_PG: &str = office_page!(
-    "e.id = ANY(ARRAY(SELECT enrollment_id FROM team_members WHERE office_id = $13))"
-);
+const OFFICE_PG: &str =
+    office_page!("e.id = ANY(ARRAY(SELECT enrollment_id FROM team_members WHERE office_id = $13))");
 
 pub async fn list(c: Conn<'_>, f: &ListFilter) -> Result<Vec<ListItem>, sqlx::Error> {
     let now = c.now;
@@ -146,6 +145,18 @@ pub async fn list(c: Conn<'_>, f: &ListFilter) -> Result<Vec<ListItem>, sqlx::Er
         };
         q.fetch_all(&mut *c).await
     })
+}
+
+/// The dashboard's figures over the whole city, as of one moment (kept for a minute: see
+/// `snapshot`).
+#[derive(Debug, Clone, Default)]
+pub struct CityCounts {
+    /// Enrollments per state.
+    pub by_state: Vec<(String, i64)>,
+    /// Overdue enrollments per state.
+    pub overdue: Vec<(String, i64)>,
+    /// The first page of the overdue list (one row more than shown).
+    pub overdue_rows: Vec<ListItem>,
 }
 
 /// How many enrollments are in each state (the dashboard's funnel).

@@ -11,7 +11,7 @@ use axum::Router;
 use super::{render, PageError};
 use crate::http::session::CurrentUser;
 use crate::http::AppState;
-use crate::service::overview::{self, Dashboard, ListPage, ListQuery};
+use crate::service::overview::{self, Dashboard, ListPage};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/dashboard", get(dashboard))
@@ -25,19 +25,25 @@ struct DashboardPage<'a> {
     overdue: ListPage,
 }
 
+impl DashboardPage<'_> {
+    /// When the figures were counted, in Japan time: 「10:42」.
+    fn counted(&self) -> String {
+        self.d
+            .counted_at
+            .with_timezone(&chrono_tz::Asia::Tokyo)
+            .format("%H:%M")
+            .to_string()
+    }
+}
+
 #[tracing::instrument(skip_all)]
 async fn dashboard(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Response, PageError> {
     let actor = user.actor();
-    let deadlines = &state.config.deadlines;
-    let d = overview::dashboard(&state.store, &actor, deadlines).await?;
-    let q = ListQuery {
-        overdue: Some("1".into()),
-        ..ListQuery::default()
-    };
-    let overdue = overview::list(&state.store, &actor, deadlines, &q, None).await?;
+    let d = overview::dashboard(&state, &actor).await?;
+    let overdue = overview::overdue_first(&state, &actor).await?;
     Ok(render(
         StatusCode::OK,
         &DashboardPage {

@@ -12,6 +12,7 @@ mod browser;
 mod centre_work;
 mod cli;
 mod connections;
+mod dashboard_counts;
 mod db;
 mod drills;
 mod field_checks;
