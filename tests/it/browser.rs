@@ -121,7 +121,7 @@ impl Browser {
     }
 
     /// Does `act` on the element, finding it again if the page replaced it in between (a
-    /// navigation that had not finished when it was found).
+    /// navigation that had not finished when it was found) or something covered it for a moment.
     async fn retry<F, Fut>(&self, css: &str, act: F)
     where
         F: Fn(Element) -> Fut,
@@ -130,13 +130,17 @@ impl Browser {
         for _ in 0..20 {
             match act(self.element(css).await).await {
                 Ok(()) => return,
-                Err(e) if e.to_string().contains("stale element") => {
+                // Replaced in between, or covered for a moment (a map still animating its zoom).
+                Err(e)
+                    if e.to_string().contains("stale element")
+                        || e.to_string().contains("click intercepted") =>
+                {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Err(e) => panic!("{css}: {e}"),
             }
         }
-        panic!("{css} kept going stale");
+        panic!("{css} kept going stale or covered");
     }
 
     /// Waits until the address satisfies `done` (a form posted, a page reloaded).
