@@ -88,17 +88,28 @@ pub async fn list(
         limit: PAGE_SIZE + 1,
         offset: (page - 1) * PAGE_SIZE,
     };
-    let mut items = list_rows::list(c.conn(), &filter).await?;
+    let items = list_rows::list(c.conn(), &filter).await?;
+    Ok(page_of(items, page, deadlines, now))
+}
+
+/// A page of the list from its rows (one more than shown, which tells whether there is a next
+/// page), each with its overdue badge as of `now`.
+fn page_of(
+    mut items: Vec<ListItem>,
+    page: i64,
+    deadlines: &Deadlines,
+    now: DateTime<Utc>,
+) -> ListPage {
     let has_more = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
     for i in &mut items {
         i.overdue_days = deadlines.overdue_days(i.state, i.updated_at, now);
     }
-    Ok(ListPage {
+    ListPage {
         items,
         page,
         has_more,
-    })
+    }
 }
 
 /// One state's line in the funnel.
@@ -186,15 +197,6 @@ pub async fn dashboard(app: &Context, actor: &Actor) -> AppResult<Dashboard> {
 pub async fn overdue_first(app: &Context, actor: &Actor) -> AppResult<ListPage> {
     may_see_dashboard(actor)?;
     let (at, counts) = city_counts(app).await?;
-    let mut items = counts.overdue_rows.clone();
-    let has_more = items.len() as i64 > PAGE_SIZE;
-    items.truncate(PAGE_SIZE as usize);
-    for i in &mut items {
-        i.overdue_days = app.config.deadlines.overdue_days(i.state, i.updated_at, at);
-    }
-    Ok(ListPage {
-        items,
-        page: 1,
-        has_more,
-    })
+    let rows = counts.overdue_rows.clone();
+    Ok(page_of(rows, 1, &app.config.deadlines, at))
 }
