@@ -5,7 +5,10 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
+use tokio_util::sync::CancellationToken;
+
 use crate::config::{Config, Keys};
+use crate::error::{AppError, AppResult};
 use crate::form_versions::FormRegistry;
 use crate::mailer::Mailer;
 use crate::queue::Queue;
@@ -31,6 +34,9 @@ pub struct Context {
     pub cpu: Arc<tokio::sync::Semaphore>,
     /// The dashboard's counts over the whole city, worked out at most once a minute (#23).
     pub city_counts: Arc<Snapshot<CityCounts>>,
+    /// Cancelled when the process is asked to stop: a long job looks at it between batches
+    /// ([`Context::go_on`]) and leaves the rest to the next start (#23).
+    pub stopping: CancellationToken,
 }
 
 impl Context {
@@ -59,6 +65,7 @@ impl Context {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             city_counts: Arc::new(Snapshot::new(chrono::Duration::minutes(1))),
+            stopping: CancellationToken::new(),
         })
     }
 
@@ -70,6 +77,16 @@ impl Context {
             worker_store: self.worker_store.with_clock(clock.clone()),
             clock,
             ..self
+        }
+    }
+
+    /// `Err(Interrupted)` once the process is stopping: a long job calls it between batches,
+    /// after each batch's work is committed, so it stops within a batch and resumes after it.
+    pub fn go_on(&self) -> AppResult<()> {
+        if self.stopping.is_cancelled() {
+            Err(AppError::Interrupted)
+        } else {
+            Ok(())
         }
     }
 

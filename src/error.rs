@@ -36,6 +36,9 @@ pub enum AppError {
     /// Too many attempts from one sender; the message says when to try again.
     #[error("rate limited: {0}")]
     RateLimited(String),
+    /// The process is stopping: a long job left its remaining batches to the next start.
+    #[error("interrupted by a shutdown")]
+    Interrupted,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -119,7 +122,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code: invalid_input, unauthorized, forbidden, not_found,
     /// conflict, invalid_state, password_change_required, device_required, too_many_requests,
-    /// payload_too_large, internal.
+    /// payload_too_large, shutting_down, internal.
     pub code: &'static str,
     /// Human-readable message (Japanese for input errors).
     pub message: String,
@@ -149,6 +152,7 @@ impl AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) | AppError::InvalidState(_) => StatusCode::CONFLICT,
+            AppError::Interrupted => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -165,6 +169,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::InvalidState(_) => "invalid_state",
+            AppError::Interrupted => "shutting_down",
             AppError::Internal(_) => "internal",
         }
     }
@@ -189,6 +194,9 @@ impl AppError {
             AppError::InvalidState(m) if !m.is_ascii() => m.clone(),
             AppError::InvalidState(_) => "現在の状態ではこの操作はできません。".into(),
             AppError::DeviceRequired => "このパソコンは登録されていません。証明書取得用No/パスワードで登録したパソコンから利用してください。".into(),
+            AppError::Interrupted => {
+                "サーバーを停止しています。しばらくしてから再度お試しください。".into()
+            }
             AppError::Internal(_) => {
                 "システムエラーが発生しました。時間をおいて再度お試しください。".into()
             }

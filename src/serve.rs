@@ -25,7 +25,7 @@ pub const HEADER_SECONDS: u64 = 10;
 /// A request body may pause this long between pieces.
 pub const BODY_IDLE_SECONDS: u64 = 30;
 /// How long open connections may take to finish once the server is asked to stop.
-const DRAIN_SECONDS: u64 = 8;
+const DRAIN_SECONDS: u64 = 7;
 
 /// Connections open per address, and how many one address may hold.
 #[derive(Clone)]

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use apalis::prelude::*;
 
 use crate::context::Context;
+use crate::error::AppError;
 use crate::queue::{PrintBatchJob, ProcessMessageJob, Queue, RunScheduleJob, SendMailJob};
 use supervise::{endless, supervise, WorkerHealth};
 
@@ -28,12 +29,17 @@ pub async fn send_mail(job: SendMailJob, app: Data<Context>) -> Result<(), BoxDy
     }
 }
 
-/// Does the work of one schedule firing.
+/// Does the work of one schedule firing. One cut short by a shutdown is queued again: the
+/// next worker to start resumes it where its progress says.
 #[tracing::instrument(skip(app), fields(schedule = %job.name))]
 pub async fn run_schedule(job: RunScheduleJob, app: Data<Context>) -> Result<(), BoxDynError> {
-    crate::schedule::run(&app, &job.name, job.slot)
-        .await
-        .map_err(|e| e.to_string().into())
+    match crate::schedule::run(&app, &job.name, job.slot).await {
+        Err(AppError::Interrupted) => {
+            tracing::info!("schedule run interrupted by the shutdown; queued again");
+            app.queue.run_schedule(job).await.map_err(Into::into)
+        }
+        r => r.map_err(|e| e.to_string().into()),
+    }
 }
 
 /// Reads one stored FAX message (see `intake::process`).
@@ -48,12 +54,17 @@ pub async fn process_message(
     }
 }
 
-/// Prints a batch (see `service::batches::print`).
+/// Prints a batch (see `service::batches::print`); one cut short by a shutdown is queued again
+/// (the forms already issued are fetched, not drawn again).
 #[tracing::instrument(skip(app), fields(batch_id = job.batch_id))]
 pub async fn print_batch(job: PrintBatchJob, app: Data<Context>) -> Result<(), BoxDynError> {
-    crate::service::batches::print(&app, job.batch_id)
-        .await
-        .map_err(|e| e.to_string().into())
+    match crate::service::batches::print(&app, job.batch_id).await {
+        Err(AppError::Interrupted) => {
+            tracing::info!("print batch interrupted by the shutdown; queued again");
+            app.queue.print_batch(job).await.map_err(Into::into)
+        }
+        r => r.map_err(|e| e.to_string().into()),
+    }
 }
 
 /// Runs every worker until `shutdown` completes. Idle workers look for new tasks every `poll`:
@@ -137,7 +148,9 @@ where
         None
     };
     let asked = shutdown.await;
+    // The workers stop taking tasks first; then the running ones stop between batches.
     let _ = stop_tx.send(true);
+    app.stopping.cancel();
     for task in tasks {
         let _ = task.await;
     }

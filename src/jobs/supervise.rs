@@ -17,8 +17,9 @@ const MAX_PAUSE: Duration = Duration::from_secs(30);
 /// A worker that ran this long before failing starts again from the first pause.
 const STABLE: Duration = Duration::from_secs(60);
 /// How long a run may take to finish its task once asked to stop, before it is cut off (a
-/// shutdown must end within 10 s; an interrupted job runs again at the next start).
-const GRACE: Duration = Duration::from_secs(8);
+/// shutdown must end within 10 s; a long job stops between its batches well before this, and
+/// one cut off is taken over by the next worker once its heartbeat stops).
+const GRACE: Duration = Duration::from_secs(7);
 
 /// One worker's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

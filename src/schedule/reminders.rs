@@ -89,6 +89,7 @@ async fn overdue(app: &Context, now: DateTime<Utc>) -> AppResult<usize> {
         if (rows.len() as i64) < batch {
             break;
         }
+        app.go_on()?;
         after = last;
     }
     Ok(written)

@@ -2,7 +2,7 @@
 
 use crate::context::Context;
 use crate::domain::{Actor, FieldError, Role};
-use consentflow_workers::pdf;
+use consentflow_workers::form;
 
 use crate::error::{internal, AppError, AppResult};
 use crate::queue::PrintBatchJob;
@@ -135,14 +135,19 @@ pub async fn print(app: &Context, batch_id: i64) -> AppResult<()> {
         let mut tx = app.store.begin().await?;
         form_rows::batch_progress(tx.conn(), batch.id, i as i64 + 1).await?;
         tx.commit().await?;
+        app.go_on()?;
     }
     let merged = if pdfs.is_empty() {
         None
     } else {
-        let merged = tokio::task::spawn_blocking(move || pdf::merge(&pdfs))
+        let merged = tokio::task::spawn_blocking(move || form::batch::merge(&pdfs))
             .await
             .map_err(internal)?;
-        Some(merged.map_err(internal)?)
+        let (bytes, joined) = merged.map_err(internal)?;
+        if let form::batch::Joined::PageByPage(why) = joined {
+            tracing::warn!(batch_id, %why, "batch joined page by page, each form with its font");
+        }
+        Some(bytes)
     };
     let error = (!problems.is_empty()).then(|| problems.join("\n"));
     let mut tx = app.store.begin().await?;

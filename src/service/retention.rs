@@ -107,6 +107,7 @@ pub async fn run(app: &Context, now: DateTime<Utc>) -> AppResult<usize> {
             .await?;
             tx.commit().await?;
             erased += 1;
+            app.go_on()?;
         }
         if (due.len() as i64) < BATCH {
             break;

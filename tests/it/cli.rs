@@ -28,13 +28,14 @@ fn start(dir: &Path, args: &[&str]) -> (Child, String, String) {
 }
 
 /// Starts a `serve` command and reads its output until it says where it listens.
+pub fn listening(cmd: Command) -> (Child, String, String) {
+    listening_with(cmd, Stdio::null())
+}
+
+/// [`listening`], its log going to `stderr`.
 #[allow(clippy::zombie_processes)] // the caller wraps the child in `Killed`, which waits
-pub fn listening(mut cmd: Command) -> (Child, String, String) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+pub fn listening_with(mut cmd: Command, stderr: Stdio) -> (Child, String, String) {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).spawn().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let (mut printed, deadline) = (String::new(), Instant::now() + Duration::from_secs(60));
     loop {

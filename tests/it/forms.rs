@@ -69,7 +69,7 @@ pub async fn city(a: &TestApp) -> City {
     }
 }
 
-async fn enrollment(a: &TestApp, c: &City, name: &str) -> (i64, String) {
+pub(super) async fn enrollment(a: &TestApp, c: &City, name: &str) -> (i64, String) {
     let body = json!({
         "subject": { "name": name, "kana": "ヤマダ ハナコ", "birth_date": "1940-04-01", "sex": "female",
                      "address": "茨城県ひたちなか市東石川1-1", "phone": "029-270-1000" },

@@ -102,7 +102,7 @@ pub async fn all_read(a: &TestApp, token: &str) {
     assert!(done.is_some(), "messages still unread after 120 s");
 }
 
-async fn copy(a: &TestApp, c: &City, id: i64) -> Value {
+pub(super) async fn copy(a: &TestApp, c: &City, id: i64) -> Value {
     let path = format!("/api/v1/enrollments/{}/copy", a.code(id).await);
     let (s, v) = a.api(Method::GET, &path, &c.cm, None).await;
     assert_eq!(s, 200, "{v}");

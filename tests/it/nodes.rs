@@ -16,7 +16,7 @@ use super::mail::{fax_of, gateway_mail, tools};
 
 const BIN: &str = env!("CARGO_BIN_EXE_consentflow");
 
-fn node(a: &TestApp, dir: &std::path::Path, what: &str) -> Command {
+pub(super) fn node(a: &TestApp, dir: &std::path::Path, what: &str) -> Command {
     let mut c = Command::new(BIN);
     c.arg(what)
         .env("DATABASE_URL", &a.config.database_url)

@@ -70,7 +70,7 @@ pub fn merge(pdfs: &[Vec<u8>]) -> Result<Vec<u8>, MergeError> {
     Ok(buf)
 }
 
-fn inherited_attributes(doc: &Document, page: ObjectId) -> Vec<(Vec<u8>, Object)> {
+pub(crate) fn inherited_attributes(doc: &Document, page: ObjectId) -> Vec<(Vec<u8>, Object)> {
     let mut found: Vec<(Vec<u8>, Object)> = Vec::new();
     let mut node = doc
         .get_dictionary(page)
@@ -96,6 +96,18 @@ fn inherited_attributes(doc: &Document, page: ObjectId) -> Vec<(Vec<u8>, Object)
         }
     }
     found
+}
+
+/// How many font programs a PDF embeds (a print batch should have one), for checks.
+pub fn font_programs(pdf: &[u8]) -> Option<usize> {
+    let doc = Document::load_mem(pdf).ok()?;
+    let n = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.has(b"FontFile2") || d.has(b"FontFile3"))
+        .count();
+    Some(n)
 }
 
 /// Number of pages, for checks and progress.

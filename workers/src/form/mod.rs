@@ -2,6 +2,7 @@
 //! two QR codes per page in opposite corners away from the staple corner, the enrollment code
 //! printed large beside each, nothing within 15 mm of an edge, black only.
 
+pub mod batch;
 mod cells;
 pub(crate) mod draw;
 mod fit;

@@ -1,0 +1,409 @@
+//! A print batch as one document whose pages share one font (#23).
+//!
+//! Each stored form embeds its own subset of IPAex Gothic (most of a form's 80 KB), so 200 forms
+//! joined page by page were 17 MB. Here the stored forms are joined as they are — every page,
+//! code and line exactly as issued — except that their text is re-encoded for one subset cut
+//! for every character of the batch. A form's subset numbers its glyphs its own way, so each
+//! glyph is read back as its character (the font's ToUnicode map) and written as that
+//! character's glyph in the shared subset. Anything this does not expect (another kind of
+//! font, a glyph standing for two characters) joins the batch page by page instead, as before.
+
+use std::collections::{BTreeSet, HashMap};
+
+use lopdf::{Dictionary, Document, Object, ObjectId};
+use printpdf::{FontId, Mm, PdfPage};
+
+use super::{draw, font, save};
+use crate::pdf::{self, inherited_attributes, MergeError};
+
+/// How a batch was joined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Joined {
+    /// One font for every page.
+    SharedFont,
+    /// Each form with its own font: what in a form was not as expected.
+    PageByPage(String),
+}
+
+/// Joins stored forms, in order, into one document sharing one font where it can.
+pub fn merge(pdfs: &[Vec<u8>]) -> Result<(Vec<u8>, Joined), MergeError> {
+    if pdfs.is_empty() {
+        return Err(MergeError::Empty);
+    }
+    match shared(pdfs) {
+        Ok(bytes) => Ok((bytes, Joined::SharedFont)),
+        Err(why) => Ok((pdf::merge(pdfs)?, Joined::PageByPage(why))),
+    }
+}
+
+/// A font's glyphs (2-byte CIDs) by the character each draws, and back.
+type Glyphs = HashMap<u16, char>;
+
+/// One input form, renumbered into the output's object space.
+struct Form {
+    doc: Document,
+    /// Each page with the fonts its resources name (read before any is changed: pages may
+    /// share one resources dictionary).
+    pages: Vec<(ObjectId, HashMap<Vec<u8>, ObjectId>)>,
+    /// The glyph map of each font.
+    fonts: HashMap<ObjectId, Glyphs>,
+}
+
+fn shared(pdfs: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    let mut out = Document::with_version("1.7");
+    let pages_id = out.new_object_id();
+    let mut next_id = out.max_id + 1;
+    let mut forms = Vec::with_capacity(pdfs.len());
+    let mut chars = BTreeSet::new();
+    for bytes in pdfs {
+        let mut doc = Document::load_mem(bytes).map_err(|e| e.to_string())?;
+        doc.renumber_objects_with(next_id);
+        next_id = doc.max_id + 1;
+        let mut pages = Vec::new();
+        let mut fonts = HashMap::new();
+        for p in doc.get_pages().into_values() {
+            let names: HashMap<Vec<u8>, ObjectId> = page_fonts(&doc, p)?.into_iter().collect();
+            for &id in names.values() {
+                if let std::collections::hash_map::Entry::Vacant(v) = fonts.entry(id) {
+                    let glyphs = glyphs_of(&doc, id)?;
+                    chars.extend(glyphs.values().copied());
+                    v.insert(glyphs);
+                }
+            }
+            pages.push((p, names));
+        }
+        forms.push(Form { doc, pages, fonts });
+    }
+    let (font_objects, font_id, by_char) = shared_font(&chars, next_id)?;
+    out.objects.extend(font_objects);
+    let mut kids = Vec::new();
+    for mut form in forms {
+        let pages = std::mem::take(&mut form.pages);
+        for (p, names) in pages {
+            reencode_page(&mut form, p, &names, &by_char, font_id)?;
+            let inherited = inherited_attributes(&form.doc, p);
+            if let Ok(Object::Dictionary(page)) = form.doc.get_object_mut(p) {
+                for (key, value) in inherited {
+                    if !page.has(&key) {
+                        page.set(key, value);
+                    }
+                }
+                page.set("Parent", pages_id);
+            }
+            kids.push(Object::Reference(p));
+        }
+        for (id, object) in form.doc.objects {
+            if !matches!(object.type_name(), Ok(b"Catalog") | Ok(b"Pages")) {
+                out.objects.insert(id, object);
+            }
+        }
+    }
+    out.max_id = out.objects.keys().map(|k| k.0).max().unwrap_or(1);
+    let mut pages = Dictionary::new();
+    pages.set("Type", "Pages");
+    pages.set("Count", kids.len() as i64);
+    pages.set("Kids", kids);
+    out.objects.insert(pages_id, Object::Dictionary(pages));
+    let mut catalog = Dictionary::new();
+    catalog.set("Type", "Catalog");
+    catalog.set("Pages", pages_id);
+    let catalog_id = out.add_object(catalog);
+    out.trailer.set("Root", catalog_id);
+    // The forms' own fonts are no longer referenced.
+    out.prune_objects();
+    let mut buf = Vec::new();
+    out.save_to(&mut buf).map_err(|e| e.to_string())?;
+    Ok(buf)
+}
+
+/// The fonts page `p` names, each an indirect Type0 font.
+fn page_fonts(doc: &Document, p: ObjectId) -> Result<Vec<(Vec<u8>, ObjectId)>, String> {
+    let resources = resources_of(doc, p).ok_or("a page without resources")?;
+    let Ok(fonts) = resources.get(b"Font") else {
+        return Ok(Vec::new());
+    };
+    let fonts = match fonts {
+        Object::Reference(id) => doc.get_dictionary(*id).map_err(|e| e.to_string())?,
+        Object::Dictionary(d) => d,
+        _ => return Err("a font resource that is not a dictionary".into()),
+    };
+    fonts
+        .iter()
+        .map(|(name, v)| {
+            let id = v.as_reference().map_err(|_| "a direct font dictionary")?;
+            Ok((name.clone(), id))
+        })
+        .collect()
+}
+
+/// The page's own resources dictionary (direct or indirect), or its inherited one.
+fn resources_of(doc: &Document, p: ObjectId) -> Option<&Dictionary> {
+    let page = doc.get_dictionary(p).ok()?;
+    let r = match page.get(b"Resources") {
+        Ok(r) => r.clone(),
+        Err(_) => {
+            inherited_attributes(doc, p)
+                .into_iter()
+                .find(|(k, _)| k == b"Resources")?
+                .1
+        }
+    };
+    match r {
+        Object::Reference(id) => doc.get_dictionary(id).ok(),
+        Object::Dictionary(_) => page.get(b"Resources").ok()?.as_dict().ok(),
+        _ => None,
+    }
+}
+
+/// What each glyph of a Type0 font draws, from its ToUnicode map: one character per glyph.
+fn glyphs_of(doc: &Document, font: ObjectId) -> Result<Glyphs, String> {
+    let dict = doc.get_dictionary(font).map_err(|e| e.to_string())?;
+    let name = |key: &[u8]| dict.get(key).and_then(Object::as_name).ok();
+    if name(b"Subtype") != Some(b"Type0") || name(b"Encoding") != Some(b"Identity-H") {
+        return Err("not an Identity-H Type0 font".into());
+    }
+    let to_unicode = dict
+        .get(b"ToUnicode")
+        .and_then(Object::as_reference)
+        .and_then(|id| doc.get_object(id))
+        .and_then(Object::as_stream)
+        .map_err(|e| e.to_string())?;
+    let text = to_unicode
+        .decompressed_content()
+        .unwrap_or_else(|_| to_unicode.content.clone());
+    let cmap = printpdf::ToUnicodeCMap::parse(&String::from_utf8_lossy(&text))?;
+    let mut glyphs = HashMap::new();
+    for (cid, code) in cmap.mappings {
+        let (Ok(cid), [one]) = (u16::try_from(cid), code.as_slice()) else {
+            return Err("a glyph for more than one character".into());
+        };
+        glyphs.insert(cid, char::from_u32(*one).ok_or("not a character")?);
+    }
+    Ok(glyphs)
+}
+
+/// One subset for `chars`, as objects numbered from `first`: its objects, the Type0 font's id,
+/// and each character's glyph in it.
+#[allow(clippy::type_complexity)]
+fn shared_font(
+    chars: &BTreeSet<char>,
+    first: u32,
+) -> Result<(Vec<(ObjectId, Object)>, ObjectId, HashMap<char, u16>), String> {
+    let text: Vec<String> = chars
+        .iter()
+        .copied()
+        .filter(|c| !c.is_control())
+        .collect::<Vec<char>>()
+        .chunks(40)
+        .map(|c| c.iter().collect())
+        .collect();
+    let face = font::for_text(text.iter().map(String::as_str));
+    let id = FontId("CFFORM".into());
+    let mut canvas = draw::Canvas::new(id.clone());
+    for (i, line) in text.iter().enumerate() {
+        canvas.text(10.0, 10.0 + i as f32 * 0.1, 10.0, line);
+    }
+    let page = PdfPage::new(Mm(draw::PAGE_W), Mm(draw::PAGE_H), canvas.ops);
+    let bytes = save("batch font", id, face, vec![page])?;
+    let mut doc = Document::load_mem(&bytes).map_err(|e| e.to_string())?;
+    doc.renumber_objects_with(first);
+    let page = *doc.get_pages().values().next().ok_or("no page")?;
+    let (_, font_id) = page_fonts(&doc, page)?
+        .into_iter()
+        .next()
+        .ok_or("no font on the font page")?;
+    let by_char: HashMap<char, u16> = glyphs_of(&doc, font_id)?
+        .into_iter()
+        .map(|(cid, c)| (c, cid))
+        .collect();
+    let objects = doc
+        .objects
+        .into_iter()
+        .filter(|(_, o)| !matches!(o.type_name(), Ok(b"Catalog") | Ok(b"Pages") | Ok(b"Page")))
+        .collect();
+    Ok((objects, font_id, by_char))
+}
+
+/// Rewrites page `p`'s text for the shared font and points its font names at it.
+fn reencode_page(
+    form: &mut Form,
+    p: ObjectId,
+    names: &HashMap<Vec<u8>, ObjectId>,
+    by_char: &HashMap<char, u16>,
+    shared: ObjectId,
+) -> Result<(), String> {
+    let mut content = form
+        .doc
+        .get_and_decode_page_content(p)
+        .map_err(|e| e.to_string())?;
+    let mut current: Option<&Glyphs> = None;
+    for op in &mut content.operations {
+        let strings: Vec<&mut Object> = match op.operator.as_str() {
+            "Tf" => {
+                let name = op.operands.first().and_then(|n| n.as_name().ok());
+                current = name
+                    .and_then(|n| names.get(n))
+                    .and_then(|id| form.fonts.get(id));
+                continue;
+            }
+            "Tj" | "'" => op.operands.iter_mut().take(1).collect(),
+            "\"" => op.operands.iter_mut().skip(2).take(1).collect(),
+            "TJ" => match op.operands.first_mut() {
+                Some(Object::Array(items)) => items.iter_mut().collect(),
+                _ => Vec::new(),
+            },
+            _ => continue,
+        };
+        for s in strings {
+            if let Object::String(bytes, _) = s {
+                let glyphs = current.ok_or("text before a font")?;
+                *bytes = reencode(bytes, glyphs, by_char)?;
+            }
+        }
+    }
+    let encoded = content.encode().map_err(|e| e.to_string())?;
+    form.doc
+        .change_page_content(p, encoded)
+        .map_err(|e| e.to_string())?;
+    let font_dict = font_dict_mut(&mut form.doc, p).ok_or("no font dictionary")?;
+    for name in names.keys() {
+        font_dict.set(name.clone(), Object::Reference(shared));
+    }
+    Ok(())
+}
+
+fn reencode(
+    bytes: &[u8],
+    glyphs: &Glyphs,
+    by_char: &HashMap<char, u16>,
+) -> Result<Vec<u8>, String> {
+    if !bytes.len().is_multiple_of(2) {
+        return Err("an odd number of bytes for 2-byte glyphs".into());
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    for pair in bytes.chunks(2) {
+        let cid = u16::from_be_bytes([pair[0], pair[1]]);
+        let c = glyphs.get(&cid).ok_or("a glyph with no character")?;
+        let new = by_char
+            .get(c)
+            .ok_or("a character missing from the shared font")?;
+        out.extend(new.to_be_bytes());
+    }
+    Ok(out)
+}
+
+/// The page's font dictionary, to change (its resources and font dictionary may be indirect).
+fn font_dict_mut(doc: &mut Document, p: ObjectId) -> Option<&mut Dictionary> {
+    let page = doc.get_dictionary(p).ok()?;
+    let resources_ref = page.get(b"Resources").ok()?.as_reference().ok();
+    let fonts_ref = {
+        let r = match resources_ref {
+            Some(id) => doc.get_dictionary(id).ok()?,
+            None => page.get(b"Resources").ok()?.as_dict().ok()?,
+        };
+        r.get(b"Font").ok()?.as_reference().ok()
+    };
+    if let Some(id) = fonts_ref {
+        return doc.get_dictionary_mut(id).ok();
+    }
+    let resources = match resources_ref {
+        Some(id) => doc.get_dictionary_mut(id).ok()?,
+        None => doc
+            .get_dictionary_mut(p)
+            .ok()?
+            .get_mut(b"Resources")
+            .ok()?
+            .as_dict_mut()
+            .ok()?,
+    };
+    resources.get_mut(b"Font").ok()?.as_dict_mut().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::{self, template};
+
+    fn forms() -> Vec<Vec<u8>> {
+        let (t, _) = template::builtin(1).unwrap();
+        let key = form::SigningKey {
+            id: 'A',
+            key: b"k".to_vec(),
+        };
+        // Different people (different characters), and a team long enough for two pages.
+        [1u8, 2, 3]
+            .iter()
+            .map(|&seed| {
+                form::render(&t, &form::demo_data(seed, 3), &key)
+                    .unwrap()
+                    .pdf
+            })
+            .chain([form::render(&t, &form::tests::sample(25), &key)
+                .unwrap()
+                .pdf])
+            .collect()
+    }
+
+    fn texts(pdf: &[u8]) -> Vec<String> {
+        let doc = Document::load_mem(pdf).unwrap();
+        let n = doc.get_pages().len() as u32;
+        (1..=n).map(|p| doc.extract_text(&[p]).unwrap()).collect()
+    }
+
+    fn font_programs(pdf: &[u8]) -> usize {
+        pdf::font_programs(pdf).unwrap()
+    }
+
+    #[test]
+    fn a_batch_shares_one_font_and_every_page_says_what_its_form_said() {
+        let pdfs = forms();
+        let (joined, how) = merge(&pdfs).unwrap();
+        assert_eq!(how, Joined::SharedFont);
+        let expected: Vec<String> = pdfs.iter().flat_map(|p| texts(p)).collect();
+        assert!(
+            expected.len() > pdfs.len(),
+            "a form of two pages is in the batch"
+        );
+        assert_eq!(texts(&joined), expected);
+        assert_eq!(font_programs(&joined), 1);
+        let page_by_page = pdf::merge(&pdfs).unwrap();
+        assert_eq!(font_programs(&page_by_page), pdfs.len());
+        assert!(
+            joined.len() * 2 < page_by_page.len(),
+            "{} bytes against {}",
+            joined.len(),
+            page_by_page.len()
+        );
+    }
+
+    #[test]
+    fn a_form_it_cannot_read_is_joined_page_by_page() {
+        let mut pdfs = forms();
+        // A PDF with a standard font (as a hand-made blank form would have): no ToUnicode.
+        let mut doc = printpdf::PdfDocument::new("plain");
+        let page = PdfPage::new(
+            Mm(210.0),
+            Mm(297.0),
+            vec![
+                printpdf::Op::StartTextSection,
+                printpdf::Op::SetFont {
+                    font: printpdf::PdfFontHandle::Builtin(printpdf::BuiltinFont::Helvetica),
+                    size: printpdf::Pt(12.0),
+                },
+                printpdf::Op::ShowText {
+                    items: vec![printpdf::TextItem::Text("plain".into())],
+                },
+                printpdf::Op::EndTextSection,
+            ],
+        );
+        let plain = doc
+            .with_pages(vec![page])
+            .save(&printpdf::PdfSaveOptions::default(), &mut Vec::new());
+        pdfs.push(plain);
+        let (joined, how) = merge(&pdfs).unwrap();
+        assert!(matches!(how, Joined::PageByPage(_)), "{how:?}");
+        let expected: usize = pdfs.iter().map(|p| pdf::page_count(p).unwrap()).sum();
+        assert_eq!(pdf::page_count(&joined), Some(expected));
+        assert!(matches!(merge(&[]), Err(MergeError::Empty)));
+    }
+}
