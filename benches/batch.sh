@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Batch printing (#23, item 8). Goal: a batch of 200 forms in <= 3 MB and <= 2 s.
+# `serve --demo` on the embedded SQLite (release build); a care manager creates 200 enrollments
+# of different people over the API and asks for one print batch of all of them: first as new
+# forms (the batch issues each one: drawn, stored, its state changed), then again (the stored
+# forms fetched and joined). Time from the request to the batch's `done`, and the PDF's size.
+# Not part of CI.
+#
+#   bash benches/batch.sh
+#
+# Needs: curl, jq, sqlite3, pdfinfo (poppler-utils).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for t in curl jq sqlite3 pdfinfo; do command -v $t >/dev/null || { echo "needs $t"; exit 1; }; done
+N=${N:-200}
+work=$(mktemp -d)
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build -q --release --bin consentflow
+bin=$PWD/target/release/consentflow
+export DATABASE_URL=sqlite://$work/data.db
+export CONSENTFLOW_DATA_DIR=$work
+export CONSENTFLOW_LISTEN=127.0.0.1:0
+export CONSENTFLOW_SCHEDULES__ENABLED=false
+export RUST_LOG=warn
+$bin serve --demo >"$work/out" 2>"$work/err" &
+pid=$!
+for _ in $(seq 1 600); do
+  base=$(sed -n 's/^consentflow listening on \([^ ]*\).*/\1/p' "$work/out")
+  [ -n "$base" ] && break
+  sleep 0.1
+done
+[ -n "$base" ] || { echo "serve did not start"; cat "$work/err"; exit 1; }
+token=$($bin token create --user caremgr)
+nursing=$(sqlite3 "$work/data.db" "SELECT id FROM offices WHERE name LIKE '%看護%' LIMIT 1")
+api() { curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
+
+surnames=(佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 清水)
+given=(花子 一郎 トメ キヨ 正雄 美代子 勝 ハル 茂 和子)
+towns=(千波町 見川 元吉田町 笠原町 赤塚 河和田町 大工町 泉町 南町 城東)
+ids=()
+for i in $(seq 0 $((N - 1))); do
+  name="${surnames[$((i % 20))]} ${given[$(((i / 20) % 10))]}"
+  addr="茨城県水戸市${towns[$((i % 10))]}$((1 + i % 4))丁目$i-$((i % 9))"
+  team=$(jq -nc --argjson o "$nursing" --argjson n $((1 + i % 5)) \
+    '[range($n)] | map({office_id: $o, profession: "訪問看護師", name: "港 看護\(.)", phone: "029-270-0002"})')
+  body=$(jq -nc --arg name "$name" --arg addr "$addr" --argjson team "$team" \
+    '{subject: {name: $name, kana: "ヤマダ ハナコ", birth_date: "1940-04-01", sex: "female", address: $addr, phone: "029-270-1000"}, team: $team}')
+  ids+=("$(api -X POST "$base/api/v1/enrollments" -d "$body" | jq .id)")
+done
+list=$(printf '%s\n' "${ids[@]}" | jq -sc '{enrollment_ids: .}')
+
+batch() {
+  local start id status took
+  start=$(date +%s.%N)
+  id=$(api -X POST "$base/api/v1/print-batches" -d "$list" | jq .id)
+  while :; do
+    status=$(api "$base/api/v1/print-batches/$id" | jq -r .status)
+    [ "$status" = done ] || [ "$status" = failed ] && break
+    sleep 0.02
+  done
+  took=$(echo "$(date +%s.%N) - $start" | bc)
+  api "$base/api/v1/print-batches/$id/pdf" -o "$work/batch.pdf"
+  printf '%-34s %6.2f s  %5d pages  %8d bytes  (%s)\n' "$1" "$took" \
+    "$(pdfinfo "$work/batch.pdf" | sed -n 's/^Pages: *//p')" "$(stat -c %s "$work/batch.pdf")" "$status"
+}
+batch "$N new forms (each issued)"
+batch "the same $N again (stored forms)"
