@@ -54,6 +54,15 @@ pub fn merge(pdfs: &[Vec<u8>]) -> Result<Vec<u8>, MergeError> {
         }
     }
     out.max_id = next_id;
+    close_tree(&mut out, pages_id, kids);
+    let mut buf = Vec::new();
+    out.save_to(&mut buf)
+        .map_err(|e| MergeError::Write(e.to_string()))?;
+    Ok(buf)
+}
+
+/// Gives `out` its page tree (`kids` under `pages_id`) and catalog.
+pub(crate) fn close_tree(out: &mut Document, pages_id: ObjectId, kids: Vec<Object>) {
     let mut pages = Dictionary::new();
     pages.set("Type", "Pages");
     pages.set("Count", kids.len() as i64);
@@ -64,10 +73,6 @@ pub fn merge(pdfs: &[Vec<u8>]) -> Result<Vec<u8>, MergeError> {
     catalog.set("Pages", pages_id);
     let catalog_id = out.add_object(catalog);
     out.trailer.set("Root", catalog_id);
-    let mut buf = Vec::new();
-    out.save_to(&mut buf)
-        .map_err(|e| MergeError::Write(e.to_string()))?;
-    Ok(buf)
 }
 
 pub(crate) fn inherited_attributes(doc: &Document, page: ObjectId) -> Vec<(Vec<u8>, Object)> {

@@ -14,7 +14,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 use printpdf::{FontId, Mm, PdfPage};
 
 use super::{draw, font, save};
-use crate::pdf::{self, inherited_attributes, MergeError};
+use crate::pdf::{self, close_tree, inherited_attributes, MergeError};
 
 /// How a batch was joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,16 +99,7 @@ fn shared(pdfs: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         }
     }
     out.max_id = out.objects.keys().map(|k| k.0).max().unwrap_or(1);
-    let mut pages = Dictionary::new();
-    pages.set("Type", "Pages");
-    pages.set("Count", kids.len() as i64);
-    pages.set("Kids", kids);
-    out.objects.insert(pages_id, Object::Dictionary(pages));
-    let mut catalog = Dictionary::new();
-    catalog.set("Type", "Catalog");
-    catalog.set("Pages", pages_id);
-    let catalog_id = out.add_object(catalog);
-    out.trailer.set("Root", catalog_id);
+    close_tree(&mut out, pages_id, kids);
     // The forms' own fonts are no longer referenced.
     out.prune_objects();
     let mut buf = Vec::new();
