@@ -10,6 +10,7 @@ pub mod font;
 mod kinsoku;
 pub mod marks;
 mod page;
+mod retext;
 pub mod template;
 pub mod wareki;
 
