@@ -49,6 +49,42 @@ async fn story(app: TestApp) {
     assert_eq!((r.enrollments, r.pages), (240, 60));
     let centre = a.token_with("centre", DEMO).await;
     let cm = a.token_with("caremgr", DEMO).await;
+    let home = {
+        let mut c = a.store.acquire().await.unwrap();
+        let u = consentflow::store::users::by_login(c.conn(), "caremgr")
+            .await
+            .unwrap()
+            .unwrap();
+        u.office_id.unwrap()
+    };
+    // Two people of the care manager's office on some teams (listed once each), and the oldest
+    // team it is on (not obtains) changed just now (its membership follows: it lists first).
+    super::helpers::sql(
+        a,
+        &format!(
+            "INSERT INTO team_members (enrollment_id, office_id, profession, name, phone, position)
+             SELECT enrollment_id, office_id, profession, '二人目 看護', phone, 1
+             FROM team_members WHERE office_id = {home} AND enrollment_id % 3 = 0"
+        ),
+    )
+    .await;
+    let moved = sql_count(
+        a,
+        &format!(
+            "SELECT e.id FROM enrollments e JOIN team_members t ON t.enrollment_id = e.id
+             WHERE t.office_id = {home} AND e.obtainer_office_id <> {home}
+             ORDER BY e.updated_at, e.id LIMIT 1"
+        ),
+    )
+    .await;
+    super::helpers::sql(
+        a,
+        &format!(
+            "UPDATE enrollments SET updated_at = (SELECT MAX(updated_at) FROM enrollments)
+             WHERE id = {moved}"
+        ),
+    )
+    .await;
 
     // The centre sees every enrollment, 50 a page, each once.
     let every = all(a, &centre, "").await;
@@ -58,15 +94,8 @@ async fn story(app: TestApp) {
     ids.dedup();
     assert_eq!(ids.len() as i64, total, "no row on two pages");
 
-    // A care manager sees exactly the enrollments their office obtains or is on the team of.
-    let (home,): (i64,) = {
-        let mut c = a.store.acquire().await.unwrap();
-        let u = consentflow::store::users::by_login(c.conn(), "caremgr")
-            .await
-            .unwrap()
-            .unwrap();
-        (u.office_id.unwrap(),)
-    };
+    // A care manager sees exactly the enrollments their office obtains or is on the team of,
+    // in the same order as the centre's list.
     let mine = all(a, &cm, "").await;
     let expected = sql_count(a,
         &format!(
@@ -84,6 +113,17 @@ async fn story(app: TestApp) {
     mine_ids.sort();
     mine_ids.dedup();
     assert_eq!(mine_ids.len() as i64, expected, "each once, over pages");
+    let id_of = |e: &Value| e["id"].as_i64().unwrap();
+    let in_order: Vec<i64> = every
+        .iter()
+        .map(id_of)
+        .filter(|id| mine_ids.binary_search(id).is_ok())
+        .collect();
+    assert_eq!(mine.iter().map(id_of).collect::<Vec<_>>(), in_order);
+    assert!(
+        mine.iter().position(|e| id_of(e) == moved) < Some(2),
+        "the team changed just now lists first"
+    );
 
     // Search: a name typed without its space, kana typed in hiragana, a code in lower case.
     let hit = all(a, &centre, "q=%E4%BD%90%E8%97%A4%E8%A9%A6%E9%A8%93000010").await; // 佐藤試験000010
@@ -111,6 +151,16 @@ async fn story(app: TestApp) {
     assert!(!issued.is_empty() && issued.iter().all(|e| e["state"] == "form_issued"));
     let overdue = all(a, &centre, "overdue=true").await;
     assert!(!overdue.is_empty());
+    let id_of = |e: &Value| e["id"].as_i64().unwrap();
+    assert_eq!(
+        overdue.iter().map(id_of).collect::<Vec<_>>(),
+        every
+            .iter()
+            .filter(|e| !e["overdue_days"].is_null())
+            .map(id_of)
+            .collect::<Vec<_>>(),
+        "the overdue list is the whole list's overdue rows, in its order"
+    );
     for e in &overdue {
         assert!(e["overdue_days"].as_i64().unwrap() >= 1, "{e}");
         assert!([
