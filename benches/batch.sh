@@ -7,6 +7,7 @@
 # Not part of CI.
 #
 #   bash benches/batch.sh
+#   BIN=target/release/consentflow bash benches/batch.sh   # no build first
 #
 # Needs: curl, jq, sqlite3, pdfinfo (poppler-utils).
 set -euo pipefail
@@ -21,8 +22,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build -q --release --bin consentflow
-bin=$PWD/target/release/consentflow
+# BIN=path: a binary already built for release.
+if [ -z "${BIN:-}" ]; then
+  cargo build -q --release --bin consentflow
+  BIN=$PWD/target/release/consentflow
+fi
+bin=$BIN
 export DATABASE_URL=sqlite://$work/data.db
 export CONSENTFLOW_DATA_DIR=$work
 export CONSENTFLOW_LISTEN=127.0.0.1:0

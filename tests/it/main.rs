@@ -10,6 +10,7 @@ mod attacks;
 mod attacks_input;
 mod batch_fax;
 mod browser;
+mod browser_harness;
 mod centre_work;
 mod cli;
 mod connections;

@@ -141,19 +141,30 @@ pub struct Rendered {
     pub version: u16,
 }
 
-/// Renders `data` on template `t`. The same inputs always give the same bytes.
-pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendered, FormError> {
+/// A form drawn but not yet written: each page's operations, and the payload on each page.
+pub struct Drawn {
+    pub pages: Vec<Vec<printpdf::Op>>,
+    pub payloads: Vec<String>,
+    font: &'static font::FormFont,
+}
+
+/// The font name every form's text is drawn in.
+const FONT_ID: &str = "CFFORM";
+
+/// Draws `data` on template `t`: what [`render`] writes (and what `benches/reportlab_compare.sh`
+/// has ReportLab draw).
+pub fn draw(t: &Template, data: &FormData, key: &SigningKey) -> Result<Drawn, FormError> {
     cells::check_fields(t, font::font(), data)?;
     let f = font::for_text(field_texts(data).chain(t.paragraphs.iter().map(String::as_str)));
     if data.team.len() > 60 {
         return Err(FormError::TeamTooLarge(data.team.len()));
     }
     // Six capitals and a '+' before the font name mark an embedded subset (PDF 9.6.4).
-    let font_id = FontId("CFFORM".into());
+    let font_id = FontId(FONT_ID.into());
     let plan = page::plan(t, f, data);
     let pages = plan.len() as u8;
     let mut payloads = Vec::new();
-    let mut pdf_pages = Vec::new();
+    let mut drawn = Vec::new();
     for (i, content) in plan.into_iter().enumerate() {
         let payload = Payload {
             kind: t.form_kind(),
@@ -164,7 +175,7 @@ pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendere
             key_id: key.id,
         }
         .sign(&key.key);
-        let ops = page::draw(
+        drawn.push(page::draw(
             t,
             f,
             font_id.clone(),
@@ -173,14 +184,33 @@ pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendere
             &payload,
             i + 1,
             pages as usize,
-        );
+        ));
         payloads.push(payload);
-        pdf_pages.push(PdfPage::new(Mm(draw::PAGE_W), Mm(draw::PAGE_H), ops));
     }
+    Ok(Drawn {
+        pages: drawn,
+        payloads,
+        font: f,
+    })
+}
+
+/// Renders `data` on template `t`. The same inputs always give the same bytes.
+pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendered, FormError> {
+    let Drawn {
+        pages,
+        payloads,
+        font,
+    } = draw(t, data, key)?;
+    let pdf_pages = pages
+        .into_iter()
+        .map(|ops| PdfPage::new(Mm(draw::PAGE_W), Mm(draw::PAGE_H), ops))
+        .collect();
     let title = format!("{} {}", t.title, data.code);
-    let pdf = save(&title, font_id, f, pdf_pages).map_err(|message| TemplateError::Broken {
-        version: t.version,
-        message,
+    let pdf = save(&title, FontId(FONT_ID.into()), font, pdf_pages).map_err(|message| {
+        TemplateError::Broken {
+            version: t.version,
+            message,
+        }
     })?;
     Ok(Rendered {
         pdf,
