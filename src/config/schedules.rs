@@ -14,6 +14,8 @@ pub struct Schedules {
     pub missing_pages: String,
     /// Retiring old data: erases what passed `retention.years` (#22).
     pub retention: String,
+    /// Folding the FAX inbox's tab counts (#23).
+    pub tally: String,
 }
 
 impl Default for Schedules {
@@ -23,17 +25,19 @@ impl Default for Schedules {
             reminders: "0 0 9 * * *".into(),
             missing_pages: "0 0 * * * *".into(),
             retention: "0 30 3 * * *".into(),
+            tally: "0 5 * * * *".into(),
         }
     }
 }
 
 impl Schedules {
     /// Every schedule by name.
-    pub fn all(&self) -> [(&'static str, &str); 3] {
+    pub fn all(&self) -> [(&'static str, &str); 4] {
         [
             ("reminders", self.reminders.as_str()),
             ("missing_pages", self.missing_pages.as_str()),
             ("retention", self.retention.as_str()),
+            ("tally", self.tally.as_str()),
         ]
     }
 }

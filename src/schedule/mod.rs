@@ -88,6 +88,7 @@ pub async fn work(app: &Context, name: &str, at: DateTime<Utc>) -> AppResult<usi
         "reminders" => reminders::daily(app, at).await,
         "missing_pages" => reminders::missing_pages(app, at).await,
         "retention" => crate::service::retention::run(app, at).await,
+        "tally" => crate::service::fax::fold_tally(app).await.map(|_| 0),
         other => {
             tracing::warn!(schedule = other, "unknown schedule");
             Ok(0)

@@ -6,22 +6,19 @@ use sha2::{Digest, Sha256};
 use sqlx::QueryBuilder;
 
 use super::{Plan, BATCH};
-use crate::context::Context;
-use crate::store::{Conn, Db};
+use crate::store::{Conn, Db, Tx};
 
 /// FAX messages of three pages each: most matched, some unreadable, invalid or duplicate.
 pub(super) async fn fax(
-    app: &Context,
+    tx: &mut Tx,
     plan: &Plan,
     enrollments: &[i64],
     run: i64,
 ) -> anyhow::Result<usize> {
     let messages = plan.pages.div_ceil(3);
-    let now = app.clock.now();
-    let mut tx = app.store.begin().await?;
+    let now = tx.conn().now;
     let thumb = consentflow_workers::fax::Gray::new(240, 340, vec![255; 240 * 340]).to_png();
     let thumb = crate::store::blobs::put(tx.conn(), "image/png", &thumb).await?;
-    tx.commit().await?;
     let mut pages = 0;
     for start in (0..messages).step_by(BATCH / 3) {
         let end = (start + BATCH / 3).min(messages);
@@ -35,7 +32,6 @@ pub(super) async fn fax(
                 (i, hex::encode(Sha256::digest(&raw)), raw)
             })
             .collect();
-        let mut tx = app.store.begin().await?;
         insert_raws(tx.conn(), &raws, now).await?;
         let msgs: Vec<(i64, String)> = bulk!(tx.conn(),
             "INSERT INTO fax_messages (source, kind, raw_sha256, body_sha256, sender, subject, fax_number, status, received_at, processed_at) ",
@@ -83,7 +79,6 @@ pub(super) async fn fax(
         };
         insert_pages(tx.conn(), &page_rows).await?;
         pages += rows.len();
-        tx.commit().await?;
     }
     Ok(pages)
 }

@@ -73,7 +73,17 @@ pub async fn counts(store: &Store, actor: &Actor) -> AppResult<Vec<(String, i64)
     may_read(actor)?;
     let mut c = store.acquire().await?;
     let since = c.conn().now - chrono::Duration::days(COUNT_DAYS);
-    Ok(fax_list::counts(c.conn(), since).await?)
+    Ok(crate::store::fax_tally::counts(c.conn(), since).await?)
+}
+
+/// Folds the inbox counts' deltas (the hourly `tally` schedule). Returns the rows folded away.
+#[tracing::instrument(skip_all)]
+pub async fn fold_tally(app: &crate::context::Context) -> AppResult<u64> {
+    let mut tx = app.store.begin().await?;
+    let folded = crate::store::fax_tally::fold(tx.conn()).await?;
+    tx.commit().await?;
+    tracing::info!(folded, "inbox counts folded");
+    Ok(folded)
 }
 
 pub async fn pages(store: &Store, actor: &Actor, f: &Filter) -> AppResult<Vec<PageRow>> {

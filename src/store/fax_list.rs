@@ -168,22 +168,6 @@ pub async fn page_payload(c: Conn<'_>, id: i64) -> Result<Option<String>, sqlx::
     .map(Option::flatten)
 }
 
-/// Counts by outcome, for the inbox's tabs: every page still waiting (unreadable, invalid), and
-/// of the settled outcomes those since `since`. Counting all 300,000 pages of a year on every
-/// look at the inbox took 45 ms; these are index range counts.
-pub async fn counts(c: Conn<'_>, since: DateTime<Utc>) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let sql = "SELECT outcome, COUNT(*) FROM fax_pages
-            WHERE outcome IN ('unreadable', 'invalid') GROUP BY outcome
-        UNION ALL
-        SELECT outcome, COUNT(*) FROM fax_pages
-            WHERE outcome IN ('matched', 'duplicate', 'superseded', 'discarded') AND created_at >= $1
-            GROUP BY outcome";
-    db!(c, |c| sqlx::query_as::<_, (String, i64)>(sql)
-        .bind(since)
-        .fetch_all(&mut *c)
-        .await)
-}
-
 /// Pages waiting for the centre: unreadable or invalid, not yet settled.
 pub async fn waiting(c: Conn<'_>) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM fax_pages WHERE outcome IN ('unreadable', 'invalid')";

@@ -15,6 +15,7 @@ pub mod enrollment_list;
 pub mod enrollments;
 pub mod fax;
 pub mod fax_list;
+pub mod fax_tally;
 pub mod forms;
 pub mod handovers;
 pub mod incidents;

@@ -24,6 +24,7 @@ mod harness;
 mod helpers;
 mod hostile;
 mod imap_mailbox;
+mod inbox_counts;
 mod incidents;
 mod intake;
 mod intake_drills;
