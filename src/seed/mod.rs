@@ -125,7 +125,9 @@ pub async fn run(app: &Context, plan: Plan) -> anyhow::Result<Report> {
     let home = cm.office_id.expect("care manager has an office");
 
     let mut report = Report::default();
+    let started = std::time::Instant::now();
     let obtainers = obtainers(app, &plan, (home, cm.id), &mut report).await?;
+    tracing::info!(offices = report.offices, seconds = started.elapsed().as_secs_f32(), "seeded offices");
 
     let now = app.clock.now();
     let run = now.timestamp_micros();
@@ -148,11 +150,14 @@ pub async fn run(app: &Context, plan: Plan) -> anyhow::Result<Report> {
         enrollment_ids.extend(ids);
     }
     report.enrollments = enrollment_ids.len();
+    tracing::info!(seconds = started.elapsed().as_secs_f32(), "seeded enrollments");
     report.pages = fax::fax(&mut tx, &plan, &enrollment_ids, run).await?;
+    tracing::info!(seconds = started.elapsed().as_secs_f32(), "seeded FAX pages");
     if let (Some(d), Db::Postgres(c)) = (deferred, tx.conn().db) {
         bulk::restore(c, d).await?;
     }
     tx.commit().await?;
+    tracing::info!(seconds = started.elapsed().as_secs_f32(), "indexes built, keys checked");
     let mut pooled = app.store.acquire().await?;
     if let Db::Postgres(c) = pooled.conn().db {
         // Fresh statistics for the planner, as after any bulk load.
