@@ -1,9 +1,10 @@
 //! Loading in bulk on PostgreSQL, as its manual advises ("Populating a Database"): the tables
-//! being filled lose their secondary indexes and foreign keys for the load, then each index is
-//! built once and each foreign key checked in one pass. Row by row, the four foreign keys of
+//! being filled lose their secondary indexes, unique constraints and foreign keys for the load,
+//! then each index is built once and each key checked in one pass. Row by row, the four foreign keys of
 //! 3,000,000 FAX pages alone cost minutes. It all happens in the seed's one transaction, so a
 //! seed that fails leaves the schema as it was. Which indexes and keys: read from the catalogue,
-//! so the schema has one home (the migrations). Primary keys and unique indexes stay.
+//! so the schema has one home (the migrations). Primary keys and unique indexes that are not
+//! constraints (partial ones) stay.
 
 use sqlx::PgConnection;
 
@@ -11,8 +12,8 @@ use sqlx::PgConnection;
 pub(super) struct Deferred {
     /// `CREATE INDEX …` statements.
     indexes: Vec<String>,
-    /// (table, constraint, definition).
-    foreign_keys: Vec<(String, String, String)>,
+    /// (table, constraint, definition): unique constraints, then foreign keys.
+    constraints: Vec<(String, String, String)>,
 }
 
 pub(super) async fn defer(c: &mut PgConnection, tables: &[&str]) -> sqlx::Result<Deferred> {
@@ -25,16 +26,18 @@ pub(super) async fn defer(c: &mut PgConnection, tables: &[&str]) -> sqlx::Result
     .bind(&tables)
     .fetch_all(&mut *c)
     .await?;
-    let foreign_keys: Vec<(String, String, String)> = sqlx::query_as(
+    // Foreign keys last, so they are dropped first: a unique constraint may back one.
+    let constraints: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT t.relname::TEXT, k.conname::TEXT, pg_get_constraintdef(k.oid)
          FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
-         WHERE k.contype = 'f' AND t.relname = ANY($1)
-           AND t.relnamespace = current_schema()::regnamespace",
+         WHERE k.contype IN ('u', 'f') AND t.relname = ANY($1)
+           AND t.relnamespace = current_schema()::regnamespace
+         ORDER BY k.contype DESC, t.relname, k.conname",
     )
     .bind(&tables)
     .fetch_all(&mut *c)
     .await?;
-    for (table, name, _) in &foreign_keys {
+    for (table, name, _) in constraints.iter().rev() {
         let sql = format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",
             quoted(table),
@@ -52,11 +55,11 @@ pub(super) async fn defer(c: &mut PgConnection, tables: &[&str]) -> sqlx::Result
     }
     Ok(Deferred {
         indexes: indexes.into_iter().map(|(_, def)| def).collect(),
-        foreign_keys,
+        constraints,
     })
 }
 
-/// Builds the indexes again and adds the foreign keys back, each checked over the whole table
+/// Builds the indexes again and adds the constraints back, each checked over the whole table
 /// at once.
 pub(super) async fn restore(c: &mut PgConnection, d: Deferred) -> sqlx::Result<()> {
     // More memory for sorting than a connection's default: each index is one sort.
@@ -68,7 +71,7 @@ pub(super) async fn restore(c: &mut PgConnection, d: Deferred) -> sqlx::Result<(
             .execute(&mut *c)
             .await?;
     }
-    for (table, name, def) in d.foreign_keys {
+    for (table, name, def) in d.constraints {
         let sql = format!(
             "ALTER TABLE {} ADD CONSTRAINT {} {def}",
             quoted(&table),

@@ -127,7 +127,11 @@ pub async fn run(app: &Context, plan: Plan) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let started = std::time::Instant::now();
     let obtainers = obtainers(app, &plan, (home, cm.id), &mut report).await?;
-    tracing::info!(offices = report.offices, seconds = started.elapsed().as_secs_f32(), "seeded offices");
+    tracing::info!(
+        offices = report.offices,
+        seconds = started.elapsed().as_secs_f32(),
+        "seeded offices"
+    );
 
     let now = app.clock.now();
     let run = now.timestamp_micros();
@@ -150,14 +154,23 @@ pub async fn run(app: &Context, plan: Plan) -> anyhow::Result<Report> {
         enrollment_ids.extend(ids);
     }
     report.enrollments = enrollment_ids.len();
-    tracing::info!(seconds = started.elapsed().as_secs_f32(), "seeded enrollments");
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f32(),
+        "seeded enrollments"
+    );
     report.pages = fax::fax(&mut tx, &plan, &enrollment_ids, run).await?;
-    tracing::info!(seconds = started.elapsed().as_secs_f32(), "seeded FAX pages");
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f32(),
+        "seeded FAX pages"
+    );
     if let (Some(d), Db::Postgres(c)) = (deferred, tx.conn().db) {
         bulk::restore(c, d).await?;
     }
     tx.commit().await?;
-    tracing::info!(seconds = started.elapsed().as_secs_f32(), "indexes built, keys checked");
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f32(),
+        "indexes built, keys checked"
+    );
     let mut pooled = app.store.acquire().await?;
     if let Db::Postgres(c) = pooled.conn().db {
         // Fresh statistics for the planner, as after any bulk load.
@@ -174,40 +187,49 @@ async fn obtainers(
     demo: (i64, i64),
     report: &mut Report,
 ) -> anyhow::Result<Vec<(i64, i64)>> {
-    let sys = Actor::System;
+    use futures::{StreamExt, TryStreamExt};
     let n_offices = (plan.enrollments / 500).max(4);
-    let mut obtainers = vec![demo];
-    for k in 1..n_offices {
-        let o = accounts::create_office(
-            &app.store,
-            &sys,
-            &OfficeInput {
-                kind: "home_care_support".into(),
-                name: format!("試験居宅介護支援事業所{k:04}"),
-                phone: format!("029-{:03}-{:04}", 100 + k / 10000, k % 10000),
-                fax: format!("029-{:03}-{:04}", 500 + k / 10000, k % 10000),
-                address: "茨城県ひたちなか市東石川1-1".into(),
-                admin_email: format!("office{k}@example.jp"),
-            },
-        )
+    // Four at a time: each is a few small transactions, and the database has cores to spare.
+    let more: Vec<(i64, i64)> = futures::stream::iter(1..n_offices)
+        .map(|k| office(app, k))
+        .buffered(4)
+        .try_collect()
         .await?;
-        let u = accounts::create_user(
-            &app.store,
-            &sys,
-            &UserInput {
-                login: format!("seed-cm-{k}"),
-                name: format!("試験 ケア{k}"),
-                email: Some(format!("cm{k}@example.jp")),
-                role: crate::domain::Role::Staff,
-                office_id: Some(o.id),
-                password: None,
-            },
-        )
-        .await?;
-        obtainers.push((o.id, u.id));
-        report.offices += 1;
-    }
-    Ok(obtainers)
+    report.offices += more.len();
+    Ok(std::iter::once(demo).chain(more).collect())
+}
+
+/// The k-th seeded office and its care manager, through the services as an administrator
+/// would create them: (office, user).
+async fn office(app: &Context, k: usize) -> anyhow::Result<(i64, i64)> {
+    let sys = Actor::System;
+    let o = accounts::create_office(
+        &app.store,
+        &sys,
+        &OfficeInput {
+            kind: "home_care_support".into(),
+            name: format!("試験居宅介護支援事業所{k:04}"),
+            phone: format!("029-{:03}-{:04}", 100 + k / 10000, k % 10000),
+            fax: format!("029-{:03}-{:04}", 500 + k / 10000, k % 10000),
+            address: "茨城県ひたちなか市東石川1-1".into(),
+            admin_email: format!("office{k}@example.jp"),
+        },
+    )
+    .await?;
+    let u = accounts::create_user(
+        &app.store,
+        &sys,
+        &UserInput {
+            login: format!("seed-cm-{k}"),
+            name: format!("試験 ケア{k}"),
+            email: Some(format!("cm{k}@example.jp")),
+            role: crate::domain::Role::Staff,
+            office_id: Some(o.id),
+            password: None,
+        },
+    )
+    .await?;
+    Ok((o.id, u.id))
 }
 
 /// One batch of seeded enrollments: which, of how many, and when.
