@@ -4,7 +4,8 @@
 # of different people over the API and asks for one print batch of all of them: first as new
 # forms (the batch issues each one: drawn, stored, its state changed), then again (the stored
 # forms fetched and joined). Time from the request to the batch's `done`, and the PDF's size.
-# Not part of CI.
+# Then item 9: 200 more people, each form printed by its own API request; the time a request
+# and the server's CPU time a form. Not part of CI.
 #
 #   bash benches/batch.sh
 #   BIN=target/release/consentflow bash benches/batch.sh   # no build first
@@ -48,16 +49,19 @@ api() { curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application
 surnames=(佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 清水)
 given=(花子 一郎 トメ キヨ 正雄 美代子 勝 ハル 茂 和子)
 towns=(千波町 見川 元吉田町 笠原町 赤塚 河和田町 大工町 泉町 南町 城東)
-ids=()
-for i in $(seq 0 $((N - 1))); do
+# The i-th person: an enrollment created over the API (its JSON).
+enroll() {
+  local i=$1 name addr team body
   name="${surnames[$((i % 20))]} ${given[$(((i / 20) % 10))]}"
   addr="茨城県水戸市${towns[$((i % 10))]}$((1 + i % 4))丁目$i-$((i % 9))"
   team=$(jq -nc --argjson o "$nursing" --argjson n $((1 + i % 5)) \
     '[range($n)] | map({office_id: $o, profession: "訪問看護師", name: "港 看護\(.)", phone: "029-270-0002"})')
   body=$(jq -nc --arg name "$name" --arg addr "$addr" --argjson team "$team" \
     '{subject: {name: $name, kana: "ヤマダ ハナコ", birth_date: "1940-04-01", sex: "female", address: $addr, phone: "029-270-1000"}, team: $team}')
-  ids+=("$(api -X POST "$base/api/v1/enrollments" -d "$body" | jq .id)")
-done
+  api -X POST "$base/api/v1/enrollments" -d "$body"
+}
+ids=()
+for i in $(seq 0 $((N - 1))); do ids+=("$(enroll "$i" | jq .id)"); done
 list=$(printf '%s\n' "${ids[@]}" | jq -sc '{enrollment_ids: .}')
 
 batch() {
@@ -76,3 +80,21 @@ batch() {
 }
 batch "$N new forms (each issued)"
 batch "the same $N again (stored forms)"
+
+# One form at a time over the API (#23, item 9): N more people, each form printed (first issue:
+# drawn, stored, state changed) by its own request over one kept-alive connection. The server's
+# CPU time comes from /proc (user + system, all its threads; clock ticks).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+urls="$work/urls"
+: >"$urls"
+for i in $(seq "$N" $((2 * N - 1))); do
+  code=$(enroll "$i" | jq -r .code)
+  printf 'url = "%s/api/v1/enrollments/%s/consent-form"\noutput = "/dev/null"\n' "$base" "$code" >>"$urls"
+done
+before=$(cpu_ticks)
+curl -sf -X POST -H "Authorization: Bearer $token" -K "$urls" -w '%{time_total}\n' >"$work/times"
+after=$(cpu_ticks)
+sort -n "$work/times" | awk -v n="$N" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+  { t[NR] = $1 * 1000 }
+  END { printf "%-34s %6.2f ms a request (median), server CPU %.2f ms a form\n",
+        "one at a time, " n " first issues", t[int((NR + 1) / 2)], ticks * 1000 / hz / n }'

@@ -279,3 +279,36 @@ async fn list_and_dashboard_on_postgres() {
     };
     story(app).await;
 }
+
+/// The seed loads PostgreSQL without the filled tables' indexes and keys and puts them back:
+/// afterwards the schema is as the migrations left it, every key checked.
+#[tokio::test]
+async fn seeding_leaves_the_schema_as_it_was_on_postgres() {
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    let a = &app;
+    let schema = || async {
+        let mut out = Vec::new();
+        for q in [
+            "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()",
+            "SELECT COUNT(*) FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+             WHERE t.relnamespace = current_schema()::regnamespace",
+            "SELECT COUNT(*) FROM pg_constraint WHERE NOT convalidated",
+            "SELECT COUNT(*) FROM pg_constraint WHERE contype IN ('u', 'f')",
+        ] {
+            out.push(sql_count(a, q).await);
+        }
+        out
+    };
+    let before = schema().await;
+    assert!(before[3] > 20, "the schema has its keys: {before:?}");
+    let plan = Plan {
+        enrollments: 50,
+        pages: 30,
+    };
+    seed::run(&a.state, plan).await.unwrap();
+    assert_eq!(schema().await, before);
+    assert_eq!(sql_count(a, "SELECT COUNT(*) FROM fax_pages").await, 30);
+    app.finish().await;
+}
