@@ -91,9 +91,12 @@ for i in $(seq "$N" $((2 * N - 1))); do
   code=$(enroll "$i" | jq -r .code)
   printf 'url = "%s/api/v1/enrollments/%s/consent-form"\noutput = "/dev/null"\n' "$base" "$code" >>"$urls"
 done
+# PROFILE=file: perf records the server meanwhile (`perf report -i file`).
+[ -n "${PROFILE:-}" ] && { perf record -q -F 2000 ${PERF_GRAPH:--g} -p "$pid" -o "$PROFILE" & perf=$!; sleep 0.5; }
 before=$(cpu_ticks)
 curl -sf -X POST -H "Authorization: Bearer $token" -K "$urls" -w '%{time_total}\n' >"$work/times"
 after=$(cpu_ticks)
+[ -n "${PROFILE:-}" ] && { kill -INT "$perf"; wait "$perf" || true; }
 sort -n "$work/times" | awk -v n="$N" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
   { t[NR] = $1 * 1000 }
   END { printf "%-34s %6.2f ms a request (median), server CPU %.2f ms a form\n",

@@ -137,7 +137,7 @@ pub fn draw(
     pages: usize,
 ) -> Vec<Op> {
     let l = &t.layout;
-    let mut c = Canvas::new(font);
+    let mut c = Canvas::with_face(font, f);
     let m = l.margin_mm;
     let block = qr_block(t);
     // Codes in the top-right and bottom-left corners: staples and tears land top-left.

@@ -126,8 +126,10 @@ fn short_values_print_exactly_as_before() {
     );
 }
 
-/// The sample form's digest as version 1 printed it before long values were fitted.
-const PINNED_SAMPLE_3: &str = "31A90D2503F8C2B2";
+/// The sample form's digest as version 1 printed it before long values were fitted. Pinned
+/// again when text became glyph ids (#23): the pages rasterise to the same pixels at 150 dpi and
+/// give the same text, only the strings' encoding in the content stream changed.
+const PINNED_SAMPLE_3: &str = "FFE2C36F09E0FC6D";
 
 #[test]
 fn the_blank_variant_still_carries_its_codes() {

@@ -23,8 +23,8 @@ pub struct ReportError(String);
 struct Pages<'f> {
     font: &'f FormFont,
     font_id: FontId,
-    done: Vec<Canvas>,
-    page: Canvas,
+    done: Vec<Canvas<'static>>,
+    page: Canvas<'static>,
     y: f32,
 }
 
