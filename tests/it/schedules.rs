@@ -269,7 +269,7 @@ async fn a_simulated_year_of_reminders() {
         let fired = schedule::catch_up(&a.state, Run::Inline).await.unwrap();
         assert_eq!(
             fired.len(),
-            3,
+            a.state.config.schedules.all().len(),
             "every schedule fires once each morning: {fired:?}"
         );
         assert!(
