@@ -89,13 +89,28 @@ pub async fn enqueue_all(mut c: Conn<'_>, app: &Context, mails: &[Mail]) -> AppR
     Ok(ids)
 }
 
+/// How long queueing the send jobs may take before the e-mails are left to the dispatcher.
+const KICK_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Queues the send jobs of e-mails just committed. Losing this (a crash) only delays them to
-/// the next dispatch.
+/// the next dispatch. While the process stops, nothing is queued: the mail worker has stopped
+/// taking jobs, and a push to its queue could wait for it (apalis flushes through the worker's
+/// own buffer), holding up the job that wrote the e-mails past the shutdown's grace.
 pub async fn kick(app: &Context, ids: Vec<i64>) {
     if ids.is_empty() {
         return;
     }
-    match app.queue.send_mails(ids.clone()).await {
+    if app.stopping.is_cancelled() {
+        tracing::info!(
+            n = ids.len(),
+            "e-mails left to the dispatcher: shutting down"
+        );
+        return;
+    }
+    let pushed = tokio::time::timeout(KICK_WITHIN, app.queue.send_mails(ids.clone()))
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within {KICK_WITHIN:?}")));
+    match pushed {
         Ok(()) => {
             if let Err(e) = queued(app, &ids).await {
                 tracing::warn!(error = %e, "could not note queued e-mails");

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::japan_date;
 use crate::context::Context;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::outbox::{self, Mail};
 use crate::store::reminders::{self, OverdueRow};
 use crate::store::{
@@ -80,10 +80,19 @@ async fn overdue(app: &Context, now: DateTime<Utc>) -> AppResult<usize> {
             .filter_map(|r| due_step(app, r, now, &held).map(|step| (r, step)))
             .flat_map(|(r, step)| outbox::reminders::overdue(app, r, step, &centre))
             .collect();
-        let mut tx = app.store.begin().await?;
-        let ids = outbox::enqueue_all(tx.conn(), app, &mails).await?;
-        schedules::set_progress(tx.conn(), NAME, now, last).await?;
-        tx.commit().await?;
+        // A stop drops a batch still waiting (for SQLite's write lock, say): its transaction
+        // rolls back, and the resumed run writes it again (each e-mail's key keeps it once).
+        let batch_written = async {
+            let mut tx = app.store.begin().await?;
+            let ids = outbox::enqueue_all(tx.conn(), app, &mails).await?;
+            schedules::set_progress(tx.conn(), NAME, now, last).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(ids)
+        };
+        let ids = tokio::select! {
+            ids = batch_written => ids?,
+            _ = app.stopping.cancelled() => return Err(AppError::Interrupted),
+        };
         written += ids.len();
         outbox::kick(app, ids).await;
         if (rows.len() as i64) < batch {
