@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Side-by-side: our consent form renderer (workers::form, printpdf) against ReportLab (PyPI), the
+# Side-by-side: our consent form renderer (workers::form) against ReportLab (PyPI), the
 # usual Python way to make such a PDF. ReportLab draws the very same operations — every text run,
-# line and QR module of our form, exported by `examples/form_ops` — in the same font (IPAex
+# line and QR module of our form, exported as marks by `examples/form_ops` — in the same font (IPAex
 # Gothic, embedded as a subset), so the two differ only in the PDF library. Our QR codes are
 # encoded in our time and handed to ReportLab as rectangles, which favours ReportLab. Both
 # parse the font once, outside the loop, as the service does. Not part of CI (installs from PyPI).
@@ -23,46 +23,33 @@ from reportlab.pdfbase.ttfonts import TTFont
 pdfmetrics.registerFont(TTFont("IPAexG", sys.argv[1]))  # parsed once, as in the service
 A4 = (595.2756, 841.8898)
 
-def points(ps):
-    return [(p["p"]["x"], p["p"]["y"]) for p in ps]
-
 def draw(pages):
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4)
-    for ops in pages:
-        t = None
-        for op in ops:
-            k, d = op["type"], op.get("data")
-            if k == "start-text-section":
+    for marks in pages:
+        for m in marks:
+            k = m["type"]
+            if k == "text":
                 t = c.beginText()
-            elif k == "set-text-cursor":
-                t.setTextOrigin(d["pos"]["x"], d["pos"]["y"])
-            elif k == "set-font":
-                t.setFont("IPAexG", d["size"])
-            elif k == "show-text":
-                t.textOut("".join(i for i in d["items"] if isinstance(i, str)))
-            elif k == "end-text-section":
+                t.setTextOrigin(m["x"], m["y"])
+                t.setFont("IPAexG", m["size"])
+                t.textOut(m["text"])
                 c.drawText(t)
-            elif k == "set-outline-thickness":
-                c.setLineWidth(d["pt"])
-            elif k == "draw-line":
+            elif k == "line":
+                x1, y1, x2, y2 = m["points"]
+                c.setLineWidth(m["width"])
+                c.line(x1, y1, x2, y2)
+            elif k == "rects":
                 path = c.beginPath()
-                ps = points(d["line"]["points"])
-                path.moveTo(*ps[0])
-                for p in ps[1:]:
-                    path.lineTo(*p)
-                c.drawPath(path, stroke=1, fill=0)
-            elif k == "draw-polygon":
-                path = c.beginPath()
-                for ring in d["polygon"]["rings"]:
-                    ps = points(ring["points"])
-                    path.moveTo(*ps[0])
-                    for p in ps[1:]:
-                        path.lineTo(*p)
-                    path.close()
+                for x, y, w, h in m["rects"]:
+                    path.rect(x, y, w, h)
                 c.drawPath(path, stroke=0, fill=1)
+            elif k == "fill":
+                c.setFillColorRGB(*[v / 255 for v in m["rgb"]])
+            elif k == "stroke":
+                c.setStrokeColorRGB(*[v / 255 for v in m["rgb"]])
             else:
-                raise SystemExit("unknown operation " + k)
+                raise SystemExit("unknown mark " + k)
         c.showPage()
     c.save()
     return out.getvalue()

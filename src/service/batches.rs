@@ -11,7 +11,7 @@ use crate::queue::PrintBatchJob;
 use crate::service::enrollments::may_see;
 use crate::service::forms;
 use crate::store::enrollments;
-use crate::store::forms::{self as form_rows, PrintBatch};
+use crate::store::forms::{self as form_rows, IssuedForm, PrintBatch};
 use crate::store::{blobs, users};
 
 pub const MAX_BATCH: usize = 200;
@@ -102,6 +102,34 @@ pub async fn pdf(app: &Context, actor: &Actor, id: i64) -> AppResult<(PrintBatch
     Ok((b, data))
 }
 
+/// Issues (or fetches) each form, two at a time (one is drawn on a blocking thread while the
+/// other is stored), on a task of its own: a form's transaction never waits on the caller,
+/// who writes the batch's progress meanwhile. Dropping the handle stops it.
+fn issue_all(
+    app: &Context,
+    actor: Actor,
+    ids: Vec<i64>,
+    blank: bool,
+) -> (
+    tokio::sync::mpsc::UnboundedReceiver<(i64, AppResult<(IssuedForm, Vec<u8>)>)>,
+    tokio_util::task::AbortOnDropHandle<()>,
+) {
+    let (send, recv) = tokio::sync::mpsc::unbounded_channel();
+    let app = app.clone();
+    let task = tokio::spawn(async move {
+        let (app, actor) = (&app, &actor);
+        let mut issued = futures::stream::iter(ids)
+            .map(|id| async move { (id, forms::issue_or_fetch(app, actor, id, blank).await) })
+            .buffered(2);
+        while let Some(r) = issued.next().await {
+            if send.send(r).is_err() {
+                break;
+            }
+        }
+    });
+    (recv, tokio_util::task::AbortOnDropHandle::new(task))
+}
+
 /// Prints each enrollment as the user who asked (so the same rules apply as for one form),
 /// records progress, and stores the joined PDF. One enrollment that cannot be printed is listed
 /// with its reason; the rest still print.
@@ -125,13 +153,9 @@ pub async fn print(app: &Context, batch_id: i64) -> AppResult<()> {
     let ids: Vec<i64> = serde_json::from_str(&batch.enrollment_ids).map_err(internal)?;
     let mut pdfs = Vec::new();
     let mut problems = Vec::new();
-    // Two forms at a time: one is drawn (on a blocking thread) while the other is stored.
-    let (actor, blank) = (&actor, batch.blank);
-    let mut issued = futures::stream::iter(ids.iter().copied())
-        .map(|id| async move { (id, forms::issue_or_fetch(app, actor, id, blank).await) })
-        .buffered(2);
+    let (mut issued, _issuing) = issue_all(app, actor.clone(), ids.clone(), batch.blank);
     let (mut done, mut reported) = (0, std::time::Instant::now());
-    while let Some((id, result)) = issued.next().await {
+    while let Some((id, result)) = issued.recv().await {
         match result {
             Ok((_, pdf)) => pdfs.push(pdf),
             Err(e) => {

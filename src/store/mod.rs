@@ -33,6 +33,7 @@ pub mod team_changes;
 pub mod todo;
 pub mod trainings;
 pub mod users;
+mod writer;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -64,6 +65,8 @@ macro_rules! db {
 pub struct Store {
     pub pool: Pool,
     clock: Arc<dyn Clock>,
+    /// SQLite: this process's queue for the file's write lock (see `writer`).
+    writers: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 #[derive(Clone, Debug)]
@@ -88,6 +91,8 @@ pub enum Db<'c> {
 pub struct Tx {
     inner: TxInner,
     now: DateTime<Utc>,
+    /// SQLite: this writer's turn, given up when the transaction ends (after `inner`).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 enum TxInner {
@@ -164,10 +169,11 @@ impl Default for PoolSize {
 }
 
 impl Store {
-    fn new(pool: Pool) -> Store {
+    fn new(pool: Pool, writers: Option<Arc<tokio::sync::Mutex<()>>>) -> Store {
         Store {
             pool,
             clock: Arc::new(SystemClock),
+            writers,
         }
     }
 
@@ -191,7 +197,7 @@ impl Store {
                 .acquire_timeout(size.acquire_timeout)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::new(Pool::Postgres(pool)))
+            Ok(Store::new(Pool::Postgres(pool), None))
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -199,7 +205,8 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(15));
-            if let Some(dir) = opts.get_filename().parent() {
+            let file = opts.get_filename().to_path_buf();
+            if let Some(dir) = file.parent() {
                 if !dir.as_os_str().is_empty() {
                     std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
                 }
@@ -209,7 +216,10 @@ impl Store {
                 .acquire_timeout(size.acquire_timeout)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::new(Pool::Sqlite(pool)))
+            Ok(Store::new(
+                Pool::Sqlite(pool),
+                Some(writer::queue_for(&file)),
+            ))
         } else {
             Err(sqlx::Error::Configuration(
                 "DATABASE_URL must start with sqlite: or postgres://".into(),
@@ -237,15 +247,27 @@ impl Store {
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
-    /// so two writers queue on the busy timeout instead of failing when a read lock upgrades.
+    /// so two writers queue instead of failing when a read lock upgrades; this process's writers
+    /// queue for their turn first (see `writer`).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let mut turn = None;
         let inner = match &self.pool {
-            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(p) => {
+                // The connection first, then the turn: a writer waiting for its turn must not
+                // hold the last connection the writer before it needs.
+                let conn = p.acquire().await?;
+                if let Some(q) = &self.writers {
+                    turn = writer::turn(q).await;
+                }
+                let begin = sqlx::SqlSafeStr::into_sql_str("BEGIN IMMEDIATE");
+                TxInner::Sqlite(Transaction::begin(conn, Some(begin)).await?)
+            }
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
         Ok(Tx {
             inner,
             now: self.clock.now(),
+            _turn: turn,
         })
     }
 

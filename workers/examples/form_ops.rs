@@ -1,4 +1,4 @@
-//! Writes the drawing operations of the render benchmark's two forms (1 page with 4 team
+//! Writes the drawing marks of the render benchmark's two forms (1 page with 4 team
 //! members, 2 pages with 20) as JSON, for `benches/reportlab_compare.sh`: ReportLab draws the
 //! very same text, lines and QR modules.
 
@@ -12,8 +12,9 @@ fn main() {
         key: b"bench-key".to_vec(),
     };
     for (name, team) in [("form_1_page", 4), ("form_2_pages", 20)] {
-        let d = form::draw(&t, &demo_data(10, team), &key).unwrap();
-        let json = serde_json::to_vec(&d.pages).unwrap();
+        let d = form::draw(&t, &demo_data(10, team), &key, true).unwrap();
+        let marks: Vec<_> = d.pages.iter().map(|p| &p.marks).collect();
+        let json = serde_json::to_vec(&marks).unwrap();
         std::fs::write(format!("{dir}/{name}.json"), json).unwrap();
     }
 }

@@ -2,16 +2,17 @@
 //!
 //! Each stored form embeds its own subset of IPAex Gothic (most of a form's 80 KB), so 200 forms
 //! joined page by page were 17 MB. Here the stored forms are joined as they are — every page,
-//! code and line exactly as issued — except that their text is re-encoded for one subset cut
-//! for every character of the batch. A form's subset numbers its glyphs its own way, so each
-//! glyph is read back as its character (the font's ToUnicode map) and written as that
-//! character's glyph in the shared subset. Anything this does not expect (another kind of
-//! font, a glyph standing for two characters) joins the batch page by page instead, as before.
+//! code and line exactly as issued — with one font cut for every character of the batch.
+//! Forms written since #23 keep the base font's glyph ids (`sfnt`), so their text is the shared
+//! font's as it stands. A form whose font numbers its glyphs another way (one printed before, or
+//! one needing the whole font for a rarer character) has its text re-encoded: each glyph is read
+//! back as its character (the font's ToUnicode map) and written as that character's glyph in
+//! the shared font. Anything this does not expect (another kind of font, a glyph standing for
+//! two characters) joins the batch page by page instead, as before.
 
 use std::collections::{BTreeSet, HashMap};
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
-use printpdf::{FontId, Mm, PdfPage};
 
 use super::{draw, font, retext, save};
 use crate::pdf::{self, close_tree, inherited_attributes, MergeError};
@@ -189,13 +190,11 @@ fn shared_font(
         .map(|c| c.iter().collect())
         .collect();
     let face = font::for_text(text.iter().map(String::as_str));
-    let id = FontId("CFFORM".into());
-    let mut canvas = draw::Canvas::new(id.clone());
+    let mut canvas = draw::Canvas::new(face);
     for (i, line) in text.iter().enumerate() {
         canvas.text(10.0, 10.0 + i as f32 * 0.1, 10.0, line);
     }
-    let page = PdfPage::new(Mm(draw::PAGE_W), Mm(draw::PAGE_H), canvas.ops);
-    let bytes = save("batch font", id, face, vec![page])?;
+    let bytes = save("batch font", face, &[canvas.finish()])?;
     let mut doc = Document::load_mem(&bytes).map_err(|e| e.to_string())?;
     doc.renumber_objects_with(first);
     let page = *doc.get_pages().values().next().ok_or("no page")?;
@@ -223,13 +222,20 @@ fn reencode_page(
     by_char: &HashMap<char, u16>,
     shared: ObjectId,
 ) -> Result<(), String> {
-    let content = form.doc.get_page_content(p);
     let fonts: HashMap<&[u8], &Glyphs> = names
         .iter()
         .filter_map(|(name, id)| Some((name.as_slice(), form.fonts.get(id)?)))
         .collect();
-    let content = retext::page(&content, &fonts, by_char)?;
-    set_content(&mut form.doc, p, &content)?;
+    // Forms cut from the same font as the shared one number their glyphs as it does (see
+    // `sfnt`): their text stays as it is.
+    let same_ids = fonts
+        .values()
+        .all(|g| g.iter().all(|(cid, c)| by_char.get(c) == Some(cid)));
+    if !same_ids {
+        let content = form.doc.get_page_content(p);
+        let content = retext::page(&content, &fonts, by_char)?;
+        set_content(&mut form.doc, p, &content)?;
+    }
     let font_dict = font_dict_mut(&mut form.doc, p).ok_or("no font dictionary")?;
     for name in names.keys() {
         font_dict.set(name.clone(), Object::Reference(shared));

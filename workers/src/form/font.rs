@@ -6,10 +6,14 @@ use std::sync::{OnceLock, RwLock};
 
 use printpdf::ParsedFont;
 
+use super::sfnt::Sfnt;
+
 static BYTES: &[u8] = include_bytes!("../../../forms/fonts/ipaexg.ttf");
 
 pub struct FormFont {
     pub parsed: ParsedFont,
+    /// The font's tables, for cutting it per document.
+    pub sfnt: Sfnt,
     units_per_em: f32,
     /// Advance widths in em, by character. Looking a glyph up in the font's cmap is slow
     /// (a scan over thousands of segments), and layout measures the same characters often.
@@ -19,7 +23,9 @@ pub struct FormFont {
 /// The whole font.
 pub fn font() -> &'static FormFont {
     static FONT: OnceLock<FormFont> = OnceLock::new();
-    FONT.get_or_init(|| FormFont::from_bytes(BYTES).expect("the bundled IPAex Gothic parses"))
+    FONT.get_or_init(|| {
+        FormFont::from_bytes(BYTES.to_vec()).expect("the bundled IPAex Gothic parses")
+    })
 }
 
 /// The font cut down once per process to ASCII and Windows-31J (JIS X 0208 with the NEC and IBM
@@ -49,7 +55,7 @@ fn build_base(full: &FormFont) -> Option<FormFont> {
     use allsorts::binary::read::ReadScope;
     use allsorts::font_data::FontData;
     use allsorts::subset::{subset, CmapTarget, SubsetProfile};
-    let mut chars: std::collections::BTreeSet<char> = (0x20u8..0x7f).map(char::from).collect();
+    let mut chars: Vec<char> = (0x20u8..0x7f).map(char::from).collect();
     for lead in (0x81u8..=0x9f).chain(0xe0..=0xfc) {
         for trail in (0x40u8..=0xfc).filter(|&t| t != 0x7f) {
             let pair = [lead, trail];
@@ -59,13 +65,17 @@ fn build_base(full: &FormFont) -> Option<FormFont> {
             }
         }
     }
-    let gids: std::collections::BTreeSet<u16> = chars
-        .iter()
-        .filter_map(|&c| full.glyph(c).map(|(g, _)| g))
-        .collect();
-    let ids: Vec<u16> = std::iter::once(0)
-        .chain(gids.into_iter().filter(|&g| g != 0))
-        .collect();
+    // In Windows-31J's order (ASCII, kana, JIS level 1, level 2, the extensions): a form's
+    // glyphs then have low ids, and a cut of this font ends early (see `sfnt`).
+    let mut ids: Vec<u16> = vec![0];
+    let mut seen = std::collections::HashSet::from([0u16]);
+    for c in chars {
+        if let Some((g, _)) = full.glyph(c) {
+            if seen.insert(g) {
+                ids.push(g);
+            }
+        }
+    }
     let scope = ReadScope::new(BYTES);
     let file = scope.read::<FontData<'_>>().ok()?;
     let provider = file.table_provider(0).ok()?;
@@ -76,15 +86,17 @@ fn build_base(full: &FormFont) -> Option<FormFont> {
         CmapTarget::Unicode,
     )
     .ok()?;
-    FormFont::from_bytes(&bytes)
+    FormFont::from_bytes(bytes)
 }
 
 impl FormFont {
-    fn from_bytes(bytes: &[u8]) -> Option<FormFont> {
-        let parsed = ParsedFont::from_bytes(bytes, 0, &mut Vec::new())?;
+    fn from_bytes(bytes: Vec<u8>) -> Option<FormFont> {
+        let parsed = ParsedFont::from_bytes(&bytes, 0, &mut Vec::new())?;
+        let sfnt = Sfnt::parse(bytes)?;
         let units_per_em = f32::from(parsed.font_metrics.units_per_em.max(1));
         Some(FormFont {
             parsed,
+            sfnt,
             units_per_em,
             widths: RwLock::new(HashMap::new()),
         })

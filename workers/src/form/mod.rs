@@ -5,12 +5,14 @@
 pub mod batch;
 mod cells;
 pub(crate) mod draw;
+mod emit;
 mod fit;
 pub mod font;
 mod kinsoku;
 pub mod marks;
 mod page;
 mod retext;
+mod sfnt;
 pub mod template;
 pub mod wareki;
 
@@ -18,8 +20,6 @@ pub use kinsoku::{can_break, wrap, wrap_varying};
 pub use template::{Template, TemplateError};
 
 use chrono::NaiveDate;
-use printpdf::{FontId, Mm, PdfDocument, PdfPage, PdfSaveOptions};
-use sha2::{Digest, Sha256};
 
 use crate::payload::Payload;
 use crate::EnrollmentCode;
@@ -141,26 +141,26 @@ pub struct Rendered {
     pub version: u16,
 }
 
-/// A form drawn but not yet written: each page's operations, and the payload on each page.
+/// A form drawn but not yet written: each page's content, and the payload on each page.
 pub struct Drawn {
-    pub pages: Vec<Vec<printpdf::Op>>,
+    pub pages: Vec<draw::Page>,
     pub payloads: Vec<String>,
     font: &'static font::FormFont,
 }
 
-/// The font name every form's text is drawn in.
-const FONT_ID: &str = "CFFORM";
-
-/// Draws `data` on template `t`: what [`render`] writes (and what `benches/reportlab_compare.sh`
-/// has ReportLab draw).
-pub fn draw(t: &Template, data: &FormData, key: &SigningKey) -> Result<Drawn, FormError> {
+/// Draws `data` on template `t`: what [`render`] writes. With `marks`, each page also keeps
+/// what it draws (for `benches/reportlab_compare.sh`, which has ReportLab draw the same).
+pub fn draw(
+    t: &Template,
+    data: &FormData,
+    key: &SigningKey,
+    marks: bool,
+) -> Result<Drawn, FormError> {
     cells::check_fields(t, font::font(), data)?;
     let f = font::for_text(field_texts(data).chain(t.paragraphs.iter().map(String::as_str)));
     if data.team.len() > 60 {
         return Err(FormError::TeamTooLarge(data.team.len()));
     }
-    // Six capitals and a '+' before the font name mark an embedded subset (PDF 9.6.4).
-    let font_id = FontId(FONT_ID.into());
     let plan = page::plan(t, f, data);
     let pages = plan.len() as u8;
     let mut payloads = Vec::new();
@@ -175,16 +175,13 @@ pub fn draw(t: &Template, data: &FormData, key: &SigningKey) -> Result<Drawn, Fo
             key_id: key.id,
         }
         .sign(&key.key);
-        drawn.push(page::draw(
-            t,
-            f,
-            font_id.clone(),
-            data,
-            &content,
-            &payload,
-            i + 1,
-            pages as usize,
-        ));
+        let mut c = if marks {
+            draw::Canvas::keeping_marks(f)
+        } else {
+            draw::Canvas::new(f)
+        };
+        page::draw(t, &mut c, data, &content, &payload, i + 1, pages as usize);
+        drawn.push(c.finish());
         payloads.push(payload);
     }
     Ok(Drawn {
@@ -200,17 +197,11 @@ pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendere
         pages,
         payloads,
         font,
-    } = draw(t, data, key)?;
-    let pdf_pages = pages
-        .into_iter()
-        .map(|ops| PdfPage::new(Mm(draw::PAGE_W), Mm(draw::PAGE_H), ops))
-        .collect();
+    } = draw(t, data, key, false)?;
     let title = format!("{} {}", t.title, data.code);
-    let pdf = save(&title, FontId(FONT_ID.into()), font, pdf_pages).map_err(|message| {
-        TemplateError::Broken {
-            version: t.version,
-            message,
-        }
+    let pdf = emit::save(&title, font, &pages).map_err(|message| TemplateError::Broken {
+        version: t.version,
+        message,
     })?;
     Ok(Rendered {
         pdf,
@@ -219,50 +210,7 @@ pub fn render(t: &Template, data: &FormData, key: &SigningKey) -> Result<Rendere
     })
 }
 
-/// Writes `pages` drawn in `font` (as `font_id`) as a PDF: deflated, with a stable /ID, so the
-/// same pages always give the same bytes.
-pub(crate) fn save(
-    title: &str,
-    font_id: FontId,
-    font: &font::FormFont,
-    pages: Vec<PdfPage>,
-) -> Result<Vec<u8>, String> {
-    let mut doc = PdfDocument::new(title);
-    doc.resources
-        .fonts
-        .map
-        .insert(font_id, printpdf::PdfFont::new(font.parsed.clone()));
-    // printpdf compresses at zlib's slowest level; taking its lopdf document uncompressed and
-    // deflating here at the fastest level saves milliseconds for a file a few KB larger.
-    let opts = PdfSaveOptions {
-        optimize: false,
-        ..PdfSaveOptions::default()
-    };
-    let mut lo = doc
-        .with_pages(pages)
-        .to_lopdf_document(&opts, &mut Vec::new());
-    Ok(stable_id(compress(&mut lo)?))
-}
-
-/// Deflates every stream that has no filter yet, and writes the file.
-fn compress(doc: &mut lopdf::Document) -> Result<Vec<u8>, String> {
-    use std::io::Write;
-    for object in doc.objects.values_mut() {
-        if let lopdf::Object::Stream(stream) = object {
-            if stream.dict.has(b"Filter") || stream.content.len() < 64 {
-                continue;
-            }
-            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-            z.write_all(&stream.content).map_err(|e| e.to_string())?;
-            let packed = z.finish().map_err(|e| e.to_string())?;
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(packed);
-        }
-    }
-    let mut out = Vec::new();
-    doc.save_to(&mut out).map_err(|e| e.to_string())?;
-    Ok(out)
-}
+pub(crate) use emit::save;
 
 /// Every piece of text a form prints from its data.
 fn field_texts(d: &FormData) -> impl Iterator<Item = &str> {
@@ -284,47 +232,6 @@ fn field_texts(d: &FormData) -> impl Iterator<Item = &str> {
         &p.centre_fax,
     ];
     s.chain(team).chain(ob).chain(place).map(String::as_str)
-}
-
-/// printpdf writes a pseudo-random file /ID. Replace it, in place and at the same length, with a
-/// hash of the document, so identical inputs give identical bytes (and xref offsets stay valid).
-fn stable_id(mut pdf: Vec<u8>) -> Vec<u8> {
-    let Some(at) = find(&pdf, b"/ID") else {
-        return pdf;
-    };
-    let mut spans = Vec::new();
-    let mut i = at;
-    while spans.len() < 2 && i < pdf.len() {
-        match pdf[i] {
-            b'(' | b'<' => {
-                let close = if pdf[i] == b'(' { b')' } else { b'>' };
-                let end = match pdf[i + 1..].iter().position(|&c| c == close) {
-                    Some(e) => i + 1 + e,
-                    None => return pdf,
-                };
-                spans.push((i + 1, end));
-                i = end + 1;
-            }
-            _ => i += 1,
-        }
-    }
-    for &(s, e) in &spans {
-        pdf[s..e].fill(b'0');
-    }
-    let digest = hex_upper(&Sha256::digest(&pdf));
-    for &(s, e) in &spans {
-        let k = (e - s).min(digest.len());
-        pdf[s..s + k].copy_from_slice(&digest.as_bytes()[..k]);
-    }
-    pdf
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w == needle)
-}
-
-fn hex_upper(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,5 @@
 //! Page layout of the 別紙1: what goes on which page, and drawing it.
 
-use printpdf::{FontId, Op};
-
 use super::cells::{fitted_text, obtainer_text, team_cell_width, value_width};
 use super::draw::{qr_code, Canvas, PAGE_H, PAGE_W};
 use super::fit::PT_MM;
@@ -125,19 +123,17 @@ pub fn plan(t: &Template, f: &FormFont, d: &FormData) -> Vec<Content> {
     pages
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn draw(
     t: &Template,
-    f: &FormFont,
-    font: FontId,
+    c: &mut Canvas,
     d: &FormData,
     content: &Content,
     payload: &str,
     page: usize,
     pages: usize,
-) -> Vec<Op> {
+) {
     let l = &t.layout;
-    let mut c = Canvas::with_face(font, f);
+    let f = c.face();
     let m = l.margin_mm;
     let block = qr_block(t);
     // Codes in the top-right and bottom-left corners: staples and tears land top-left.
@@ -183,14 +179,13 @@ pub fn draw(
 
     c.text(m, 22.0, l.small_pt, &t.attachment);
     match content {
-        Content::Front { team } => front(t, f, &mut c, d, team.clone(), bx, bottom_qr_y),
+        Content::Front { team } => front(t, f, c, d, team.clone(), bx, bottom_qr_y),
         Content::TeamContinued { team } => {
             c.text(m, 31.0, l.title_pt, &t.title);
             c.text(m, 55.0, l.body_pt, &t.labels.team_continued);
-            team_table(t, f, &mut c, d, 58.0, team.clone());
+            team_table(t, f, c, d, 58.0, team.clone());
         }
     }
-    c.ops
 }
 
 fn front(

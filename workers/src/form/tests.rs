@@ -1,4 +1,9 @@
 use super::*;
+use sha2::{Digest, Sha256};
+
+fn hex_upper(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02X}")).collect()
+}
 
 pub fn sample(team: usize) -> FormData {
     demo_data(10, team)

@@ -2,8 +2,6 @@
 //! a new page where the next block would not fit (a long table goes on with its header again),
 //! and 「n / N」 at the foot of every page.
 
-use printpdf::{Color, FontId, Mm, Op, PdfPage};
-
 use super::chart::{self, Anchor, Rgb, Shape};
 use super::{Block, Document, Table, CHART_H, CHART_W};
 use crate::form::draw::{Canvas, PAGE_H, PAGE_W};
@@ -22,9 +20,8 @@ pub struct ReportError(String);
 
 struct Pages<'f> {
     font: &'f FormFont,
-    font_id: FontId,
-    done: Vec<Canvas<'static>>,
-    page: Canvas<'static>,
+    done: Vec<Canvas<'f>>,
+    page: Canvas<'f>,
     y: f32,
 }
 
@@ -32,7 +29,7 @@ impl<'f> Pages<'f> {
     /// Starts a new page unless `need` mm still fit on this one.
     fn room(&mut self, need: f32) {
         if self.y + need > BOTTOM {
-            let full = std::mem::replace(&mut self.page, Canvas::new(self.font_id.clone()));
+            let full = std::mem::replace(&mut self.page, Canvas::new(self.font));
             self.done.push(full);
             self.y = TOP;
         }
@@ -60,34 +57,22 @@ impl<'f> Pages<'f> {
     }
 
     fn fill(&mut self, c: Rgb) {
-        self.page.ops.push(Op::SetFillColor { col: colour(c) });
+        self.page.fill_rgb([c.0, c.1, c.2]);
     }
 
     fn stroke(&mut self, c: Rgb) {
-        self.page.ops.push(Op::SetOutlineColor { col: colour(c) });
+        self.page.stroke_rgb([c.0, c.1, c.2]);
     }
-}
-
-fn colour(c: Rgb) -> Color {
-    let f = |v: u8| f32::from(v) / 255.0;
-    Color::Rgb(printpdf::Rgb {
-        r: f(c.0),
-        g: f(c.1),
-        b: f(c.2),
-        icc_profile: None,
-    })
 }
 
 /// The report as PDF bytes.
 pub fn to_pdf(doc: &Document) -> Result<Vec<u8>, ReportError> {
     let texts = doc.texts();
     let f = font::for_text(texts.iter().copied());
-    let font_id = FontId("CFREPT".into());
     let mut p = Pages {
         font: f,
-        font_id: font_id.clone(),
         done: Vec::new(),
-        page: Canvas::new(font_id.clone()),
+        page: Canvas::new(f),
         y: TOP,
     };
     p.text(LEFT, p.y + 6.0, 16.0, Anchor::Start, &doc.title);
@@ -118,9 +103,9 @@ pub fn to_pdf(doc: &Document) -> Result<Vec<u8>, ReportError> {
         let foot = format!("{} / {}", i + 1, n);
         let w = f.text_width_mm(&foot, 8.0);
         canvas.text(PAGE_W / 2.0 - w / 2.0, PAGE_H - 10.0, 8.0, &foot);
-        pdf_pages.push(PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), canvas.ops));
+        pdf_pages.push(canvas.finish());
     }
-    crate::form::save(&doc.title, font_id, f, pdf_pages).map_err(ReportError)
+    crate::form::save(&doc.title, f, &pdf_pages).map_err(ReportError)
 }
 
 /// Column widths: the first as wide as its widest cell (within reason), the rest shared.
