@@ -147,12 +147,7 @@ pub async fn print_form(
     Query(q): Query<FormQuery>,
 ) -> AppResult<Response> {
     let id = service::resolve(&state.store, &actor, &id).await?;
-    let (form, pdf) = forms::print(&state, &actor, id, q.blank).await?;
-    let mut c = state.store.acquire().await?;
-    let code = enrollment_rows::get(c.conn(), id)
-        .await?
-        .map(|e| e.code)
-        .unwrap_or_default();
+    let (code, form, pdf) = forms::print(&state, &actor, id, q.blank).await?;
     Ok(pdf_response(&code, form.form_version, pdf))
 }
 

@@ -14,7 +14,7 @@ use crate::domain::{Actor, FieldError};
 use crate::error::{internal, missing, AppError, AppResult, OnUnique};
 use crate::service::enrollments::may_see;
 use crate::store::forms::{self as form_rows, IssuedForm, NewIssued};
-use crate::store::{blobs, enrollments, offices, users, Conn};
+use crate::store::{blobs, enrollments, Conn};
 
 /// The message a care manager sees when a field cannot be printed.
 pub(crate) fn form_error(e: FormError) -> AppError {
@@ -72,24 +72,20 @@ pub(crate) async fn form_data(
         address: s.address,
         phone: s.phone,
     };
-    let mut team = Vec::new();
-    for m in enrollments::team(c.conn(), row.id).await? {
-        let office = office_name(c.conn(), m.office_id).await?;
-        team.push(Member {
-            office,
-            profession: m.profession,
-            name: m.name,
-            phone: m.phone,
-        });
-    }
-    let obtainer_name = users::get(c.conn(), row.obtainer_user_id)
+    let team = form_rows::team_printed(c.conn(), row.id)
         .await?
-        .map(|u| u.name)
-        .unwrap_or_default();
-    let obtainer = Obtainer {
-        office: office_name(c.conn(), row.obtainer_office_id).await?,
-        name: obtainer_name,
-    };
+        .into_iter()
+        .map(|(office, profession, name, phone)| Member {
+            office,
+            profession,
+            name,
+            phone,
+        })
+        .collect();
+    let (name, office) =
+        form_rows::obtainer_printed(c.conn(), row.obtainer_user_id, row.obtainer_office_id)
+            .await?;
+    let obtainer = Obtainer { office, name };
     Ok(FormData {
         code,
         subject: Some(subject),
@@ -99,13 +95,6 @@ pub(crate) async fn form_data(
     })
 }
 
-async fn office_name(c: Conn<'_>, id: i64) -> AppResult<String> {
-    Ok(offices::get(c, id)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default())
-}
-
 async fn stored(c: Conn<'_>, f: IssuedForm) -> AppResult<(IssuedForm, Vec<u8>)> {
     let (_, pdf) = blobs::get(c, &f.blob_sha256)
         .await?
@@ -113,21 +102,35 @@ async fn stored(c: Conn<'_>, f: IssuedForm) -> AppResult<(IssuedForm, Vec<u8>)> 
     Ok((f, pdf))
 }
 
-/// Prints the enrollment's consent form (or its blank variant) and returns the stored record and
-/// PDF. Issues it on first print; a newer template version reissues and supersedes.
+/// Prints the enrollment's consent form (or its blank variant) and returns the enrollment code,
+/// the stored record and the PDF. Issues it on first print; a newer template version reissues
+/// and supersedes.
 #[tracing::instrument(skip(state, actor))]
 pub async fn print(
     state: &Context,
     actor: &Actor,
     id: i64,
     blank: bool,
-) -> AppResult<(IssuedForm, Vec<u8>)> {
-    let printed = issue_or_fetch(state, actor, id, blank).await?;
-    // A filled form shows the person's data: its read is logged before it goes out.
-    if !blank {
-        super::reads::record(&state.store, actor, "consent_form", ("enrollment", id)).await?;
+) -> AppResult<(String, IssuedForm, Vec<u8>)> {
+    // A filled form shows the person's data: its read is logged before it goes out (with the
+    // issue, in its transaction; on its own for a stored form).
+    let read = (!blank).then_some(READ);
+    let p = issue_or_fetch_logging(state, actor, id, blank, read).await?;
+    if read.is_some() && !p.read_logged {
+        super::reads::record(&state.store, actor, READ, ("enrollment", id)).await?;
     }
-    Ok(printed)
+    Ok((p.code, p.form, p.pdf))
+}
+
+const READ: &str = "consent_form";
+
+/// A form printed: the enrollment's code, the stored record and its PDF.
+struct Printed {
+    code: String,
+    form: IssuedForm,
+    pdf: Vec<u8>,
+    /// Whether the read was logged with the issue.
+    read_logged: bool,
 }
 
 /// [`print`] without the read log, for a print batch: its PDF logs a read per person when it
@@ -138,6 +141,18 @@ pub async fn issue_or_fetch(
     id: i64,
     blank: bool,
 ) -> AppResult<(IssuedForm, Vec<u8>)> {
+    let p = issue_or_fetch_logging(state, actor, id, blank, None).await?;
+    Ok((p.form, p.pdf))
+}
+
+/// Issues or fetches the form; an issue also logs the read `read`, when given.
+async fn issue_or_fetch_logging(
+    state: &Context,
+    actor: &Actor,
+    id: i64,
+    blank: bool,
+    read: Option<&str>,
+) -> AppResult<Printed> {
     let mut c = state.store.acquire().await?;
     let row = enrollments::get(c.conn(), id)
         .await?
@@ -151,7 +166,13 @@ pub async fn issue_or_fetch(
     let issuable = matches!(st, State::Draft | State::FormIssued);
     match newest {
         Some(f) if f.form_version == i64::from(latest) || !issuable => {
-            return stored(c.conn(), f).await
+            let (form, pdf) = stored(c.conn(), f).await?;
+            return Ok(Printed {
+                code: row.code,
+                form,
+                pdf,
+                read_logged: false,
+            });
         }
         None if !issuable => {
             return Err(AppError::InvalidState(format!(
@@ -210,9 +231,17 @@ pub async fn issue_or_fetch(
     let details = json!({ "version": latest, "blank": blank, "pages": issued.pages });
     crate::service::enrollments::record(tx.conn(), actor, id, row.revision, &decision, details)
         .await?;
+    if let Some(what) = read {
+        super::reads::record_in(tx.conn(), actor, what, ("enrollment", id)).await?;
+    }
     tx.commit().await?;
     metrics::counter!("consentflow_forms_issued_total").increment(1);
-    Ok((issued, rendered.pdf))
+    Ok(Printed {
+        code: row.code,
+        form: issued,
+        pdf: rendered.pdf,
+        read_logged: read.is_some(),
+    })
 }
 
 /// The newest stored form (or blank variant) of an enrollment the actor may see, with the

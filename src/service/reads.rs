@@ -5,7 +5,7 @@
 use crate::domain::Actor;
 use crate::error::AppResult;
 use crate::store::security::{self, Read, ReadRow};
-use crate::store::Store;
+use crate::store::{Conn, Store};
 
 pub async fn record(
     store: &Store,
@@ -14,13 +14,23 @@ pub async fn record(
     target: (&str, i64),
 ) -> AppResult<()> {
     let mut c = store.acquire().await?;
+    record_in(c.conn(), actor, what, target).await
+}
+
+/// [`record`] on a connection the caller has: in the transaction of the work that reads.
+pub async fn record_in(
+    c: Conn<'_>,
+    actor: &Actor,
+    what: &str,
+    target: (&str, i64),
+) -> AppResult<()> {
     let r = Read {
         user_id: actor.user_id(),
         role: actor.role_str(),
         what,
         target,
     };
-    security::record_read(c.conn(), &r).await?;
+    security::record_read(c, &r).await?;
     Ok(())
 }
 

@@ -228,3 +228,33 @@ pub async fn batch_finish(
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// The team as a form prints it, in order: office name, profession, name, phone (one query,
+/// where looking up each member's office was one more round trip a member).
+pub async fn team_printed(
+    c: Conn<'_>,
+    enrollment_id: i64,
+) -> Result<Vec<(String, String, String, String)>, sqlx::Error> {
+    let sql = "SELECT COALESCE(o.name, ''), t.profession, t.name, t.phone
+               FROM team_members t LEFT JOIN offices o ON o.id = t.office_id
+               WHERE t.enrollment_id = $1 ORDER BY t.position";
+    db!(c, |c| sqlx::query_as::<_, (String, String, String, String)>(sql)
+        .bind(enrollment_id)
+        .fetch_all(&mut *c)
+        .await)
+}
+
+/// The obtainer's name and office name, as a form prints them ('' for one not found).
+pub async fn obtainer_printed(
+    c: Conn<'_>,
+    user_id: i64,
+    office_id: i64,
+) -> Result<(String, String), sqlx::Error> {
+    let sql = "SELECT COALESCE((SELECT name FROM users WHERE id = $1), ''),
+                      COALESCE((SELECT name FROM offices WHERE id = $2), '')";
+    db!(c, |c| sqlx::query_as::<_, (String, String)>(sql)
+        .bind(user_id)
+        .bind(office_id)
+        .fetch_one(&mut *c)
+        .await)
+}

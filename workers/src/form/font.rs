@@ -137,11 +137,7 @@ impl FormFont {
     pub fn missing(&self, s: &str) -> Vec<char> {
         let mut out: Vec<char> = Vec::new();
         for c in s.chars() {
-            let absent = !c.is_whitespace()
-                && self
-                    .parsed
-                    .lookup_glyph_index(c as u32)
-                    .is_none_or(|g| g == 0);
+            let absent = !c.is_whitespace() && self.glyph(c).is_none();
             if absent && !out.contains(&c) {
                 out.push(c);
             }

@@ -18,6 +18,8 @@ pub struct Sfnt {
     loca: Vec<Range<usize>>,
     /// Each glyph's advance and left side bearing, by glyph id.
     metrics: Vec<(u16, i16)>,
+    /// Whether any glyph is built from others (IPAex Gothic has none).
+    composites: bool,
     pub units_per_em: u16,
     /// xMin, yMin, xMax, yMax, in font units.
     pub bbox: [i16; 4],
@@ -86,6 +88,9 @@ impl Sfnt {
             }
         }
         let i16_at = |at: usize| u16_at(&bytes, at).map(|v| v as i16);
+        let composites = loca
+            .iter()
+            .any(|r| r.len() >= 10 && i16_at(r.start).is_some_and(|n| n < 0));
         Some(Sfnt {
             units_per_em: u16_at(&bytes, head.start + 18)?.max(16),
             bbox: [
@@ -102,6 +107,7 @@ impl Sfnt {
                 .collect(),
             loca,
             metrics,
+            composites,
             bytes,
         })
     }
@@ -149,7 +155,7 @@ impl Sfnt {
         let mut keep: BTreeSet<u16> = BTreeSet::from([0]);
         let mut todo: Vec<u16> = used.into_iter().collect();
         while let Some(g) = todo.pop() {
-            if usize::from(g) < self.glyph_count() && keep.insert(g) {
+            if usize::from(g) < self.glyph_count() && keep.insert(g) && self.composites {
                 todo.extend(self.components(g));
             }
         }
@@ -213,10 +219,11 @@ const POST_V3: [u8; 32] = [
 ];
 
 fn checksum(b: &[u8]) -> u32 {
-    b.chunks(4).fold(0u32, |sum, c| {
-        let mut w = [0u8; 4];
-        w[..c.len()].copy_from_slice(c);
-        sum.wrapping_add(u32::from_be_bytes(w))
+    let words = b.chunks_exact(4);
+    let mut tail = [0u8; 4];
+    tail[..words.remainder().len()].copy_from_slice(words.remainder());
+    words.fold(u32::from_be_bytes(tail), |sum, w| {
+        sum.wrapping_add(u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
     })
 }
 
@@ -277,5 +284,52 @@ mod tests {
             0xB1B0_AFBA,
             "the file's checksum"
         );
+    }
+
+    /// A font of four glyphs: .notdef, two simple ones, and one built from the second (as
+    /// fonts other than IPAex Gothic have, for accented letters).
+    fn composite_font() -> Vec<u8> {
+        let simple = |tag: u8| {
+            let mut g = vec![0, 1, 0, 0, 0, 0, 0, 10, 0, 10]; // one contour, its box
+            g.extend_from_slice(&[0, 0, 0, 0, 1, tag, 0, 0]); // end point, no hinting, a flag
+            g
+        };
+        let mut composite = vec![0xff, 0xff, 0, 0, 0, 0, 0, 10, 0, 10];
+        composite.extend_from_slice(&[0, 0, 0, 2, 5, 5]); // last component: glyph 2, at (5, 5)
+        let glyphs = [Vec::new(), simple(1), simple(2), composite];
+        let (mut glyf, mut loca) = (Vec::new(), Vec::new());
+        for g in &glyphs {
+            loca.extend_from_slice(&(glyf.len() as u32).to_be_bytes());
+            glyf.extend_from_slice(g);
+        }
+        loca.extend_from_slice(&(glyf.len() as u32).to_be_bytes());
+        let mut head = vec![0u8; 54];
+        head[18..20].copy_from_slice(&1000u16.to_be_bytes());
+        head[50..52].copy_from_slice(&1u16.to_be_bytes());
+        let mut hhea = vec![0u8; 36];
+        hhea[34..36].copy_from_slice(&4u16.to_be_bytes());
+        let maxp = vec![0, 0, 0x50, 0, 0, 4];
+        let hmtx: Vec<u8> = [500u16, 600, 700, 800]
+            .iter()
+            .flat_map(|a| [a.to_be_bytes(), [0, 0]].concat())
+            .collect();
+        write(&[
+            (*b"glyf", glyf),
+            (*b"head", head),
+            (*b"hhea", hhea),
+            (*b"hmtx", hmtx),
+            (*b"loca", loca),
+            (*b"maxp", maxp),
+        ])
+    }
+
+    #[test]
+    fn a_cut_keeps_the_glyphs_a_composite_is_built_from() {
+        let font = Sfnt::parse(composite_font()).expect("the made-up font parses");
+        assert!(font.composites);
+        let cut = Sfnt::parse(font.cut([3])).expect("the cut parses");
+        let kept: Vec<bool> = cut.loca.iter().map(|r| !r.is_empty()).collect();
+        assert_eq!(kept, [false, false, true, true], "glyph 2 is kept for glyph 3");
+        assert_eq!(cut.advance_1000(2), 700);
     }
 }
