@@ -52,3 +52,29 @@ run() {
 }
 run "first run "
 run "second run"
+
+# SERVE_RSS=1: then `serve` on the same database with its schedules on, as shipped. Its catch-up
+# at start runs the day's reminders in the process (finding the e-mails written above, it writes
+# none, but walks every enrollment); the mail worker writes the pending e-mails to files. When
+# the run is over and no e-mail is pending, `serve` is left alone for IDLE_SECONDS and its memory
+# read from /proc (#23: at rest after the reminder run, <= 60 MB).
+if [ -n "${SERVE_RSS:-}" ]; then
+  idle=${IDLE_SECONDS:-30}
+  q "DELETE FROM schedule_firings" >/dev/null # so that the catch-up fires the day's schedules
+  CONSENTFLOW_SCHEDULES__ENABLED=true CONSENTFLOW_LISTEN=127.0.0.1:0 \
+    RUST_LOG=warn,consentflow::schedule=info $bin serve >"$work/serve.out" 2>"$work/serve.err" &
+  spid=$!
+  trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; cleanup' EXIT
+  start=$(date +%s)
+  peak=0
+  rss() { awk '/^VmRSS/ { print $2 }' "/proc/$spid/status"; }
+  until grep -q "reminders written" "$work/serve.err" && [ "$(q "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")" = 0 ]; do
+    kill -0 $spid 2>/dev/null || { echo "serve ended"; cat "$work/serve.err"; exit 1; }
+    [ $(( $(date +%s) - start )) -lt 900 ] || { echo "no reminder run within 900 s"; tail "$work/serve.err"; exit 1; }
+    now=$(rss); [ "$now" -gt "$peak" ] && peak=$now
+    sleep 1
+  done
+  echo "serve: reminder run and e-mails done in $(( $(date +%s) - start )) s, RSS peak meanwhile $((peak / 1024)) MB"
+  sleep "$idle"
+  echo "serve at rest ${idle} s later: RSS $(( $(rss) / 1024 )) MB"
+fi

@@ -102,6 +102,9 @@ pub async fn pdf(app: &Context, actor: &Actor, id: i64) -> AppResult<(PrintBatch
     Ok((b, data))
 }
 
+/// Each enrollment's form as it is issued (or fetched), in order.
+type Issued = tokio::sync::mpsc::UnboundedReceiver<(i64, AppResult<(IssuedForm, Vec<u8>)>)>;
+
 /// Issues (or fetches) each form, two at a time (one is drawn on a blocking thread while the
 /// other is stored), on a task of its own: a form's transaction never waits on the caller,
 /// who writes the batch's progress meanwhile. Dropping the handle stops it.
@@ -110,10 +113,7 @@ fn issue_all(
     actor: Actor,
     ids: Vec<i64>,
     blank: bool,
-) -> (
-    tokio::sync::mpsc::UnboundedReceiver<(i64, AppResult<(IssuedForm, Vec<u8>)>)>,
-    tokio_util::task::AbortOnDropHandle<()>,
-) {
+) -> (Issued, tokio_util::task::AbortOnDropHandle<()>) {
     let (send, recv) = tokio::sync::mpsc::unbounded_channel();
     let app = app.clone();
     let task = tokio::spawn(async move {

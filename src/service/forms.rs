@@ -83,8 +83,7 @@ pub(crate) async fn form_data(
         })
         .collect();
     let (name, office) =
-        form_rows::obtainer_printed(c.conn(), row.obtainer_user_id, row.obtainer_office_id)
-            .await?;
+        form_rows::obtainer_printed(c.conn(), row.obtainer_user_id, row.obtainer_office_id).await?;
     let obtainer = Obtainer { office, name };
     Ok(FormData {
         code,

@@ -238,10 +238,12 @@ pub async fn team_printed(
     let sql = "SELECT COALESCE(o.name, ''), t.profession, t.name, t.phone
                FROM team_members t LEFT JOIN offices o ON o.id = t.office_id
                WHERE t.enrollment_id = $1 ORDER BY t.position";
-    db!(c, |c| sqlx::query_as::<_, (String, String, String, String)>(sql)
-        .bind(enrollment_id)
-        .fetch_all(&mut *c)
-        .await)
+    db!(c, |c| {
+        sqlx::query_as::<_, (String, String, String, String)>(sql)
+            .bind(enrollment_id)
+            .fetch_all(&mut *c)
+            .await
+    })
 }
 
 /// The obtainer's name and office name, as a form prints them ('' for one not found).

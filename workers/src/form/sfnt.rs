@@ -329,7 +329,11 @@ mod tests {
         assert!(font.composites);
         let cut = Sfnt::parse(font.cut([3])).expect("the cut parses");
         let kept: Vec<bool> = cut.loca.iter().map(|r| !r.is_empty()).collect();
-        assert_eq!(kept, [false, false, true, true], "glyph 2 is kept for glyph 3");
+        assert_eq!(
+            kept,
+            [false, false, true, true],
+            "glyph 2 is kept for glyph 3"
+        );
         assert_eq!(cut.advance_1000(2), 700);
     }
 }
