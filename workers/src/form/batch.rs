@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
-use super::{draw, font, retext, save};
+use super::{draw, font, retext, save, tounicode};
 use crate::pdf::{self, close_tree, inherited_attributes, MergeError};
 
 /// How a batch was joined.
@@ -163,13 +163,13 @@ fn glyphs_of(doc: &Document, font: ObjectId) -> Result<Glyphs, String> {
     let text = to_unicode
         .decompressed_content()
         .unwrap_or_else(|_| to_unicode.content.clone());
-    let cmap = printpdf::ToUnicodeCMap::parse(&String::from_utf8_lossy(&text))?;
+    let cmap = tounicode::parse(&String::from_utf8_lossy(&text))?;
     let mut glyphs = HashMap::new();
-    for (cid, code) in cmap.mappings {
-        let (Ok(cid), [one]) = (u16::try_from(cid), code.as_slice()) else {
+    for (cid, chars) in cmap {
+        let (Ok(cid), [one]) = (u16::try_from(cid), chars.as_slice()) else {
             return Err("a glyph for more than one character".into());
         };
-        glyphs.insert(cid, char::from_u32(*one).ok_or("not a character")?);
+        glyphs.insert(cid, *one);
     }
     Ok(glyphs)
 }

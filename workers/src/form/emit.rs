@@ -29,7 +29,7 @@ fn deflated(dict: Dictionary, data: &[u8]) -> Result<Stream, String> {
 }
 
 /// The ToUnicode CMap: each glyph's character.
-fn to_unicode(glyphs: &BTreeMap<u16, char>) -> String {
+pub(super) fn to_unicode(glyphs: &BTreeMap<u16, char>) -> String {
     let mut s = String::from(
         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
          /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\

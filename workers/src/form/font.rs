@@ -1,37 +1,28 @@
 //! The form's font: IPAex Gothic, shipped in `forms/fonts/` under the IPA Font License, compiled
 //! in so no system font is needed. Parsed once per process (7–12 ms).
 
-use std::collections::HashMap;
-use std::sync::{OnceLock, RwLock};
-
-use printpdf::ParsedFont;
+use std::sync::OnceLock;
 
 use super::sfnt::Sfnt;
 
 static BYTES: &[u8] = include_bytes!("../../../forms/fonts/ipaexg.ttf");
 
 pub struct FormFont {
-    pub parsed: ParsedFont,
-    /// The font's tables, for cutting it per document.
+    /// The font's tables and its characters' glyphs, for measuring text and cutting the font
+    /// per document.
     pub sfnt: Sfnt,
-    units_per_em: f32,
-    /// Advance widths in em, by character. Looking a glyph up in the font's cmap is slow
-    /// (a scan over thousands of segments), and layout measures the same characters often.
-    widths: RwLock<HashMap<char, Option<(u16, f32)>>>,
 }
 
 /// The whole font.
 pub fn font() -> &'static FormFont {
     static FONT: OnceLock<FormFont> = OnceLock::new();
-    FONT.get_or_init(|| {
-        FormFont::from_bytes(BYTES.to_vec()).expect("the bundled IPAex Gothic parses")
-    })
+    FONT.get_or_init(|| FormFont::from_bytes(BYTES).expect("the bundled IPAex Gothic parses"))
 }
 
 /// The font cut down once per process to ASCII and Windows-31J (JIS X 0208 with the NEC and IBM
-/// extensions: every character a Japanese office PC types). Subsetting it per form is several
-/// times cheaper than subsetting the whole font, whose cmap printpdf's subsetter scans in full.
-/// None if it could not be built; forms then use the whole font.
+/// extensions: every character a Japanese office PC types), its glyphs in Windows-31J's order so
+/// that a form's cut of it (see `sfnt`) ends early. None if it could not be built; forms then use
+/// the whole font.
 pub fn base() -> Option<&'static FormFont> {
     static BASE: OnceLock<Option<FormFont>> = OnceLock::new();
     BASE.get_or_init(|| build_base(font())).as_ref()
@@ -90,15 +81,9 @@ fn build_base(full: &FormFont) -> Option<FormFont> {
 }
 
 impl FormFont {
-    fn from_bytes(bytes: Vec<u8>) -> Option<FormFont> {
-        let parsed = ParsedFont::from_bytes(&bytes, 0, &mut Vec::new())?;
-        let sfnt = Sfnt::parse(bytes)?;
-        let units_per_em = f32::from(parsed.font_metrics.units_per_em.max(1));
+    fn from_bytes(bytes: impl Into<std::borrow::Cow<'static, [u8]>>) -> Option<FormFont> {
         Some(FormFont {
-            parsed,
-            sfnt,
-            units_per_em,
-            widths: RwLock::new(HashMap::new()),
+            sfnt: Sfnt::parse(bytes)?,
         })
     }
 
@@ -110,23 +95,7 @@ impl FormFont {
 
     /// The glyph id of `c` and its advance in em, or None when the font has no glyph for it.
     pub fn glyph(&self, c: char) -> Option<(u16, f32)> {
-        if let Some(w) = self.widths.read().ok().and_then(|m| m.get(&c).copied()) {
-            return w;
-        }
-        let w = self
-            .parsed
-            .lookup_glyph_index(c as u32)
-            .filter(|g| *g != 0)
-            .map(|g| {
-                (
-                    g,
-                    f32::from(self.parsed.get_horizontal_advance(g)) / self.units_per_em,
-                )
-            });
-        if let Ok(mut m) = self.widths.write() {
-            m.insert(c, w);
-        }
-        w
+        self.sfnt.glyph(c)
     }
 
     pub fn text_width_mm(&self, s: &str, size_pt: f32) -> f32 {

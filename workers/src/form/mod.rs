@@ -14,6 +14,7 @@ mod page;
 mod retext;
 mod sfnt;
 pub mod template;
+mod tounicode;
 pub mod wareki;
 
 pub use kinsoku::{can_break, wrap, wrap_varying};

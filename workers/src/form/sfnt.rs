@@ -7,12 +7,16 @@
 //! orders its glyphs as Windows-31J does (kana, then JIS level 1, then level 2), so the empty
 //! slots of a common form end early.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 /// The tables a PDF's embedded TrueType program needs (PDF 32000-1, 9.9), found in the font.
 pub struct Sfnt {
-    bytes: Vec<u8>,
+    /// The font file: the compiled-in one borrowed, a cut of it owned.
+    bytes: Cow<'static, [u8]>,
+    /// Each character's glyph, from the font's Unicode cmap.
+    cmap: HashMap<char, u16>,
     tables: Vec<([u8; 4], Range<usize>)>,
     /// Each glyph's bytes in `glyf`, by glyph id.
     loca: Vec<Range<usize>>,
@@ -30,9 +34,8 @@ pub struct Sfnt {
 
 /// Tables copied as they are. `cmap`, `post` and `loca`, `glyf`, `hmtx` are written anew;
 /// layout tables (GSUB, GPOS, vertical metrics) are left out: a PDF positions every glyph itself.
-const COPIED: [&[u8; 4]; 7] = [
-    b"OS/2", b"cvt ", b"fpgm", b"head", b"hhea", b"maxp", b"prep",
-];
+/// So are the hinting programs (`fpgm`, `prep`, `cvt `): the cut glyphs carry no instructions.
+const COPIED: [&[u8; 4]; 4] = [b"OS/2", b"head", b"hhea", b"maxp"];
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
@@ -44,7 +47,8 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 
 impl Sfnt {
     /// Reads a TrueType font (glyf outlines). None for anything else.
-    pub fn parse(bytes: Vec<u8>) -> Option<Sfnt> {
+    pub fn parse(bytes: impl Into<Cow<'static, [u8]>>) -> Option<Sfnt> {
+        let bytes = bytes.into();
         let n = usize::from(u16_at(&bytes, 4)?);
         let mut tables = Vec::with_capacity(n);
         for i in 0..n {
@@ -57,6 +61,7 @@ impl Sfnt {
         }
         let find = |t: &[u8; 4]| tables.iter().find(|(k, _)| k == t).map(|(_, r)| r.clone());
         let (head, hhea, maxp) = (find(b"head")?, find(b"hhea")?, find(b"maxp")?);
+        let cmap = find(b"cmap").map_or_else(HashMap::new, |r| unicode_cmap(&bytes[r]));
         let (loca_t, glyf, hmtx) = (find(b"loca")?, find(b"glyf")?, find(b"hmtx")?);
         let glyphs = usize::from(u16_at(&bytes, maxp.start + 4)?);
         let long = u16_at(&bytes, head.start + 50)? == 1;
@@ -108,12 +113,20 @@ impl Sfnt {
             loca,
             metrics,
             composites,
+            cmap,
             bytes,
         })
     }
 
     pub fn glyph_count(&self) -> usize {
         self.loca.len()
+    }
+
+    /// The glyph of `c` (None for none, or .notdef) and its advance in em.
+    pub fn glyph(&self, c: char) -> Option<(u16, f32)> {
+        let g = *self.cmap.get(&c).filter(|&&g| g != 0)?;
+        let adv = self.metrics.get(usize::from(g))?.0;
+        Some((g, f32::from(adv) / f32::from(self.units_per_em)))
     }
 
     /// The advance of glyph `gid` in thousandths of an em, as a PDF's /W gives it.
@@ -166,7 +179,7 @@ impl Sfnt {
         for g in 0..n {
             loca.extend_from_slice(&(glyf.len() as u32).to_be_bytes());
             if keep.contains(&(g as u16)) {
-                glyf.extend_from_slice(&self.bytes[self.loca[g].clone()]);
+                push_unhinted(&mut glyf, &self.bytes[self.loca[g].clone()]);
                 glyf.resize(glyf.len().next_multiple_of(4), 0);
             }
             let (adv, lsb) = self.metrics[g];
@@ -200,6 +213,94 @@ impl Sfnt {
         ]);
         tables.sort_by_key(|(t, _)| *t);
         write(&tables)
+    }
+}
+
+/// The Unicode subtable of a `cmap` (format 12, else format 4) as a map.
+fn unicode_cmap(t: &[u8]) -> HashMap<char, u16> {
+    let mut best: Option<(u16, usize)> = None;
+    for i in 0..usize::from(u16_at(t, 2).unwrap_or(0)) {
+        let rec = 4 + 8 * i;
+        let (Some(platform), Some(encoding), Some(off)) =
+            (u16_at(t, rec), u16_at(t, rec + 2), u32_at(t, rec + 4))
+        else {
+            break;
+        };
+        let unicode = platform == 0 || (platform == 3 && (encoding == 1 || encoding == 10));
+        let format = u16_at(t, off as usize).unwrap_or(0);
+        if unicode && (format == 12 || format == 4) && best.is_none_or(|(f, _)| f == 4) {
+            best = Some((format, off as usize));
+        }
+    }
+    let mut map = HashMap::new();
+    match best {
+        Some((12, at)) => {
+            for i in 0..u32_at(t, at + 12).unwrap_or(0) as usize {
+                let g = at + 16 + 12 * i;
+                let (Some(first), Some(last), Some(gid)) =
+                    (u32_at(t, g), u32_at(t, g + 4), u32_at(t, g + 8))
+                else {
+                    break;
+                };
+                for (k, code) in (first..=last.min(0x10ffff)).enumerate() {
+                    if let (Some(c), Ok(gid)) =
+                        (char::from_u32(code), u16::try_from(gid as usize + k))
+                    {
+                        map.insert(c, gid);
+                    }
+                }
+            }
+        }
+        Some((_, at)) => {
+            let segs = usize::from(u16_at(t, at + 6).unwrap_or(0) / 2);
+            let (ends, starts) = (at + 14, at + 16 + 2 * segs);
+            let (deltas, offsets) = (starts + 2 * segs, starts + 4 * segs);
+            for s in 0..segs {
+                let (Some(end), Some(start), Some(delta), Some(range)) = (
+                    u16_at(t, ends + 2 * s),
+                    u16_at(t, starts + 2 * s),
+                    u16_at(t, deltas + 2 * s),
+                    u16_at(t, offsets + 2 * s),
+                ) else {
+                    break;
+                };
+                for code in start..=end.min(0xfffe) {
+                    let gid = if range == 0 {
+                        code.wrapping_add(delta)
+                    } else {
+                        let at =
+                            offsets + 2 * s + usize::from(range) + 2 * usize::from(code - start);
+                        match u16_at(t, at) {
+                            Some(0) | None => continue,
+                            Some(g) => g.wrapping_add(delta),
+                        }
+                    };
+                    if let Some(c) = char::from_u32(u32::from(code)) {
+                        map.insert(c, gid);
+                    }
+                }
+            }
+        }
+        None => {}
+    }
+    map
+}
+
+/// Appends glyph `g` without its hinting instructions (a simple glyph's; a composite's are kept).
+/// In IPAex Gothic they are almost half of every glyph's bytes, and they only fit outlines to a
+/// screen's pixel grid at small sizes: PDF viewers mostly ignore them, and printers and FAX
+/// machines work at resolutions where they change nothing. The outlines are kept as they are.
+fn push_unhinted(out: &mut Vec<u8>, g: &[u8]) {
+    let contours = u16_at(g, 0).map_or(-1, |n| n as i16);
+    let at = 10 + 2 * usize::try_from(contours).unwrap_or(0);
+    let end = u16_at(g, at).map(|len| at + 2 + usize::from(len));
+    match end {
+        Some(end) if contours >= 0 && end <= g.len() => {
+            out.extend_from_slice(&g[..at]);
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(&g[end..]);
+        }
+        _ => out.extend_from_slice(g),
     }
 }
 
@@ -265,15 +366,35 @@ mod tests {
 
     #[test]
     fn a_cut_keeps_ids_outlines_and_metrics() {
-        let bytes = include_bytes!("../../../forms/fonts/ipaexg.ttf").to_vec();
+        let bytes: &'static [u8] = include_bytes!("../../../forms/fonts/ipaexg.ttf");
         let full = Sfnt::parse(bytes).expect("IPAex Gothic parses");
         let used = [40u16, 1200, 3];
         let cut = Sfnt::parse(full.cut(used)).expect("the cut parses");
         assert_eq!(cut.glyph_count(), 1201, "up to the highest glyph used");
         for g in 0..1201u16 {
             let (a, b) = (&full.loca[usize::from(g)], &cut.loca[usize::from(g)]);
-            if used.contains(&g) || g == 0 {
-                assert_eq!(full.bytes[a.clone()], cut.bytes[b.clone()], "glyph {g}");
+            if used.contains(&g) && a.is_empty() {
+                assert!(b.is_empty(), "glyph {g} draws nothing (a space)");
+            } else if used.contains(&g) {
+                // The outline as it was, without its hinting instructions.
+                let (orig, kept) = (&full.bytes[a.clone()], &cut.bytes[b.clone()]);
+                let at = 10 + 2 * usize::from(u16_at(orig, 0).unwrap());
+                let hints = usize::from(u16_at(orig, at).unwrap());
+                assert!(hints > 0, "glyph {g} of IPAex Gothic has instructions");
+                assert_eq!(kept[..at], orig[..at], "glyph {g}: its contours");
+                assert_eq!(u16_at(kept, at), Some(0), "glyph {g}: no instructions");
+                let rest = &orig[at + 2 + hints..];
+                assert_eq!(
+                    &kept[at + 2..at + 2 + rest.len()],
+                    rest,
+                    "glyph {g}: points"
+                );
+                assert!(
+                    kept[at + 2 + rest.len()..].iter().all(|&b| b == 0),
+                    "padding"
+                );
+            } else if g == 0 {
+                assert!(!b.is_empty(), ".notdef is kept");
             } else {
                 assert!(b.is_empty(), "glyph {g} is left out");
             }
