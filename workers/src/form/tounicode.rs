@@ -40,7 +40,7 @@ fn tokens(s: &str) -> Result<Vec<Token<'_>>, String> {
                     .copied()
                     .filter(|c| !c.is_ascii_whitespace())
                     .collect();
-                if digits.len() % 2 != 0 {
+                if !digits.len().is_multiple_of(2) {
                     return Err("a hex string of odd length".into());
                 }
                 let hex = std::str::from_utf8(&digits).map_err(|e| e.to_string())?;
