@@ -116,3 +116,18 @@ fn a_form_in_the_whole_font_is_re_encoded_for_the_shared_one() {
     assert_eq!(texts(&joined), expected);
     assert_eq!(font_programs(&joined), 1);
 }
+
+/// A form as printpdf wrote it before #23 (stored in the database of every city that printed
+/// then): its own glyph numbering, read back through its ToUnicode map by our parser.
+#[test]
+fn a_form_printpdf_wrote_joins_a_batch_of_new_ones() {
+    let old = include_bytes!("../../tests/golden/printpdf-form.pdf").to_vec();
+    let mut pdfs = forms();
+    pdfs.insert(0, old);
+    let (joined, how) = merge(&pdfs).unwrap();
+    assert_eq!(how, Joined::SharedFont);
+    let expected: Vec<String> = pdfs.iter().flat_map(|p| texts(p)).collect();
+    assert!(expected[0].contains("山田"), "{}", expected[0]);
+    assert_eq!(texts(&joined), expected);
+    assert_eq!(font_programs(&joined), 1);
+}
