@@ -33,7 +33,6 @@ pub mod team_changes;
 pub mod todo;
 pub mod trainings;
 pub mod users;
-mod writer;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -65,8 +64,6 @@ macro_rules! db {
 pub struct Store {
     pub pool: Pool,
     clock: Arc<dyn Clock>,
-    /// SQLite: this process's queue for the file's write lock (see `writer`).
-    writers: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 #[derive(Clone, Debug)]
@@ -91,8 +88,6 @@ pub enum Db<'c> {
 pub struct Tx {
     inner: TxInner,
     now: DateTime<Utc>,
-    /// SQLite: this writer's turn, given up when the transaction ends (after `inner`).
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 enum TxInner {
@@ -169,11 +164,10 @@ impl Default for PoolSize {
 }
 
 impl Store {
-    fn new(pool: Pool, writers: Option<Arc<tokio::sync::Mutex<()>>>) -> Store {
+    fn new(pool: Pool) -> Store {
         Store {
             pool,
             clock: Arc::new(SystemClock),
-            writers,
         }
     }
 
@@ -197,7 +191,7 @@ impl Store {
                 .acquire_timeout(size.acquire_timeout)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::new(Pool::Postgres(pool), None))
+            Ok(Store::new(Pool::Postgres(pool)))
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -205,8 +199,7 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(15));
-            let file = opts.get_filename().to_path_buf();
-            if let Some(dir) = file.parent() {
+            if let Some(dir) = opts.get_filename().parent() {
                 if !dir.as_os_str().is_empty() {
                     std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
                 }
@@ -216,10 +209,7 @@ impl Store {
                 .acquire_timeout(size.acquire_timeout)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::new(
-                Pool::Sqlite(pool),
-                Some(writer::queue_for(&file)),
-            ))
+            Ok(Store::new(Pool::Sqlite(pool)))
         } else {
             Err(sqlx::Error::Configuration(
                 "DATABASE_URL must start with sqlite: or postgres://".into(),
@@ -247,27 +237,15 @@ impl Store {
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
-    /// so two writers queue instead of failing when a read lock upgrades; this process's writers
-    /// queue for their turn first (see `writer`).
+    /// so two writers queue on the busy timeout instead of failing when a read lock upgrades.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        let mut turn = None;
         let inner = match &self.pool {
-            Pool::Sqlite(p) => {
-                // The connection first, then the turn: a writer waiting for its turn must not
-                // hold the last connection the writer before it needs.
-                let conn = p.acquire().await?;
-                if let Some(q) = &self.writers {
-                    turn = writer::turn(q).await;
-                }
-                let begin = sqlx::SqlSafeStr::into_sql_str("BEGIN IMMEDIATE");
-                TxInner::Sqlite(Transaction::begin(conn, Some(begin)).await?)
-            }
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
         Ok(Tx {
             inner,
             now: self.clock.now(),
-            _turn: turn,
         })
     }
 
