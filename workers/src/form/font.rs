@@ -1,5 +1,6 @@
 //! The form's font: IPAex Gothic, shipped in `forms/fonts/` under the IPA Font License, compiled
-//! in so no system font is needed. Read once per process (its tables located and its Unicode cmap mapped, by `sfnt`).
+//! in so no system font is needed. Read once per process by `sfnt` (its tables located, its
+//! Unicode cmap mapped).
 
 use std::sync::OnceLock;
 
