@@ -9,6 +9,8 @@
 #
 #   bash benches/batch.sh
 #   BIN=target/release/consentflow bash benches/batch.sh   # no build first
+#   PROFILE_BATCH=file bash benches/batch.sh   # perf records the server during the first batch
+#   PROFILE=file bash benches/batch.sh         # ... during the one-at-a-time phase
 #
 # Needs: curl, jq, sqlite3, pdfinfo (poppler-utils).
 set -euo pipefail
@@ -64,8 +66,12 @@ ids=()
 for i in $(seq 0 $((N - 1))); do ids+=("$(enroll "$i" | jq .id)"); done
 list=$(printf '%s\n' "${ids[@]}" | jq -sc '{enrollment_ids: .}')
 
+# The server's CPU time (user + system, all its threads; clock ticks) from /proc.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
 batch() {
-  local start id status took
+  local start id status took ticks
+  ticks=$(cpu_ticks)
   start=$(date +%s.%N)
   id=$(api -X POST "$base/api/v1/print-batches" -d "$list" | jq .id)
   while :; do
@@ -74,17 +80,19 @@ batch() {
     sleep 0.02
   done
   took=$(echo "$(date +%s.%N) - $start" | bc)
+  ticks=$(($(cpu_ticks) - ticks))
   api "$base/api/v1/print-batches/$id/pdf" -o "$work/batch.pdf"
-  printf '%-34s %6.2f s  %5d pages  %8d bytes  (%s)\n' "$1" "$took" \
-    "$(pdfinfo "$work/batch.pdf" | sed -n 's/^Pages: *//p')" "$(stat -c %s "$work/batch.pdf")" "$status"
+  printf '%-34s %6.2f s  %5d pages  %8d bytes  (%s), server CPU %.2f s\n' "$1" "$took" \
+    "$(pdfinfo "$work/batch.pdf" | sed -n 's/^Pages: *//p')" "$(stat -c %s "$work/batch.pdf")" "$status" \
+    "$(echo "$ticks / $hz" | bc -l)"
 }
+[ -n "${PROFILE_BATCH:-}" ] && { perf record -q -F 2000 -g -p "$pid" -o "$PROFILE_BATCH" & bperf=$!; sleep 0.5; }
 batch "$N new forms (each issued)"
+[ -n "${PROFILE_BATCH:-}" ] && { kill -INT "$bperf"; wait "$bperf" || true; }
 batch "the same $N again (stored forms)"
 
 # One form at a time over the API (#23, item 9): N more people, each form printed (first issue:
-# drawn, stored, state changed) by its own request over one kept-alive connection. The server's
-# CPU time comes from /proc (user + system, all its threads; clock ticks).
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+# drawn, stored, state changed) by its own request over one kept-alive connection.
 urls="$work/urls"
 : >"$urls"
 for i in $(seq "$N" $((2 * N - 1))); do
@@ -97,7 +105,7 @@ before=$(cpu_ticks)
 curl -sf -X POST -H "Authorization: Bearer $token" -K "$urls" -w '%{time_total}\n' >"$work/times"
 after=$(cpu_ticks)
 [ -n "${PROFILE:-}" ] && { kill -INT "$perf"; wait "$perf" || true; }
-sort -n "$work/times" | awk -v n="$N" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+sort -n "$work/times" | awk -v n="$N" -v ticks=$((after - before)) -v hz="$hz" '
   { t[NR] = $1 * 1000 }
   END { printf "%-34s %6.2f ms a request (median), server CPU %.2f ms a form\n",
         "one at a time, " n " first issues", t[int((NR + 1) / 2)], ticks * 1000 / hz / n }'

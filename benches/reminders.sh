@@ -76,5 +76,7 @@ if [ -n "${SERVE_RSS:-}" ]; then
   done
   echo "serve: reminder run and e-mails done in $(( $(date +%s) - start )) s, RSS peak meanwhile $((peak / 1024)) MB"
   sleep "$idle"
-  echo "serve at rest ${idle} s later: RSS $(( $(rss) / 1024 )) MB"
+  # Anonymous memory is the process's own; file-backed is the binary's pages it has touched.
+  kb() { awk -v k="$1:" '$1 == k { print int($2 / 1024) }' "/proc/$spid/status"; }
+  echo "serve at rest ${idle} s later: RSS $(kb VmRSS) MB ($(kb RssAnon) MB anonymous, $(kb RssFile) MB of the binary's pages)"
 fi

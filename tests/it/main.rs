@@ -20,6 +20,7 @@ mod drills;
 mod field_checks;
 mod forms;
 mod handover;
+mod handover_within;
 mod harness;
 mod helpers;
 mod hostile;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use consentflow::demo::PASSWORD as DEMO;
 use consentflow::seed::{self, Plan};
 
-use super::helpers::{get, login, spawn_app, sql_count, Backend, TestApp};
+use super::helpers::{get, login, spawn_app, sql, sql_count, Backend, TestApp};
 
 /// Every page of `/api/v1/enrollments?{query}`, following `x-next-page`.
 async fn all(a: &TestApp, token: &str, query: &str) -> Vec<Value> {
@@ -310,5 +310,43 @@ async fn seeding_leaves_the_schema_as_it_was_on_postgres() {
     seed::run(&a.state, plan).await.unwrap();
     assert_eq!(schema().await, before);
     assert_eq!(sql_count(a, "SELECT COUNT(*) FROM fax_pages").await, 30);
+    app.finish().await;
+}
+
+/// A seed's codes are derived from its start time and must avoid the codes already given: here
+/// a demo enrollment holds the code the seed would give first (at 1,000,000 codes of 30 bits, a
+/// demo code was met by chance and the seed failed at its end).
+#[tokio::test]
+async fn seeding_avoids_a_code_already_given() {
+    use chrono::{TimeZone, Utc};
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let clock = std::sync::Arc::new(consentflow::clock::ManualClock::new(at));
+    let Some(app) = super::helpers::spawn_app_clocked(Backend::chosen(), Some(clock), |_| {}).await
+    else {
+        return;
+    };
+    let a = &app;
+    consentflow::demo::load(&a.state).await.unwrap();
+    let first = seed::code_of(at.timestamp_micros(), 0, &mut Default::default());
+    let demo = sql_count(a, "SELECT MIN(id) FROM enrollments").await;
+    sql(
+        a,
+        &format!("UPDATE enrollments SET code = '{first}' WHERE id = {demo}"),
+    )
+    .await;
+    let before = sql_count(a, "SELECT COUNT(*) FROM enrollments").await;
+    let plan = Plan {
+        enrollments: 20,
+        pages: 0,
+    };
+    seed::run(&a.state, plan).await.unwrap();
+    assert_eq!(
+        sql_count(a, "SELECT COUNT(*) FROM enrollments").await,
+        before + 20
+    );
+    assert_eq!(
+        sql_count(a, "SELECT COUNT(DISTINCT code) FROM enrollments").await,
+        before + 20
+    );
     app.finish().await;
 }
