@@ -101,11 +101,21 @@ for i in $(seq "$N" $((2 * N - 1))); do
 done
 # PROFILE=file: perf records the server meanwhile (`perf report -i file`).
 [ -n "${PROFILE:-}" ] && { perf record -q -F 2000 ${PERF_GRAPH:--g} -p "$pid" -o "$PROFILE" & perf=$!; sleep 0.5; }
+# The server's context switches (all its threads): a steadier measure than its CPU time on a
+# shared machine, and most of what a query costs beyond SQLite's own work.
+switches() { cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n }'; }
 before=$(cpu_ticks)
+sw=$(switches)
 curl -sf -X POST -H "Authorization: Bearer $token" -K "$urls" -w '%{time_total}\n' >"$work/times"
 after=$(cpu_ticks)
+sw=$(($(switches) - sw))
+# SWITCHES_BY_THREAD=1: each thread's switches at the end (for a look at where they come from).
+[ -n "${SWITCHES_BY_THREAD:-}" ] && for t in /proc/"$pid"/task/*; do
+  printf '%s %s\n' "$(cat "$t/comm")" "$(awk '/ctxt_switches/ { n += $2 } END { print n }' "$t/status")"
+done | sort | awk '{ n[$1] += $2; k[$1]++ } END { for (c in n) printf "  %-20s %3d threads %8d switches\n", c, k[c], n[c] }'
+
 [ -n "${PROFILE:-}" ] && { kill -INT "$perf"; wait "$perf" || true; }
-sort -n "$work/times" | awk -v n="$N" -v ticks=$((after - before)) -v hz="$hz" '
+sort -n "$work/times" | awk -v n="$N" -v ticks=$((after - before)) -v hz="$hz" -v sw="$sw" '
   { t[NR] = $1 * 1000 }
-  END { printf "%-34s %6.2f ms a request (median), server CPU %.2f ms a form\n",
-        "one at a time, " n " first issues", t[int((NR + 1) / 2)], ticks * 1000 / hz / n }'
+  END { printf "%-34s %6.2f ms a request (median), server CPU %.2f ms a form, %.1f context switches a form\n",
+        "one at a time, " n " first issues", t[int((NR + 1) / 2)], ticks * 1000 / hz / n, sw / n }'

@@ -107,7 +107,7 @@ async fn run() {
         let (app, actor) = (app.clone(), actor.clone());
         async move {
             let e = enrollments::create(&app, &actor, &input).await.unwrap();
-            forms::print(&app, &actor, e.id, false).await.unwrap().2
+            forms::print(&app, &actor, &e.code, false).await.unwrap().2
         }
     };
     for i in 0..DISTINCT {

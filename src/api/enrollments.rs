@@ -146,8 +146,7 @@ pub async fn print_form(
     Path(id): Path<String>,
     Query(q): Query<FormQuery>,
 ) -> AppResult<Response> {
-    let id = service::resolve(&state.store, &actor, &id).await?;
-    let (code, form, pdf) = forms::print(&state, &actor, id, q.blank).await?;
+    let (code, form, pdf) = forms::print(&state, &actor, &id, q.blank).await?;
     Ok(pdf_response(&code, form.form_version, pdf))
 }
 

@@ -12,7 +12,7 @@ use crate::domain::{Actor, Role};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::service::device_rule;
-use crate::store::{auth, users};
+use crate::store::auth;
 
 pub const SESSION_COOKIE: &str = "cf_session";
 pub const LOGIN_CSRF_COOKIE: &str = "cf_login_csrf";
@@ -135,10 +135,7 @@ impl FromRequestParts<AppState> for ApiUser {
             .strip_prefix("Bearer ")
             .ok_or(AppError::Unauthorized)?;
         let mut c = state.store.acquire().await?;
-        let t = auth::api_token(c.conn(), &auth::hash_token(token.trim()))
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        let u = users::get(c.conn(), t.user_id)
+        let (t, u) = auth::api_token(c.conn(), &auth::hash_token(token.trim()))
             .await?
             .ok_or(AppError::Unauthorized)?;
         if u.suspended || u.disabled {

@@ -260,16 +260,28 @@ pub(crate) async fn may_see(c: Conn<'_>, actor: &Actor, id: i64) -> AppResult<bo
     })
 }
 
+/// [`may_see`] with the enrollment's row in hand: the obtainer's office is on the row, so only
+/// a team member's office is asked of the database.
+pub(crate) async fn may_see_row(
+    c: Conn<'_>,
+    actor: &Actor,
+    row: &enrollment_rows::EnrollmentRow,
+) -> AppResult<bool> {
+    match actor {
+        Actor::User {
+            role: Role::Staff | Role::OfficeAdmin,
+            office_id: Some(o),
+            ..
+        } if *o == row.obtainer_office_id => Ok(true),
+        _ => may_see(c, actor, row.id).await,
+    }
+}
+
 /// The enrollment a URL names. URLs carry the random enrollment code, never the row id, so
 /// nobody can walk through other teams' enrollments by counting; an unknown or malformed code
 /// and an enrollment the actor may not see are the same 404.
 pub async fn resolve(store: &Store, actor: &Actor, code: &str) -> AppResult<i64> {
-    // A path names a code as printed: people may type spaces into a search, but a code in a
-    // URL with a line break or a control character in it is nothing (404, before any change).
-    if code.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(AppError::NotFound);
-    }
-    let code = EnrollmentCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let code = path_code(code)?;
     let mut c = store.acquire().await?;
     let id = enrollment_rows::id_by_code(c.conn(), code.as_str())
         .await?
@@ -278,6 +290,16 @@ pub async fn resolve(store: &Store, actor: &Actor, code: &str) -> AppResult<i64>
         return Err(AppError::NotFound);
     }
     Ok(id)
+}
+
+/// The code a URL names, or 404. A path names a code as printed: people may type spaces into a
+/// search, but a code in a URL with a line break or a control character in it is nothing (404,
+/// before any change).
+pub fn path_code(code: &str) -> AppResult<EnrollmentCode> {
+    if code.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(AppError::NotFound);
+    }
+    EnrollmentCode::parse(code).map_err(|_| AppError::NotFound)
 }
 
 pub async fn view(store: &Store, actor: &Actor, id: i64) -> AppResult<EnrollmentView> {

@@ -12,7 +12,7 @@ use crate::domain::enrollment::{self, Command, Facts, State};
 use crate::domain::person::Sex;
 use crate::domain::{Actor, FieldError};
 use crate::error::{internal, missing, AppError, AppResult, OnUnique};
-use crate::service::enrollments::may_see;
+use crate::service::enrollments::{may_see, may_see_row};
 use crate::store::forms::{self as form_rows, IssuedForm, NewIssued};
 use crate::store::{blobs, enrollments, Conn};
 
@@ -62,7 +62,14 @@ pub(crate) async fn form_data(
             place,
         });
     }
-    let s = enrollments::subject(c.conn(), row.subject_id).await?;
+    let people = form_rows::people_printed(
+        c.conn(),
+        row.subject_id,
+        row.obtainer_user_id,
+        row.obtainer_office_id,
+    )
+    .await?;
+    let s = people.subject;
     let sex = Sex::parse("sex", &s.sex).map(Sex::label_ja).unwrap_or("");
     let subject = Subject {
         name: s.name,
@@ -82,9 +89,10 @@ pub(crate) async fn form_data(
             phone,
         })
         .collect();
-    let (name, office) =
-        form_rows::obtainer_printed(c.conn(), row.obtainer_user_id, row.obtainer_office_id).await?;
-    let obtainer = Obtainer { office, name };
+    let obtainer = Obtainer {
+        office: people.obtainer_office,
+        name: people.obtainer_name,
+    };
     Ok(FormData {
         code,
         subject: Some(subject),
@@ -104,21 +112,32 @@ async fn stored(c: Conn<'_>, f: IssuedForm) -> AppResult<(IssuedForm, Vec<u8>)> 
 /// Prints the enrollment's consent form (or its blank variant) and returns the enrollment code,
 /// the stored record and the PDF. Issues it on first print; a newer template version reissues
 /// and supersedes.
-#[tracing::instrument(skip(state, actor))]
+/// `code` is as a URL names it: an unknown code and one the actor may not see are both 404.
+#[tracing::instrument(skip(state, actor, code))]
 pub async fn print(
     state: &Context,
     actor: &Actor,
-    id: i64,
+    code: &str,
     blank: bool,
 ) -> AppResult<(String, IssuedForm, Vec<u8>)> {
+    let code = super::enrollments::path_code(code)?;
     // A filled form shows the person's data: its read is logged before it goes out (with the
     // issue, in its transaction; on its own for a stored form).
     let read = (!blank).then_some(READ);
-    let p = issue_or_fetch_logging(state, actor, id, blank, read).await?;
+    let p = issue_or_fetch_logging(state, actor, Which::Code(&code), blank, read).await?;
     if read.is_some() && !p.read_logged {
-        super::reads::record(&state.store, actor, READ, ("enrollment", id)).await?;
+        let target = ("enrollment", p.form.enrollment_id);
+        super::reads::record(&state.store, actor, READ, target).await?;
     }
     Ok((p.code, p.form, p.pdf))
+}
+
+/// The enrollment whose form is printed: by its row (a batch, a page) or by its code (the API,
+/// where the request's one read of the enrollment also resolves the code).
+#[derive(Clone, Copy)]
+enum Which<'a> {
+    Id(i64),
+    Code(&'a EnrollmentCode),
 }
 
 const READ: &str = "consent_form";
@@ -140,7 +159,7 @@ pub async fn issue_or_fetch(
     id: i64,
     blank: bool,
 ) -> AppResult<(IssuedForm, Vec<u8>)> {
-    let p = issue_or_fetch_logging(state, actor, id, blank, None).await?;
+    let p = issue_or_fetch_logging(state, actor, Which::Id(id), blank, None).await?;
     Ok((p.form, p.pdf))
 }
 
@@ -148,15 +167,18 @@ pub async fn issue_or_fetch(
 async fn issue_or_fetch_logging(
     state: &Context,
     actor: &Actor,
-    id: i64,
+    which: Which<'_>,
     blank: bool,
     read: Option<&str>,
 ) -> AppResult<Printed> {
     let mut c = state.store.acquire().await?;
-    let row = enrollments::get(c.conn(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_see(c.conn(), actor, id).await? {
+    let row = match which {
+        Which::Id(id) => enrollments::get(c.conn(), id).await?,
+        Which::Code(code) => enrollments::by_code(c.conn(), code.as_str()).await?,
+    }
+    .ok_or(AppError::NotFound)?;
+    let id = row.id;
+    if !may_see_row(c.conn(), actor, &row).await? {
         return Err(AppError::NotFound);
     }
     let st = row.state;

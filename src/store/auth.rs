@@ -213,14 +213,39 @@ pub struct ApiToken {
     pub operator: bool,
 }
 
-/// The live (not revoked) API token with this hash.
-pub async fn api_token(c: Conn<'_>, hash: &str) -> Result<Option<ApiToken>, sqlx::Error> {
-    let sql = "SELECT user_id, device_id, operator FROM api_tokens
-        WHERE token_hash = $1 AND revoked = FALSE";
-    db!(c, |c| sqlx::query_as::<_, ApiToken>(sql)
+/// The live (not revoked) API token with this hash, and its user: one query, as every API
+/// request asks it.
+pub async fn api_token(
+    c: Conn<'_>,
+    hash: &str,
+) -> Result<Option<(ApiToken, super::users::UserRow)>, sqlx::Error> {
+    let sql = concat!(
+        "SELECT t.device_id AS token_device_id, t.operator AS token_operator, ",
+        super::users::user_columns!(),
+        " FROM (SELECT user_id, device_id, operator FROM api_tokens
+           WHERE token_hash = $1 AND revoked = FALSE) t
+         JOIN users ON users.id = t.user_id"
+    );
+    let row = db!(c, |c| sqlx::query_as::<_, TokenUser>(sql)
         .bind(hash)
         .fetch_optional(&mut *c)
-        .await)
+        .await)?;
+    Ok(row.map(|r| {
+        let token = ApiToken {
+            user_id: r.user.id,
+            device_id: r.token_device_id,
+            operator: r.token_operator,
+        };
+        (token, r.user)
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenUser {
+    token_device_id: Option<i64>,
+    token_operator: bool,
+    #[sqlx(flatten)]
+    user: super::users::UserRow,
 }
 
 pub async fn create_login_link(

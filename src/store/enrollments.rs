@@ -141,6 +141,15 @@ pub async fn get(c: Conn<'_>, id: i64) -> Result<Option<EnrollmentRow>, sqlx::Er
         .await)
 }
 
+/// The enrollment with this code (codes are stored normalised).
+pub async fn by_code(c: Conn<'_>, code: &str) -> Result<Option<EnrollmentRow>, sqlx::Error> {
+    let sql = concat!("SELECT ", columns!(), " FROM enrollments WHERE code = $1");
+    db!(c, |c| sqlx::query_as::<_, EnrollmentRow>(sql)
+        .bind(code)
+        .fetch_optional(&mut *c)
+        .await)
+}
+
 /// The enrollment a code names (codes are stored normalised).
 pub async fn id_by_code(c: Conn<'_>, code: &str) -> Result<Option<i64>, sqlx::Error> {
     let sql = "SELECT id FROM enrollments WHERE code = $1";

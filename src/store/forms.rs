@@ -246,17 +246,31 @@ pub async fn team_printed(
     })
 }
 
-/// The obtainer's name and office name, as a form prints them ('' for one not found).
-pub async fn obtainer_printed(
+/// The person and the obtainer as a form prints them, in one query: the subject's row, the
+/// obtainer's name and office name ('' for one not found).
+pub async fn people_printed(
     c: Conn<'_>,
+    subject_id: i64,
     user_id: i64,
     office_id: i64,
-) -> Result<(String, String), sqlx::Error> {
-    let sql = "SELECT COALESCE((SELECT name FROM users WHERE id = $1), ''),
-                      COALESCE((SELECT name FROM offices WHERE id = $2), '')";
-    db!(c, |c| sqlx::query_as::<_, (String, String)>(sql)
+) -> Result<PeoplePrinted, sqlx::Error> {
+    let sql = "SELECT id, name, kana, birth_date, sex, address, phone, insurance_number,
+                      COALESCE((SELECT name FROM users WHERE id = $2), '') AS obtainer_name,
+                      COALESCE((SELECT name FROM offices WHERE id = $3), '') AS obtainer_office
+               FROM subjects WHERE id = $1";
+    db!(c, |c| sqlx::query_as::<_, PeoplePrinted>(sql)
+        .bind(subject_id)
         .bind(user_id)
         .bind(office_id)
         .fetch_one(&mut *c)
         .await)
+}
+
+/// What [`people_printed`] reads.
+#[derive(sqlx::FromRow)]
+pub struct PeoplePrinted {
+    #[sqlx(flatten)]
+    pub subject: super::enrollments::SubjectRow,
+    pub obtainer_name: String,
+    pub obtainer_office: String,
 }

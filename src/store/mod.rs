@@ -204,8 +204,12 @@ impl Store {
                     std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
                 }
             }
+            // The file is in this process: nothing can drop an idle connection, so it is not
+            // pinged before each use (a round trip to SQLite's thread; sqlx still pings it once
+            // when it comes back to the pool, which also rolls back what a dropped caller left).
             let pool = SqlitePoolOptions::new()
                 .max_connections(size.max)
+                .test_before_acquire(false)
                 .acquire_timeout(size.acquire_timeout)
                 .connect_with(opts)
                 .await?;

@@ -86,6 +86,7 @@ macro_rules! columns {
          must_change_password, disabled"
     };
 }
+pub(crate) use columns as user_columns;
 
 pub async fn insert(c: Conn<'_>, u: &NewUser<'_>) -> Result<UserRow, sqlx::Error> {
     let now = c.now;

@@ -8,15 +8,18 @@
 //! slots of a common form end early.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 /// The tables a PDF's embedded TrueType program needs (PDF 32000-1, 9.9), found in the font.
 pub struct Sfnt {
     /// The font file: the compiled-in one borrowed, a cut of it owned.
     bytes: Cow<'static, [u8]>,
-    /// Each character's glyph, from the font's Unicode cmap.
-    cmap: HashMap<char, u16>,
+    /// Each character's glyph, from the font's Unicode cmap (Fx-hashed: every character a form
+    /// draws is looked up here, and SipHash was a tenth of the drawing).
+    cmap: FxHashMap<char, u16>,
     tables: Vec<([u8; 4], Range<usize>)>,
     /// Each glyph's bytes in `glyf`, by glyph id.
     loca: Vec<Range<usize>>,
@@ -61,7 +64,7 @@ impl Sfnt {
         }
         let find = |t: &[u8; 4]| tables.iter().find(|(k, _)| k == t).map(|(_, r)| r.clone());
         let (head, hhea, maxp) = (find(b"head")?, find(b"hhea")?, find(b"maxp")?);
-        let cmap = find(b"cmap").map_or_else(HashMap::new, |r| unicode_cmap(&bytes[r]));
+        let cmap = find(b"cmap").map_or_else(FxHashMap::default, |r| unicode_cmap(&bytes[r]));
         let (loca_t, glyf, hmtx) = (find(b"loca")?, find(b"glyf")?, find(b"hmtx")?);
         let glyphs = usize::from(u16_at(&bytes, maxp.start + 4)?);
         let long = u16_at(&bytes, head.start + 50)? == 1;
@@ -217,7 +220,7 @@ impl Sfnt {
 }
 
 /// The Unicode subtable of a `cmap` (format 12, else format 4) as a map.
-fn unicode_cmap(t: &[u8]) -> HashMap<char, u16> {
+fn unicode_cmap(t: &[u8]) -> FxHashMap<char, u16> {
     let mut best: Option<(u16, usize)> = None;
     for i in 0..usize::from(u16_at(t, 2).unwrap_or(0)) {
         let rec = 4 + 8 * i;
@@ -232,7 +235,7 @@ fn unicode_cmap(t: &[u8]) -> HashMap<char, u16> {
             best = Some((format, off as usize));
         }
     }
-    let mut map = HashMap::new();
+    let mut map = FxHashMap::default();
     match best {
         Some((12, at)) => {
             for i in 0..u32_at(t, at + 12).unwrap_or(0) as usize {
