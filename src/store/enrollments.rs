@@ -159,9 +159,20 @@ pub async fn id_by_code(c: Conn<'_>, code: &str) -> Result<Option<i64>, sqlx::Er
         .await)
 }
 
+/// A [`SubjectRow`]'s columns, for queries that read one with more.
+macro_rules! subject_columns {
+    () => {
+        "id, name, kana, birth_date, sex, address, phone, insurance_number"
+    };
+}
+pub(crate) use subject_columns;
+
 pub async fn subject(c: Conn<'_>, id: i64) -> Result<SubjectRow, sqlx::Error> {
-    let sql = "SELECT id, name, kana, birth_date, sex, address, phone, insurance_number
-               FROM subjects WHERE id = $1";
+    let sql = concat!(
+        "SELECT ",
+        subject_columns!(),
+        " FROM subjects WHERE id = $1"
+    );
     db!(c, |c| sqlx::query_as::<_, SubjectRow>(sql)
         .bind(id)
         .fetch_one(&mut *c)

@@ -254,10 +254,13 @@ pub async fn people_printed(
     user_id: i64,
     office_id: i64,
 ) -> Result<PeoplePrinted, sqlx::Error> {
-    let sql = "SELECT id, name, kana, birth_date, sex, address, phone, insurance_number,
-                      COALESCE((SELECT name FROM users WHERE id = $2), '') AS obtainer_name,
-                      COALESCE((SELECT name FROM offices WHERE id = $3), '') AS obtainer_office
-               FROM subjects WHERE id = $1";
+    let sql = concat!(
+        "SELECT ",
+        super::enrollments::subject_columns!(),
+        ", COALESCE((SELECT name FROM users WHERE id = $2), '') AS obtainer_name,
+           COALESCE((SELECT name FROM offices WHERE id = $3), '') AS obtainer_office
+         FROM subjects WHERE id = $1"
+    );
     db!(c, |c| sqlx::query_as::<_, PeoplePrinted>(sql)
         .bind(subject_id)
         .bind(user_id)
