@@ -101,9 +101,9 @@ impl std::fmt::Debug for Queue {
 
 impl Queue {
     pub fn new(store: &Store) -> Queue {
-        // A short heartbeat: apalis sometimes makes its first fetch only at the first heartbeat
-        // (30 s by default), and a job whose worker died is taken over after
-        // `missed_heartbeats` of them.
+        // A short heartbeat: a job whose worker died is taken over after `missed_heartbeats`
+        // of them. (It was also what woke a worker whose apalis interval had stopped; see
+        // `jobs::tick`.)
         fn sqlite<T: Queued>(p: &sqlx::SqlitePool) -> SqliteStorage<T> {
             let c = apalis_sqlite::Config::default()
                 .queue(T::QUEUE)

@@ -4,6 +4,7 @@
 //! share the queue (apalis locks each task), so a job runs once.
 
 pub mod supervise;
+mod tick;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,27 +20,49 @@ use crate::error::AppError;
 use crate::queue::{PrintBatchJob, ProcessMessageJob, Queue, RunScheduleJob, SendMailJob};
 use supervise::{endless, supervise, WorkerHealth};
 
+/// Runs a job's work on a task of its own, which ends with the job (a shutdown drops it).
+/// apalis looks for new tasks each time a worker's task wakes; work done inline woke it at every
+/// query it awaited, and a print batch made some 250 fetches (each a write to `Jobs`) a second.
+async fn own_task<Fut>(work: Fut) -> Result<(), BoxDynError>
+where
+    Fut: Future<Output = Result<(), BoxDynError>> + Send + 'static,
+{
+    use tracing::Instrument;
+    let task = tokio::spawn(work.in_current_span());
+    tokio_util::task::AbortOnDropHandle::new(task)
+        .await
+        .map_err(|e| BoxDynError::from(format!("the job's task ended: {e}")))?
+}
+
 /// Sends one e-mail. Failures are recorded on the outbox row and retried by the dispatcher,
 /// not by apalis, so the job itself succeeds unless the database is unreachable.
 #[tracing::instrument(skip(app), fields(outbox_id = job.outbox_id))]
 pub async fn send_mail(job: SendMailJob, app: Data<Context>) -> Result<(), BoxDynError> {
-    match crate::outbox::send(&app, job.outbox_id).await {
-        Ok(_) | Err(crate::error::AppError::NotFound) => Ok(()),
-        Err(e) => Err(e.to_string().into()),
-    }
+    let app = Context::clone(&app);
+    own_task(async move {
+        match crate::outbox::send(&app, job.outbox_id).await {
+            Ok(_) | Err(AppError::NotFound) => Ok(()),
+            Err(e) => Err(e.to_string().into()),
+        }
+    })
+    .await
 }
 
 /// Does the work of one schedule firing. One cut short by a shutdown is queued again: the
 /// next worker to start resumes it where its progress says.
 #[tracing::instrument(skip(app), fields(schedule = %job.name))]
 pub async fn run_schedule(job: RunScheduleJob, app: Data<Context>) -> Result<(), BoxDynError> {
-    match crate::schedule::run(&app, &job.name, job.slot).await {
-        Err(AppError::Interrupted) => {
-            tracing::info!("schedule run interrupted by the shutdown; queued again");
-            app.queue.run_schedule(job).await.map_err(Into::into)
+    let app = Context::clone(&app);
+    own_task(async move {
+        match crate::schedule::run(&app, &job.name, job.slot).await {
+            Err(AppError::Interrupted) => {
+                tracing::info!("schedule run interrupted by the shutdown; queued again");
+                app.queue.run_schedule(job).await.map_err(Into::into)
+            }
+            r => r.map_err(|e| e.to_string().into()),
         }
-        r => r.map_err(|e| e.to_string().into()),
-    }
+    })
+    .await
 }
 
 /// Reads one stored FAX message (see `intake::process`).
@@ -48,28 +71,36 @@ pub async fn process_message(
     job: ProcessMessageJob,
     app: Data<Context>,
 ) -> Result<(), BoxDynError> {
-    match crate::intake::process::process_message(&app, job.message_id).await {
-        Ok(_) | Err(crate::error::AppError::NotFound) => Ok(()),
-        Err(e) => Err(e.to_string().into()),
-    }
+    let app = Context::clone(&app);
+    own_task(async move {
+        match crate::intake::process::process_message(&app, job.message_id).await {
+            Ok(_) | Err(AppError::NotFound) => Ok(()),
+            Err(e) => Err(e.to_string().into()),
+        }
+    })
+    .await
 }
 
 /// Prints a batch (see `service::batches::print`); one cut short by a shutdown is queued again
 /// (the forms already issued are fetched, not drawn again).
 #[tracing::instrument(skip(app), fields(batch_id = job.batch_id))]
 pub async fn print_batch(job: PrintBatchJob, app: Data<Context>) -> Result<(), BoxDynError> {
-    match crate::service::batches::print(&app, job.batch_id).await {
-        Err(AppError::Interrupted) => {
-            tracing::info!("print batch interrupted by the shutdown; queued again");
-            app.queue.print_batch(job).await.map_err(Into::into)
+    let app = Context::clone(&app);
+    own_task(async move {
+        match crate::service::batches::print(&app, job.batch_id).await {
+            Err(AppError::Interrupted) => {
+                tracing::info!("print batch interrupted by the shutdown; queued again");
+                app.queue.print_batch(job).await.map_err(Into::into)
+            }
+            r => r.map_err(|e| e.to_string().into()),
         }
-        r => r.map_err(|e| e.to_string().into()),
-    }
+    })
+    .await
 }
 
-/// Runs every worker until `shutdown` completes. Idle workers look for new tasks every `poll`:
-/// apalis otherwise wakes only on its heartbeat (30 s), too slow for someone watching a
-/// progress bar.
+/// Runs every worker until `shutdown` completes. Idle workers look for new tasks every `poll`
+/// ([`tick::EveryTick`]): apalis otherwise wakes only on its heartbeat, too slow for someone
+/// watching a progress bar.
 ///
 /// The workers use the state's `worker_store`, a pool of their own, and each runs under
 /// [`supervise`]: one that fails (a pool timeout under load, a lost database) is started again
@@ -100,7 +131,11 @@ where
                 stop.clone(),
                 move || {
                     let worker = WorkerBuilder::new(worker_name($name))
-                        .backend(storage.clone().poll_with_interval(poll))
+                        .backend(
+                            storage
+                                .clone()
+                                .poll_with_strategy(tick::EveryTick::new(poll)),
+                        )
                         .data(a.clone())
                         .build($handler);
                     let until = until.clone();
@@ -207,4 +242,52 @@ fn worker_name(kind: &str) -> String {
         std::process::id(),
         rand::rng().next_u32()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Context as TaskContext;
+    use tick::tests::Count;
+
+    /// A job's work awaits on its own task: only its end wakes the worker.
+    #[tokio::test]
+    async fn a_jobs_own_awaits_do_not_wake_its_worker() {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = futures::task::waker(count.clone());
+        let mut cx = TaskContext::from_waker(&waker);
+        let (done, finish) = tokio::sync::oneshot::channel::<()>();
+        let mut job = Box::pin(own_task(async move {
+            for _ in 0..20 {
+                tokio::task::yield_now().await;
+            }
+            finish.await.map_err(|e| BoxDynError::from(e.to_string()))
+        }));
+        assert!(job.as_mut().poll(&mut cx).is_pending());
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            count.0.load(Ordering::SeqCst),
+            0,
+            "the work's wakes stayed on its task"
+        );
+        done.send(()).unwrap();
+        for _ in 0..1000 {
+            if count.0.load(Ordering::SeqCst) > 0 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            count.0.load(Ordering::SeqCst),
+            1,
+            "its end woke the worker once"
+        );
+        assert!(matches!(
+            job.as_mut().poll(&mut cx),
+            std::task::Poll::Ready(Ok(()))
+        ));
+    }
 }

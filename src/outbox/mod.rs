@@ -189,22 +189,33 @@ pub async fn send(app: &Context, id: i64) -> AppResult<Sent> {
     }
 }
 
-/// Queues a send job for every e-mail due: new ones whose kick was lost, and retries.
+/// E-mails queued at a time by [`dispatch`].
+const DISPATCH_BATCH: usize = 200;
+
+/// Queues a send job for every e-mail due: new ones whose kick was lost, and retries. All of
+/// them, a batch at a time (it took 200 every `mail.dispatch_seconds`: thousands left without
+/// a job waited hours), until the process stops.
 pub async fn dispatch(app: &Context) -> AppResult<usize> {
-    let mut c = app.store.acquire().await?;
-    let requeue = chrono::Duration::seconds(app.config.mail.requeue_seconds.max(1));
-    let since = c.conn().now - requeue;
-    let ids = outbox_rows::due(c.conn(), 200, since).await?;
-    drop(c);
-    let n = ids.len();
-    if n > 0 {
-        app.queue
-            .send_mails(ids.clone())
-            .await
-            .map_err(AppError::Internal)?;
-        queued(app, &ids).await?;
+    let mut total = 0;
+    loop {
+        let mut c = app.store.acquire().await?;
+        let requeue = chrono::Duration::seconds(app.config.mail.requeue_seconds.max(1));
+        let since = c.conn().now - requeue;
+        let ids = outbox_rows::due(c.conn(), DISPATCH_BATCH as i64, since).await?;
+        drop(c);
+        let n = ids.len();
+        if n > 0 {
+            app.queue
+                .send_mails(ids.clone())
+                .await
+                .map_err(AppError::Internal)?;
+            queued(app, &ids).await?;
+        }
+        total += n;
+        if n < DISPATCH_BATCH || app.go_on().is_err() {
+            return Ok(total);
+        }
     }
-    Ok(n)
 }
 
 /// Runs `dispatch` every `mail.dispatch_seconds`, for ever (the job runner supervises it).

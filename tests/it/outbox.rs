@@ -209,3 +209,34 @@ async fn the_dispatcher_queues_a_waiting_email_once() {
     );
     app.finish().await;
 }
+
+/// Hundreds of e-mails without a job (their kick lost in a crash) are all queued at once, not
+/// 200 every `mail.dispatch_seconds`.
+#[tokio::test]
+async fn the_dispatcher_queues_every_waiting_email() {
+    let app = spawn_app_with(Backend::chosen(), |c| c.run_workers = false)
+        .await
+        .unwrap();
+    let a = &app;
+    let c = city(a).await;
+    resend(a, &c, "読めません").await;
+    sql(
+        a,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 449)
+         INSERT INTO outbox (idempotency_key, message_id, template, to_address, to_name, subject,
+             body_text, target_kind, target_id, status, attempts, next_attempt_at, created_at)
+         SELECT o.idempotency_key || '-' || CAST(n.i AS TEXT), CAST(n.i AS TEXT) || o.message_id,
+             o.template, o.to_address, o.to_name, o.subject, o.body_text, o.target_kind,
+             o.target_id, o.status, o.attempts, o.next_attempt_at, o.created_at
+         FROM outbox o, n",
+    )
+    .await;
+    sql(a, "UPDATE outbox SET queued_at = NULL").await;
+    assert_eq!(consentflow::outbox::dispatch(&a.state).await.unwrap(), 450);
+    assert_eq!(
+        consentflow::outbox::dispatch(&a.state).await.unwrap(),
+        0,
+        "each queued once"
+    );
+    app.finish().await;
+}
