@@ -196,10 +196,10 @@ const DISPATCH_BATCH: usize = 200;
 /// them, a batch at a time (it took 200 every `mail.dispatch_seconds`: thousands left without
 /// a job waited hours), until the process stops.
 pub async fn dispatch(app: &Context) -> AppResult<usize> {
+    let requeue = chrono::Duration::seconds(app.config.mail.requeue_seconds.max(1));
     let mut total = 0;
     loop {
         let mut c = app.store.acquire().await?;
-        let requeue = chrono::Duration::seconds(app.config.mail.requeue_seconds.max(1));
         let since = c.conn().now - requeue;
         let ids = outbox_rows::due(c.conn(), DISPATCH_BATCH as i64, since).await?;
         drop(c);

@@ -178,16 +178,22 @@ async fn a_recipient_refused_for_good_is_marked_failed_with_the_reply() {
     app.finish().await;
 }
 
+/// An app without job workers, and one e-mail in its outbox (a return's notice).
+async fn one_email_no_workers() -> TestApp {
+    let app = spawn_app_with(Backend::chosen(), |c| c.run_workers = false)
+        .await
+        .unwrap();
+    let c = city(&app).await;
+    resend(&app, &c, "読めません").await;
+    app
+}
+
 /// While a send job waits for a worker, the dispatcher does not queue another for the same
 /// e-mail; a job that waited too long (its worker died) is queued again.
 #[tokio::test]
 async fn the_dispatcher_queues_a_waiting_email_once() {
-    let app = spawn_app_with(Backend::chosen(), |c| c.run_workers = false)
-        .await
-        .unwrap();
+    let app = one_email_no_workers().await;
     let a = &app;
-    let c = city(a).await;
-    resend(a, &c, "読めません").await;
     // The request's own queuing counts: nothing to add.
     assert_eq!(consentflow::outbox::dispatch(&a.state).await.unwrap(), 0);
     sql(a, "UPDATE outbox SET queued_at = NULL").await;
@@ -214,12 +220,8 @@ async fn the_dispatcher_queues_a_waiting_email_once() {
 /// 200 every `mail.dispatch_seconds`.
 #[tokio::test]
 async fn the_dispatcher_queues_every_waiting_email() {
-    let app = spawn_app_with(Backend::chosen(), |c| c.run_workers = false)
-        .await
-        .unwrap();
+    let app = one_email_no_workers().await;
     let a = &app;
-    let c = city(a).await;
-    resend(a, &c, "読めません").await;
     sql(
         a,
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 449)
